@@ -1,0 +1,1 @@
+"""OpenHotline: anonymous reporting and case work against online child sexual exploitation."""

@@ -1,0 +1,40 @@
+"""`hotline createstaff USERNAME`: create a staff account."""
+
+from __future__ import annotations
+
+import getpass
+import os
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.core.management.base import BaseCommand, CommandError, CommandParser
+
+from hotline.accounts.services import staff_create
+
+
+class Command(BaseCommand):
+    help = (
+        "Create a staff account. The password is asked for (or read from HOTLINE_STAFF_PASSWORD)."
+    )
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument("username")
+        parser.add_argument("--email", default="")
+        parser.add_argument("--admin", action="store_true", help="give full administrator rights")
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        password = os.environ.get("HOTLINE_STAFF_PASSWORD")
+        if password is None:
+            password = getpass.getpass("Password: ")
+            if password != getpass.getpass("Password (again): "):
+                raise CommandError("The two passwords differ; nothing was created.")
+        try:
+            user = staff_create(
+                username=options["username"],
+                password=password,
+                email=options["email"],
+                superuser=options["admin"],
+            )
+        except ValidationError as exc:
+            raise CommandError("; ".join(exc.messages)) from exc
+        self.stdout.write(f"Staff account {user.username!r} created. Log in at /staff/login/")

@@ -1,0 +1,69 @@
+"""The `hotline` command: everything an operator does.
+
+`hotline run`, `hotline worker`, `hotline createstaff` and every app's management command
+(`hotline hash`, `hotline match`, ...). Operator mistakes print one clear line, not a traceback.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run one `hotline` subcommand and return its exit status."""
+    args = list(sys.argv[1:] if argv is None else argv)
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "hotline.settings")
+    if not args or args[0] in {"-h", "--help", "help"}:
+        print(USAGE)
+        return 0
+
+    import django
+    from django.core.exceptions import ImproperlyConfigured
+    from django.db import DatabaseError
+
+    from hotline.config import ConfigError
+
+    try:
+        django.setup()
+    except (ConfigError, ImproperlyConfigured) as exc:
+        print(f"hotline: {exc}", file=sys.stderr)
+        return 2
+
+    from django.core.management import execute_from_command_line
+
+    try:
+        execute_from_command_line(["hotline", *args])
+    except ConfigError as exc:
+        print(f"hotline: {exc}", file=sys.stderr)
+        return 2
+    except DatabaseError as exc:
+        first_line = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        print(
+            f"hotline: the database cannot be used ({first_line}). "
+            "Check HOTLINE_DATABASE_URL and that the database server is running.",
+            file=sys.stderr,
+        )
+        return 2
+    except KeyboardInterrupt:
+        return 130
+    return 0
+
+
+USAGE = """usage: hotline <command> [options]
+
+Commands an operator uses:
+  run [--demo] [--port 8000]   set up the database if needed, start the web server and a worker
+  worker                       start background workers only (run several on big installs)
+  createstaff USERNAME         create a staff account (asks for a password)
+  migrate                      apply database changes
+  hash FILE...                 print hashes of image files (nothing leaves this computer)
+  check --deploy               check production settings
+
+Every Django management command also works: `hotline help` lists this, `hotline <cmd> --help`
+explains one.
+"""
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,110 @@
+"""Read configuration from the environment and the key file.
+
+Every setting comes from an environment variable with a safe local default. Secrets (Django's
+secret key, the receipt-code pepper, the vault keys) live in a key file outside the database,
+generated on first run. A database dump without the key file reveals no reporter.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import os
+import secrets
+from dataclasses import dataclass
+from pathlib import Path
+
+KEY_FILE_VERSION = 1
+
+
+class ConfigError(Exception):
+    """An operator mistake in configuration (shown without a traceback)."""
+
+
+def data_dir() -> Path:
+    """Return the data directory (SQLite database, uploads, key file by default)."""
+    return Path(os.environ.get("HOTLINE_DATA_DIR", Path.cwd() / "data")).resolve()
+
+
+def key_file_path() -> Path:
+    """Return the key file path: HOTLINE_KEY_FILE, else keys.json in the data directory."""
+    explicit = os.environ.get("HOTLINE_KEY_FILE")
+    return Path(explicit).resolve() if explicit else data_dir() / "keys.json"
+
+
+@dataclass(frozen=True)
+class Keys:
+    """Secrets that never go into the database."""
+
+    secret_key: str
+    receipt_pepper: bytes
+    vault_keys: dict[str, bytes]  # key id -> 32-byte AES key; the newest id encrypts
+    vault_primary: str
+
+
+def _new_key_material() -> dict[str, object]:
+    kid = "k1"
+    return {
+        "version": KEY_FILE_VERSION,
+        "secret_key": secrets.token_urlsafe(50),
+        "receipt_pepper": base64.b64encode(secrets.token_bytes(32)).decode(),
+        "vault_keys": {kid: base64.b64encode(secrets.token_bytes(32)).decode()},
+        "vault_primary": kid,
+    }
+
+
+def _write_new_key_file(path: Path) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    # O_EXCL: two processes starting at once must not both write different keys.
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:
+        return
+    with os.fdopen(fd, "w") as handle:
+        json.dump(_new_key_material(), handle, indent=2)
+        handle.flush()
+        os.fsync(handle.fileno())
+
+
+def load_keys(*, create: bool) -> Keys:
+    """Load the key file, creating it when `create` is true and it does not exist yet."""
+    path = key_file_path()
+    if not path.exists():
+        if not create:
+            raise ConfigError(
+                f"The key file {path} is missing. Restore it from your backup, or set "
+                "HOTLINE_KEY_FILE to its location. Without it, encrypted reports cannot be read."
+            )
+        _write_new_key_file(path)
+    try:
+        raw = json.loads(path.read_text())
+        vault_keys = {kid: base64.b64decode(v) for kid, v in raw["vault_keys"].items()}
+        keys = Keys(
+            secret_key=str(raw["secret_key"]),
+            receipt_pepper=base64.b64decode(raw["receipt_pepper"]),
+            vault_keys=vault_keys,
+            vault_primary=str(raw["vault_primary"]),
+        )
+    except (OSError, ValueError, KeyError, TypeError) as exc:
+        raise ConfigError(f"The key file {path} cannot be read: {exc}") from exc
+    if keys.vault_primary not in keys.vault_keys or any(
+        len(k) != 32 for k in keys.vault_keys.values()
+    ):
+        raise ConfigError(f"The key file {path} is damaged: vault keys must be 32 bytes.")
+    return keys
+
+
+def env_bool(name: str, default: bool) -> bool:
+    """Read a yes/no environment variable."""
+    value = os.environ.get(name)
+    if value is None:
+        return default
+    return value.strip().lower() in {"1", "true", "yes", "on"}
+
+
+def env_list(name: str, default: list[str]) -> list[str]:
+    """Read a comma-separated environment variable."""
+    value = os.environ.get(name)
+    if value is None:
+        return default
+    return [item.strip() for item in value.split(",") if item.strip()]

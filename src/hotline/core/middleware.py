@@ -1,0 +1,46 @@
+"""Privacy middleware: no client address past this point, no caching, no referrer."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import secrets
+from collections.abc import Callable
+
+from django.http import HttpRequest, HttpResponse
+
+# A per-process random key: throttling can tell clients apart for a few minutes, in memory,
+# but the value cannot be reversed to an address or compared across restarts.
+_PROCESS_KEY = secrets.token_bytes(32)
+
+
+def client_token(request: HttpRequest) -> str:
+    """Return this request's throttling token (never an address)."""
+    return str(getattr(request, "client_token", "anonymous"))
+
+
+class PrivacyHeadersMiddleware:
+    """Replace the client address with an in-memory token and set privacy headers.
+
+    Runs first, so no later middleware, view or log handler ever sees the address.
+    """
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        address = request.META.pop("REMOTE_ADDR", "") or ""
+        request.META.pop("HTTP_X_FORWARDED_FOR", None)
+        request.META.pop("HTTP_X_REAL_IP", None)
+        request.META.pop("HTTP_FORWARDED", None)
+        request.client_token = hmac.new(  # type: ignore[attr-defined]
+            _PROCESS_KEY, address.encode(), hashlib.sha256
+        ).hexdigest()[:32]
+        response = self.get_response(request)
+        if not request.path.startswith("/static/"):
+            response["Cache-Control"] = "no-store"
+        response["Referrer-Policy"] = "no-referrer"
+        response["Permissions-Policy"] = (
+            "camera=(), microphone=(), geolocation=(), interest-cohort=()"
+        )
+        return response

@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class HashingConfig(AppConfig):
+    name = "hotline.hashing"
+    label = "hashing"

@@ -1,0 +1,80 @@
+"""The closed lists a reporter chooses from (stored as codes, shown translated)."""
+
+from __future__ import annotations
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class ReporterRole(models.TextChoices):
+    MYSELF = "myself", _("About myself")
+    MY_CHILD = "my_child", _("About my child")
+    SOMEONE_I_KNOW = "someone_i_know", _("About someone I know")
+    SAW_ONLINE = "saw_online", _("Something I saw online")
+
+
+class AgeRange(models.TextChoices):
+    UNKNOWN = "", _("I don't know / prefer not to say")
+    UNDER_13 = "under_13", _("Under 13")
+    AGE_13_15 = "13_15", _("13 to 15")
+    AGE_16_17 = "16_17", _("16 or 17")
+    ADULT = "adult", _("18 or older")
+
+
+class Category(models.TextChoices):
+    SEXTORTION = (
+        "sextortion",
+        _("Someone threatens to share my photos or videos unless I pay or send more"),
+    )
+    GROOMING = "grooming", _("An adult is asking a child for photos or to meet")
+    CHILD_IMAGES = "child_images", _("I saw sexual images or videos of a child online")
+    SELLING_GROUP = "selling_group", _("A group or channel is selling or sharing such material")
+    NONCONSENSUAL = "nonconsensual", _("Someone shared my intimate images without my consent")
+    LIVE_ABUSE = "live_abuse", _("A live video of abuse")
+    OTHER = "other", _("Something else")
+
+
+class Platform(models.TextChoices):
+    FACEBOOK = "facebook", "Facebook"
+    MESSENGER = "messenger", "Messenger"
+    TELEGRAM = "telegram", "Telegram"
+    WHATSAPP = "whatsapp", "WhatsApp"
+    INSTAGRAM = "instagram", "Instagram"
+    TIKTOK = "tiktok", "TikTok"
+    GOOGLE_DRIVE = "google_drive", "Google Drive"
+    DROPBOX = "dropbox", "Dropbox"
+    WEBSITE = "website", _("A website")
+    OTHER = "other", _("Other")
+
+
+class PaymentMethod(models.TextChoices):
+    WING = "wing", "Wing"
+    ABA = "aba", "ABA"
+    ACLEDA = "acleda", "ACLEDA"
+    WESTERN_UNION = "western_union", "Western Union"
+    CRYPTO = "crypto", _("Crypto (Bitcoin, USDT…)")
+    OTHER = "other", _("Other")
+
+
+class MoneyStatus(models.TextChoices):
+    NONE = "none", _("No money was asked")
+    DEMANDED = "demanded", _("Money was demanded, not paid")
+    PAID = "paid", _("Money was paid")
+
+
+class HelpWanted(models.TextChoices):
+    COUNSELLOR = "counsellor", _("Talk to a counsellor")
+    LEGAL = "legal", _("Legal help")
+    REPORT_ONLY = "report_only", _("Only report")
+
+
+class ReportStatus(models.TextChoices):
+    RECEIVED = "received", _("We have received your report.")
+    IN_REVIEW = "in_review", _("A member of our team is looking at your report.")
+    ACTION_TAKEN = "action_taken", _("We have taken action on your report.")
+    CLOSED = "closed", _("Your report is closed. You can still send us a message.")
+
+
+class Source(models.TextChoices):
+    WEB = "web", "web form"
+    API = "api", "partner API"

@@ -1,0 +1,148 @@
+"""Check and prepare uploaded evidence before anything is stored.
+
+Every file is sniffed from its bytes (the name and the browser's type are ignored), images
+must decode fully with Pillow within pixel limits, and the copy staff work with is re-encoded
+without metadata (EXIF, GPS, device), since a victim's own screenshot can carry where they live.
+"""
+
+from __future__ import annotations
+
+import io
+import warnings
+from dataclasses import dataclass
+
+import puremagic
+from django.utils.translation import gettext as _
+from PIL import Image, UnidentifiedImageError
+
+from hotline.hashing.hashers import (
+    MAX_PIXELS,
+    HashingError,
+    UnsupportedImageError,
+    file_digests,
+    hash_image_bytes,
+)
+
+IMAGE_TYPES = {"image/jpeg": "JPEG", "image/png": "PNG", "image/webp": "WEBP", "image/gif": "GIF"}
+OTHER_TYPES = {"application/pdf", "video/mp4", "video/quicktime", "text/plain"}
+
+
+class EvidenceRejected(Exception):
+    """A file that is refused; `message` is translated and safe to show the reporter."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+
+@dataclass(frozen=True)
+class PreparedEvidence:
+    """A checked file: the bytes staff will see, the original bytes, and hashes of the original."""
+
+    filename: str
+    content_type: str
+    original: bytes
+    working: bytes
+    md5: str
+    sha256: str
+    pdq: str
+    pdq_quality: int | None
+
+
+def sniff_content_type(data: bytes) -> str | None:
+    """Return the MIME type the bytes really are, or None when unknown."""
+    if data[:5] == b"%PDF-":
+        return "application/pdf"
+    try:
+        matches = puremagic.magic_string(data[:8192])
+    except (puremagic.PureError, ValueError):
+        matches = []
+    for match in matches:
+        mime = getattr(match, "mime_type", "") or ""
+        if mime in IMAGE_TYPES or mime in OTHER_TYPES:
+            return mime
+    if data[4:8] == b"ftyp":
+        return "video/quicktime" if data[8:10] == b"qt" else "video/mp4"
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError:
+        return None
+    if "\x00" not in text and "<" not in text[:1024]:
+        return "text/plain"
+    return None
+
+
+def _strip_metadata(data: bytes, pil_format: str) -> bytes:
+    """Re-encode an image from its pixels only (no EXIF, GPS, ICC or comments)."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", Image.DecompressionBombWarning)
+        with Image.open(io.BytesIO(data)) as image:
+            if image.width * image.height > MAX_PIXELS:
+                raise EvidenceRejected(_("This image is too large. Please send a smaller one."))
+            image.load()
+            # A new image from raw pixels carries no info dict: no EXIF, GPS, ICC or text.
+            clean = Image.frombytes(image.mode, image.size, image.tobytes())
+            palette = image.getpalette() if image.mode in {"P", "PA"} else None
+            if palette:
+                clean.putpalette(palette)
+    out = io.BytesIO()
+    if pil_format == "JPEG":
+        if clean.mode not in {"RGB", "L"}:
+            clean = clean.convert("RGB")
+        clean.save(out, format="JPEG", quality=92)
+    else:
+        clean.save(out, format="PNG")
+    return out.getvalue()
+
+
+def evidence_prepare(*, filename: str, data: bytes) -> PreparedEvidence:
+    """Check one uploaded file and return what to store; raise EvidenceRejected if refused."""
+    if not data:
+        raise EvidenceRejected(_("The file “%(name)s” is empty.") % {"name": filename[:80]})
+    content_type = sniff_content_type(data)
+    if content_type is None:
+        raise EvidenceRejected(
+            _(
+                "We cannot accept the file “%(name)s”. "
+                "Please send a photo, screenshot, PDF or video."
+            )
+            % {"name": filename[:80]}
+        )
+    digests = file_digests(data)
+    pdq, quality = "", None
+    working = data
+    if content_type in IMAGE_TYPES:
+        try:
+            hashes = hash_image_bytes(data)
+            pdq, quality = hashes.pdq_hex, hashes.quality
+        except UnsupportedImageError:
+            # Animated or 16-bit: kept and hashed exactly; PDQ is not defined for it.
+            pdq, quality = "", None
+        except HashingError as exc:
+            raise EvidenceRejected(
+                _("The image “%(name)s” is damaged or too large, so we cannot use it.")
+                % {"name": filename[:80]}
+            ) from exc
+        try:
+            working = _strip_metadata(data, IMAGE_TYPES[content_type])
+        except (
+            OSError,
+            UnidentifiedImageError,
+            ValueError,
+            Image.DecompressionBombError,
+            Image.DecompressionBombWarning,
+        ) as exc:
+            raise EvidenceRejected(
+                _("The image “%(name)s” is damaged or too large, so we cannot use it.")
+                % {"name": filename[:80]}
+            ) from exc
+    return PreparedEvidence(
+        filename=filename[:200],
+        content_type=content_type,
+        original=data,
+        working=working,
+        md5=digests.md5,
+        sha256=digests.sha256,
+        pdq=pdq,
+        pdq_quality=quality,
+    )

@@ -1,0 +1,328 @@
+"""Forms of the public pages: parse and check input, then hand it to services."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from django import forms
+from django.conf import settings
+from django.core.files.uploadedfile import UploadedFile
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
+
+from hotline.intake.choices import (
+    AgeRange,
+    Category,
+    HelpWanted,
+    MoneyStatus,
+    PaymentMethod,
+    Platform,
+    ReporterRole,
+)
+from hotline.intake.evidence import EvidenceRejected, PreparedEvidence, evidence_prepare
+from hotline.intake.services import ReportInput
+
+MAX_LINES = 50
+MAX_LINE_CHARS = 500
+HEX_HASH = re.compile(r"^[0-9a-f]{32}$|^[0-9a-f]{64}$")
+# Characters that have no place in text a person typed (NUL and other C0 controls).
+CONTROL_CHARS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
+
+def clean_text(value: str, *, limit: int) -> str:
+    """Strip a text answer and refuse control characters or more than `limit` characters."""
+    if CONTROL_CHARS.search(value):
+        raise forms.ValidationError(_("This text contains characters we cannot accept."))
+    value = value.strip()
+    if len(value) > limit:
+        raise forms.ValidationError(
+            _("This is too long: please keep it under %(limit)s characters.") % {"limit": limit}
+        )
+    return value
+
+
+def clean_lines(value: str) -> list[str]:
+    """Split a one-per-line answer into its non-empty lines."""
+    lines = [line.strip() for line in value.splitlines() if line.strip()]
+    if len(lines) > MAX_LINES:
+        raise forms.ValidationError(
+            _("Please give at most %(count)s lines here.") % {"count": MAX_LINES}
+        )
+    if any(len(line) > MAX_LINE_CHARS for line in lines):
+        raise forms.ValidationError(_("One of these lines is too long."))
+    return lines
+
+
+class MultipleFileInput(forms.ClearableFileInput):
+    allow_multiple_selected = True
+
+
+class MultipleFileField(forms.FileField):
+    """Accept several files in one input, checking count and size before reading them."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("widget", MultipleFileInput())
+        super().__init__(*args, **kwargs)
+
+    def clean(self, data: Any, initial: Any = None) -> list[UploadedFile[Any]]:
+        files = [f for f in (data if isinstance(data, list | tuple) else [data]) if f]
+        if len(files) > settings.HOTLINE_MAX_FILES:
+            raise forms.ValidationError(
+                _("Please send at most %(count)s files.") % {"count": settings.HOTLINE_MAX_FILES}
+            )
+        for item in files:
+            if item.size is not None and item.size > settings.HOTLINE_MAX_FILE_BYTES:
+                raise forms.ValidationError(
+                    _("The file “%(name)s” is too large (the limit is %(mb)s MB).")
+                    % {
+                        "name": (item.name or "")[:80],
+                        "mb": settings.HOTLINE_MAX_FILE_BYTES // (1024 * 1024),
+                    }
+                )
+        return files
+
+
+def prepare_files(files: list[UploadedFile[Any]]) -> list[PreparedEvidence]:
+    """Read and check each file; raise ValidationError with the reporter-facing reason."""
+    prepared = []
+    for item in files:
+        data = item.read(settings.HOTLINE_MAX_FILE_BYTES + 1)
+        if len(data) > settings.HOTLINE_MAX_FILE_BYTES:
+            raise forms.ValidationError(_("One of the files is too large."))
+        try:
+            prepared.append(evidence_prepare(filename=item.name or "file", data=data))
+        except EvidenceRejected as exc:
+            raise forms.ValidationError(exc.message) from exc
+    return prepared
+
+
+def parse_hashes(value: str) -> list[tuple[str, str, int | None]]:
+    """Parse hashes computed on the reporter's device: 'kind:hex[:quality]' per line."""
+    result: list[tuple[str, str, int | None]] = []
+    for line in clean_lines(value):
+        parts = line.lower().split(":")
+        kind, hexvalue = ([*parts, "", ""])[:2]
+        quality: int | None = None
+        if len(parts) == 3 and parts[2].isascii() and parts[2].isdigit():
+            quality = min(int(parts[2]), 100)
+        valid = (
+            (kind == "md5" and len(hexvalue) == 32)
+            or (kind in {"sha256", "pdq"} and len(hexvalue) == 64)
+        ) and HEX_HASH.match(hexvalue)
+        if not valid or len(parts) > 3:
+            raise forms.ValidationError(_("The image fingerprints could not be read."))
+        result.append((kind, hexvalue, quality))
+    return result
+
+
+class ReportForm(forms.Form):
+    """The public report form. Everything but two questions is optional."""
+
+    submission_token = forms.CharField(widget=forms.HiddenInput, max_length=64, required=False)
+    in_danger = forms.ChoiceField(
+        label=_lazy("Is someone in danger right now?"),
+        choices=[("no", _lazy("No")), ("yes", _lazy("Yes"))],
+        widget=forms.RadioSelect,
+        initial="no",
+        required=False,
+    )
+    reporter_role = forms.ChoiceField(
+        label=_lazy("Who is this report about?"),
+        choices=ReporterRole.choices,
+        widget=forms.RadioSelect,
+    )
+    victim_age = forms.ChoiceField(
+        label=_lazy("How old is the person who was harmed?"),
+        choices=AgeRange.choices,
+        required=False,
+    )
+    categories = forms.MultipleChoiceField(
+        label=_lazy("What happened?"),
+        help_text=_lazy("Choose all that fit."),
+        choices=Category.choices,
+        widget=forms.CheckboxSelectMultiple,
+    )
+    platforms = forms.MultipleChoiceField(
+        label=_lazy("Where did it happen?"),
+        choices=Platform.choices,
+        widget=forms.CheckboxSelectMultiple,
+        required=False,
+    )
+    links = forms.CharField(
+        label=_lazy("Links (one per line)"),
+        widget=forms.Textarea(attrs={"rows": 3}),
+        required=False,
+    )
+    usernames = forms.CharField(
+        label=_lazy("Names or usernames of the person or group (one per line)"),
+        widget=forms.Textarea(attrs={"rows": 2}),
+        required=False,
+    )
+    phones = forms.CharField(
+        label=_lazy("Phone numbers they used (one per line)"),
+        widget=forms.Textarea(attrs={"rows": 2}),
+        required=False,
+    )
+    payment_accounts = forms.CharField(
+        label=_lazy("Payment accounts they gave (one per line)"),
+        widget=forms.Textarea(attrs={"rows": 2}),
+        required=False,
+    )
+    started = forms.CharField(label=_lazy("When did it start?"), max_length=200, required=False)
+    money = forms.ChoiceField(
+        label=_lazy("Was money asked for?"),
+        choices=MoneyStatus.choices,
+        widget=forms.RadioSelect,
+        initial=MoneyStatus.NONE,
+        required=False,
+    )
+    amount = forms.CharField(label=_lazy("How much?"), max_length=100, required=False)
+    payment_methods = forms.MultipleChoiceField(
+        label=_lazy("How did they ask to be paid?"),
+        choices=PaymentMethod.choices,
+        widget=forms.CheckboxSelectMultiple,
+        required=False,
+    )
+    narrative = forms.CharField(
+        label=_lazy("Tell us what happened, in your own words"),
+        widget=forms.Textarea(attrs={"rows": 6}),
+        required=False,
+    )
+    evidence_files = MultipleFileField(
+        label=_lazy("Screenshots or files (optional)"),
+        help_text=_lazy(
+            "You never have to send the pictures themselves. A description and links are enough."
+        ),
+        required=False,
+    )
+    keep_original_for_police = forms.BooleanField(
+        label=_lazy("Keep my files exactly as they are, as evidence for the police"),
+        required=False,
+    )
+    device_hashes = forms.CharField(widget=forms.HiddenInput, required=False)
+    help_wanted = forms.MultipleChoiceField(
+        label=_lazy("What help would you like?"),
+        choices=HelpWanted.choices,
+        widget=forms.CheckboxSelectMultiple,
+        required=False,
+    )
+    contact = forms.CharField(
+        label=_lazy("How can we reach you? (optional: phone, e-mail, Telegram…)"),
+        max_length=300,
+        required=False,
+    )
+    consent_contact = forms.BooleanField(
+        label=_lazy("I agree that the hotline may contact me this way"), required=False
+    )
+
+    def clean_narrative(self) -> str:
+        return clean_text(self.cleaned_data["narrative"], limit=settings.HOTLINE_MAX_TEXT_CHARS)
+
+    def clean_contact(self) -> str:
+        return clean_text(self.cleaned_data["contact"], limit=300)
+
+    def clean_started(self) -> str:
+        return clean_text(self.cleaned_data["started"], limit=200)
+
+    def clean_amount(self) -> str:
+        return clean_text(self.cleaned_data["amount"], limit=100)
+
+    def _lines(self, name: str) -> list[str]:
+        return clean_lines(clean_text(self.cleaned_data[name], limit=MAX_LINES * MAX_LINE_CHARS))
+
+    def clean_links(self) -> list[str]:
+        return self._lines("links")
+
+    def clean_usernames(self) -> list[str]:
+        return self._lines("usernames")
+
+    def clean_phones(self) -> list[str]:
+        return self._lines("phones")
+
+    def clean_payment_accounts(self) -> list[str]:
+        return self._lines("payment_accounts")
+
+    def clean_device_hashes(self) -> list[tuple[str, str, int | None]]:
+        return parse_hashes(self.cleaned_data["device_hashes"][:20_000])
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean() or {}
+        if cleaned.get("contact") and not cleaned.get("consent_contact"):
+            self.add_error(
+                "consent_contact",
+                _("Please tick this box if we may contact you, or leave the contact field empty."),
+            )
+        if not self.errors and cleaned.get("evidence_files"):
+            try:
+                cleaned["prepared_files"] = prepare_files(cleaned["evidence_files"])
+            except forms.ValidationError as exc:
+                self.add_error("evidence_files", exc)
+        return cleaned
+
+    def to_input(self, *, language: str) -> ReportInput:
+        data = self.cleaned_data
+        return ReportInput(
+            reporter_role=data["reporter_role"],
+            victim_age=data.get("victim_age") or "",
+            categories=list(data["categories"]),
+            platforms=list(data.get("platforms") or []),
+            links=data.get("links") or [],
+            usernames=data.get("usernames") or [],
+            phones=data.get("phones") or [],
+            payment_accounts=data.get("payment_accounts") or [],
+            started=data.get("started") or "",
+            money=data.get("money") or MoneyStatus.NONE,
+            amount=data.get("amount") or "",
+            payment_methods=list(data.get("payment_methods") or []),
+            narrative=data.get("narrative") or "",
+            contact=data.get("contact") or "" if data.get("consent_contact") else "",
+            help_wanted=list(data.get("help_wanted") or []),
+            consent_contact=bool(data.get("consent_contact")),
+            keep_original_for_police=bool(data.get("keep_original_for_police")),
+            in_danger=data.get("in_danger") == "yes",
+            language=language,
+            hashes=data.get("device_hashes") or [],
+        )
+
+
+class CodeForm(forms.Form):
+    """Ask for a receipt code."""
+
+    code = forms.CharField(label=_lazy("Your receipt code"), max_length=80)
+
+
+class ReplyForm(forms.Form):
+    """A reporter's later message, files or hashes on their status page."""
+
+    code = forms.CharField(widget=forms.HiddenInput, max_length=80)
+    message = forms.CharField(
+        label=_lazy("Your message or more information"),
+        widget=forms.Textarea(attrs={"rows": 4}),
+        required=False,
+    )
+    evidence_files = MultipleFileField(
+        label=_lazy("Add screenshots or files (optional)"), required=False
+    )
+    device_hashes = forms.CharField(widget=forms.HiddenInput, required=False)
+
+    def clean_message(self) -> str:
+        return clean_text(self.cleaned_data["message"], limit=settings.HOTLINE_MAX_TEXT_CHARS)
+
+    def clean_device_hashes(self) -> list[tuple[str, str, int | None]]:
+        return parse_hashes(self.cleaned_data["device_hashes"][:20_000])
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean() or {}
+        if not self.errors:
+            if not (
+                cleaned.get("message")
+                or cleaned.get("evidence_files")
+                or cleaned.get("device_hashes")
+            ):
+                raise forms.ValidationError(_("Please write a message or add a file."))
+            try:
+                cleaned["prepared_files"] = prepare_files(cleaned.get("evidence_files") or [])
+            except forms.ValidationError as exc:
+                self.add_error("evidence_files", exc)
+        return cleaned

@@ -1,0 +1,209 @@
+"""Reports, their evidence, messages with the reporter, and partner intake.
+
+What could identify a reporter or victim (narrative, links, handles, phone numbers, payment
+accounts, contact details, messages, evidence files) is stored only as vault ciphertext.
+Closed-list answers (categories, platforms, age range) stay in clear for triage and statistics.
+"""
+
+from __future__ import annotations
+
+import uuid
+
+from django.db import models
+
+from hotline.intake.choices import (
+    AgeRange,
+    MoneyStatus,
+    ReporterRole,
+    ReportStatus,
+    Source,
+)
+
+
+class Partner(models.Model):
+    """An organisation that submits reports through the API with a bearer token."""
+
+    name = models.CharField(max_length=200, unique=True)
+    token_digest = models.CharField(max_length=64, unique=True)  # SHA-256 of the token
+    active = models.BooleanField(default=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Report(models.Model):
+    """One report, from the public form or a partner."""
+
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    # Keyed hash (HMAC-SHA256 with a pepper from the key file) of the receipt code: the
+    # database alone can neither reveal a code nor test a guess.
+    receipt_digest = models.BinaryField(max_length=32, unique=True, null=True)
+    created_at = models.DateTimeField(db_index=True)
+    updated_at = models.DateTimeField()
+    source = models.CharField(max_length=8, choices=Source.choices, default=Source.WEB)
+    partner = models.ForeignKey(Partner, null=True, blank=True, on_delete=models.PROTECT)
+    partner_reference = models.CharField(max_length=200, blank=True)
+    language = models.CharField(max_length=8, default="km")
+
+    reporter_role = models.CharField(max_length=20, choices=ReporterRole.choices)
+    victim_age = models.CharField(max_length=10, choices=AgeRange.choices, blank=True)
+    categories = models.JSONField(default=list)
+    platforms = models.JSONField(default=list)
+    payment_methods = models.JSONField(default=list)
+    money = models.CharField(max_length=10, choices=MoneyStatus.choices, default=MoneyStatus.NONE)
+    in_danger = models.BooleanField(default=False)
+    help_wanted = models.JSONField(default=list)
+    consent_contact = models.BooleanField(default=False)
+    keep_original_for_police = models.BooleanField(default=False)
+
+    # Encrypted JSON: narrative, links, usernames, phones, payment_accounts, amount,
+    # started, contact.
+    details_ciphertext = models.BinaryField()
+
+    status = models.CharField(
+        max_length=16, choices=ReportStatus.choices, default=ReportStatus.RECEIVED, db_index=True
+    )
+    priority = models.IntegerField(default=0, db_index=True)
+
+    class Meta:
+        ordering = ["-priority", "-created_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["partner", "partner_reference"],
+                condition=~models.Q(partner_reference=""),
+                name="intake_report_partner_reference_unique",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(source="web", partner__isnull=True)
+                | models.Q(source="api", partner__isnull=False),
+                name="intake_report_source_matches_partner",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Report {self.public_id}"
+
+    @property
+    def details_context(self) -> str:
+        return f"intake.report:{self.public_id}:details"
+
+
+class EvidenceFile(models.Model):
+    """A file a reporter uploaded, kept encrypted in the upload folder.
+
+    `working_name` holds the copy staff see (images re-encoded without metadata).
+    `original_name` holds the untouched bytes, kept only when the reporter chose to keep
+    them as evidence for police. Hashes are of the original bytes, computed at intake.
+    """
+
+    report = models.ForeignKey(Report, related_name="files", on_delete=models.CASCADE)
+    working_name = models.CharField(max_length=80, unique=True)
+    original_name = models.CharField(max_length=80, unique=True, null=True, blank=True)
+    filename_ciphertext = models.BinaryField()
+    content_type = models.CharField(max_length=80)
+    size = models.PositiveIntegerField()
+    md5 = models.CharField(max_length=32)
+    sha256 = models.CharField(max_length=64, db_index=True)
+    pdq = models.CharField(max_length=64, blank=True)
+    pdq_quality = models.SmallIntegerField(null=True, blank=True)
+    created_at = models.DateTimeField()
+
+    def __str__(self) -> str:
+        return f"Evidence {self.pk} of report {self.report_id}"
+
+    @property
+    def context(self) -> str:
+        return f"intake.evidence:{self.report.public_id}:{self.working_name}"
+
+
+class EvidenceHash(models.Model):
+    """A hash sent instead of a file (computed on the reporter's device or by a partner)."""
+
+    class Kind(models.TextChoices):
+        PDQ = "pdq", "PDQ"
+        MD5 = "md5", "MD5"
+        SHA256 = "sha256", "SHA-256"
+
+    report = models.ForeignKey(Report, related_name="hashes", on_delete=models.CASCADE)
+    kind = models.CharField(max_length=8, choices=Kind.choices)
+    value = models.CharField(max_length=64, db_index=True)
+    quality = models.SmallIntegerField(null=True, blank=True)
+    created_at = models.DateTimeField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["report", "kind", "value"], name="intake_evidencehash_unique"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(kind="md5", value__regex=r"^[0-9a-f]{32}$")
+                | models.Q(kind__in=["pdq", "sha256"], value__regex=r"^[0-9a-f]{64}$"),
+                name="intake_evidencehash_value_format",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.kind}:{self.value}"
+
+
+class Message(models.Model):
+    """A message between the hotline and the reporter, shown on the status page."""
+
+    class Author(models.TextChoices):
+        REPORTER = "reporter", "reporter"
+        STAFF = "staff", "staff"
+
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    report = models.ForeignKey(Report, related_name="messages", on_delete=models.CASCADE)
+    author = models.CharField(max_length=10, choices=Author.choices)
+    body_ciphertext = models.BinaryField()
+    created_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["created_at", "id"]
+
+    def __str__(self) -> str:
+        return f"Message {self.pk} ({self.author})"
+
+    @property
+    def context(self) -> str:
+        return f"intake.message:{self.public_id}"
+
+
+class IdempotentRequest(models.Model):
+    """The answer given to a partner request, replayed when the same key comes again."""
+
+    partner = models.ForeignKey(Partner, on_delete=models.CASCADE)
+    key = models.CharField(max_length=200)
+    request_digest = models.CharField(max_length=64)
+    response = models.JSONField()
+    status_code = models.PositiveSmallIntegerField()
+    created_at = models.DateTimeField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["partner", "key"], name="intake_idempotency_unique")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.partner_id}:{self.key}"
+
+
+class SubmissionToken(models.Model):
+    """A one-time token in each rendered form: a double-click submits one report.
+
+    Only the token's digest is stored, with the report it produced, so a second POST with the
+    same token shows the same report's receipt page instead of creating another report.
+    """
+
+    digest = models.CharField(max_length=64, unique=True)
+    report = models.OneToOneField(Report, on_delete=models.CASCADE)
+    # The receipt code encrypted under a key derived from the token itself (which only the
+    # submitting browser holds), so a duplicate POST can show the same code; purged after
+    # an hour by a background task.
+    replay_ciphertext = models.BinaryField(null=True)
+    created_at = models.DateTimeField(db_index=True)
+
+    def __str__(self) -> str:
+        return self.digest[:8]

@@ -1,0 +1,59 @@
+"""Receipt codes: generate, normalise, and digest with a pepper kept outside the database."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import secrets
+
+from django.conf import settings
+
+# 30 symbols that are hard to confuse when written by hand: digits 2-9 and capital letters
+# without I, L, O (look like 1 and 0) and U (looks like V).
+ALPHABET = "23456789ABCDEFGHJKMNPQRSTVWXYZ"
+CODE_LENGTH = 17  # 17 symbols x log2(30) = 83.4 bits of entropy (>= 80 bits required)
+GROUP = 4
+
+
+def code_generate() -> str:
+    """Return a new random receipt code, grouped for reading aloud (XXXX-XXXX-...)."""
+    raw = "".join(secrets.choice(ALPHABET) for _ in range(CODE_LENGTH))
+    return code_format(raw)
+
+
+def code_format(raw: str) -> str:
+    """Group a normalised code in blocks of four."""
+    return "-".join(raw[i : i + GROUP] for i in range(0, len(raw), GROUP))
+
+
+def code_normalise(text: str) -> str | None:
+    """Return the canonical form of a typed code, or None if it cannot be one."""
+    if len(text) > 80:
+        return None
+    cleaned = "".join(ch for ch in text.upper() if ch not in " -_.\t\r\n")
+    if len(cleaned) != CODE_LENGTH or any(ch not in ALPHABET for ch in cleaned):
+        return None
+    return cleaned
+
+
+def code_digest(code: str) -> bytes:
+    """Return the keyed digest stored for a code (normalised or formatted)."""
+    normalised = code_normalise(code)
+    if normalised is None:
+        raise ValueError("not a receipt code")
+    return hmac.new(settings.KEYS.receipt_pepper, normalised.encode(), hashlib.sha256).digest()
+
+
+def digest_for_lookup(text: str) -> bytes:
+    """Return a digest to look up for any input, real code or not.
+
+    Malformed input is digested too (under a different prefix), so a lookup costs the same
+    whatever was typed: a wrong guess and a malformed code are indistinguishable in timing.
+    """
+    normalised = code_normalise(text)
+    material = (
+        normalised.encode()
+        if normalised
+        else b"\x00invalid:" + text[:80].encode("utf-8", "replace")
+    )
+    return hmac.new(settings.KEYS.receipt_pepper, material, hashlib.sha256).digest()

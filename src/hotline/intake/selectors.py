@@ -1,0 +1,41 @@
+"""Reads for the reporter's status page."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from hotline.intake.choices import ReportStatus
+from hotline.intake.models import Message, Report
+from hotline.intake.services import message_body
+
+
+@dataclass(frozen=True)
+class StatusMessage:
+    from_hotline: bool
+    body: str
+    at: datetime
+
+
+@dataclass(frozen=True)
+class StatusView:
+    created_at: datetime
+    status_text: str
+    messages: list[StatusMessage]
+    files: int
+
+
+def status_view_data(report: Report) -> StatusView:
+    """Return what a reporter may see of their own report (decrypted messages, plain status)."""
+    messages = [
+        StatusMessage(
+            from_hotline=m.author == Message.Author.STAFF, body=message_body(m), at=m.created_at
+        )
+        for m in report.messages.select_related("report").order_by("created_at", "id")
+    ]
+    return StatusView(
+        created_at=report.created_at,
+        status_text=str(ReportStatus(report.status).label),
+        messages=messages,
+        files=report.files.count(),
+    )

@@ -1,0 +1,322 @@
+"""Accept reports and messages: the only place intake's rules live.
+
+Durability: evidence files are encrypted and fsynced before the transaction that refers to
+them commits, and the receipt code is returned only after that commit. A code that was shown
+always belongs to a stored report.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+import uuid
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from hotline.intake.choices import MoneyStatus, ReportStatus, Source
+from hotline.intake.evidence import PreparedEvidence
+from hotline.intake.models import (
+    EvidenceFile,
+    EvidenceHash,
+    Message,
+    Partner,
+    Report,
+    SubmissionToken,
+)
+from hotline.intake.receipts import code_digest, code_generate
+from hotline.tasks.queue import enqueue
+from hotline.vault import services as vault
+
+REPLAY_WINDOW = timedelta(hours=1)
+
+
+@dataclass
+class ReportInput:
+    """What a reporter (or partner) tells us, already validated for shape and size."""
+
+    reporter_role: str
+    categories: list[str]
+    victim_age: str = ""
+    platforms: list[str] = field(default_factory=list)
+    links: list[str] = field(default_factory=list)
+    usernames: list[str] = field(default_factory=list)
+    phones: list[str] = field(default_factory=list)
+    payment_accounts: list[str] = field(default_factory=list)
+    started: str = ""
+    money: str = MoneyStatus.NONE
+    amount: str = ""
+    payment_methods: list[str] = field(default_factory=list)
+    narrative: str = ""
+    contact: str = ""
+    help_wanted: list[str] = field(default_factory=list)
+    consent_contact: bool = False
+    keep_original_for_police: bool = False
+    in_danger: bool = False
+    language: str = "km"
+    hashes: list[tuple[str, str, int | None]] = field(default_factory=list)  # kind, value, quality
+
+    def sensitive_details(self) -> dict[str, object]:
+        return {
+            "narrative": self.narrative,
+            "links": self.links,
+            "usernames": self.usernames,
+            "phones": self.phones,
+            "payment_accounts": self.payment_accounts,
+            "started": self.started,
+            "amount": self.amount,
+            "contact": self.contact,
+        }
+
+
+@dataclass(frozen=True)
+class SubmittedReport:
+    """A stored report and the receipt code to show once."""
+
+    report: Report
+    receipt_code: str
+    replayed: bool = False
+
+
+def _replay_key(token: str) -> bytes:
+    return hashlib.sha256(b"openhotline-receipt-replay|" + token.encode()).digest()
+
+
+def _token_digest(token: str) -> str:
+    return hashlib.sha256(b"openhotline-submission|" + token.encode()).hexdigest()
+
+
+def submission_token_new() -> str:
+    """Return a fresh one-time token to embed in a report form."""
+    return secrets.token_urlsafe(24)
+
+
+def _initial_priority(data: ReportInput) -> int:
+    score = 0
+    if data.in_danger:
+        score += 100
+    if "live_abuse" in data.categories:
+        score += 80
+    if "child_images" in data.categories or "selling_group" in data.categories:
+        score += 50
+    if "sextortion" in data.categories or "grooming" in data.categories:
+        score += 40
+    if data.victim_age in {"under_13", "13_15", "16_17"}:
+        score += 20
+    return score
+
+
+def _replay(token: str) -> SubmittedReport | None:
+    row = (
+        SubmissionToken.objects.select_related("report").filter(digest=_token_digest(token)).first()
+    )
+    if row is None or row.replay_ciphertext is None:
+        return None
+    blob = bytes(row.replay_ciphertext)
+    code = AESGCM(_replay_key(token)).decrypt(blob[:12], blob[12:], row.digest.encode()).decode()
+    return SubmittedReport(report=row.report, receipt_code=code, replayed=True)
+
+
+def report_submit(
+    *,
+    data: ReportInput,
+    evidence: list[PreparedEvidence],
+    source: str = Source.WEB,
+    partner: Partner | None = None,
+    partner_reference: str = "",
+    submission_token: str | None = None,
+) -> SubmittedReport:
+    """Store a report with its evidence and return it with a new receipt code.
+
+    With a `submission_token` (one per rendered form) a repeated POST - a double click, a
+    retry after a slow answer - returns the first report and its code instead of a second one.
+    """
+    if submission_token:
+        earlier = _replay(submission_token)
+        if earlier is not None:
+            return earlier
+    written: list[str] = []
+    try:
+        return _report_store(
+            data=data,
+            evidence=evidence,
+            source=source,
+            partner=partner,
+            partner_reference=partner_reference,
+            submission_token=submission_token,
+            written=written,
+        )
+    except IntegrityError:
+        for name in written:
+            vault.file_delete(name=name)
+        if submission_token:
+            # A concurrent POST with the same token won the race: show its report.
+            earlier = _replay(submission_token)
+            if earlier is not None:
+                return earlier
+        raise
+    except BaseException:
+        for name in written:
+            vault.file_delete(name=name)
+        raise
+
+
+def _report_store(
+    *,
+    data: ReportInput,
+    evidence: list[PreparedEvidence],
+    source: str,
+    partner: Partner | None,
+    partner_reference: str,
+    submission_token: str | None,
+    written: list[str],
+) -> SubmittedReport:
+    code = code_generate()
+    now = timezone.now()
+    with transaction.atomic():
+        report = Report(
+            public_id=uuid.uuid4(),
+            receipt_digest=code_digest(code),
+            created_at=now,
+            updated_at=now,
+            source=source,
+            partner=partner,
+            partner_reference=partner_reference,
+            language=data.language,
+            reporter_role=data.reporter_role,
+            victim_age=data.victim_age,
+            categories=data.categories,
+            platforms=data.platforms,
+            payment_methods=data.payment_methods,
+            money=data.money,
+            in_danger=data.in_danger,
+            help_wanted=data.help_wanted,
+            consent_contact=data.consent_contact,
+            keep_original_for_police=data.keep_original_for_police,
+            status=ReportStatus.RECEIVED,
+            priority=_initial_priority(data),
+        )
+        report.details_ciphertext = vault.encrypt_json(
+            data.sensitive_details(), context=report.details_context
+        )
+        report.save()
+        for item in evidence:
+            _evidence_store(report=report, item=item, now=now, written=written)
+        hashes = {(kind, value.lower()): quality for kind, value, quality in data.hashes}
+        EvidenceHash.objects.bulk_create(
+            [
+                EvidenceHash(report=report, kind=kind, value=value, quality=quality, created_at=now)
+                for (kind, value), quality in hashes.items()
+            ]
+        )
+        if submission_token:
+            digest = _token_digest(submission_token)
+            nonce = secrets.token_bytes(12)
+            sealed = AESGCM(_replay_key(submission_token)).encrypt(
+                nonce, code.encode(), digest.encode()
+            )
+            SubmissionToken.objects.create(
+                digest=digest, report=report, replay_ciphertext=nonce + sealed, created_at=now
+            )
+        # The queue lives in the same database: the task commits with the report or not at all.
+        enqueue("hotline.intake.tasks.report_process", report.pk)
+    return SubmittedReport(report=report, receipt_code=code)
+
+
+def _evidence_store(
+    *, report: Report, item: PreparedEvidence, now: datetime, written: list[str]
+) -> EvidenceFile:
+    working_name = f"{uuid.uuid4().hex}.bin"
+    record = EvidenceFile(
+        report=report,
+        working_name=working_name,
+        content_type=item.content_type,
+        size=len(item.original),
+        md5=item.md5,
+        sha256=item.sha256,
+        pdq=item.pdq,
+        pdq_quality=item.pdq_quality,
+        created_at=now,
+    )
+    written.append(working_name)
+    vault.file_write_durably(data=item.working, name=working_name, context=record.context)
+    if report.keep_original_for_police:
+        record.original_name = f"{uuid.uuid4().hex}.bin"
+        written.append(record.original_name)
+        vault.file_write_durably(
+            data=item.original, name=record.original_name, context=record.context + ":original"
+        )
+    record.filename_ciphertext = vault.encrypt_text(item.filename, context=record.context + ":name")
+    record.save()
+    return record
+
+
+def report_find_by_code(*, code_text: str) -> Report | None:
+    """Return the report a receipt code opens, or None (same cost for any input)."""
+    from hotline.intake.receipts import digest_for_lookup
+
+    return Report.objects.filter(receipt_digest=digest_for_lookup(code_text)).first()
+
+
+@transaction.atomic
+def message_add(*, report: Report, author: str, body: str) -> Message:
+    """Store an encrypted message on a report (from the reporter or staff)."""
+    message = Message(report=report, author=author, created_at=timezone.now())
+    message.body_ciphertext = vault.encrypt_text(body, context=message.context)
+    message.save()
+    Report.objects.filter(pk=report.pk).update(updated_at=message.created_at)
+    return message
+
+
+@transaction.atomic
+def report_add_information(
+    *,
+    report: Report,
+    text: str,
+    evidence: list[PreparedEvidence],
+    hashes: list[tuple[str, str, int | None]],
+) -> None:
+    """Add a reporter's later message, files and hashes to an existing report."""
+    written: list[str] = []
+    now = timezone.now()
+    try:
+        if text:
+            message_add(report=report, author=Message.Author.REPORTER, body=text)
+        for item in evidence:
+            _evidence_store(report=report, item=item, now=now, written=written)
+        for kind, value, quality in hashes:
+            EvidenceHash.objects.get_or_create(
+                report=report,
+                kind=kind,
+                value=value.lower(),
+                defaults={"quality": quality, "created_at": now},
+            )
+        if evidence or hashes:
+            enqueue("hotline.intake.tasks.report_process", report.pk)
+    except BaseException:
+        for name in written:
+            vault.file_delete(name=name)
+        raise
+
+
+def report_details(report: Report) -> dict[str, object]:
+    """Decrypt a report's sensitive details (callers must have checked permission)."""
+    value = vault.decrypt_json(bytes(report.details_ciphertext), context=report.details_context)
+    assert isinstance(value, dict)
+    return value
+
+
+def message_body(message: Message) -> str:
+    """Decrypt a message body."""
+    return vault.decrypt_text(bytes(message.body_ciphertext), context=message.context)
+
+
+def submission_tokens_purge() -> int:
+    """Forget replayable receipt codes older than the replay window; return how many."""
+    cutoff = timezone.now() - REPLAY_WINDOW
+    return SubmissionToken.objects.filter(
+        created_at__lt=cutoff, replay_ciphertext__isnull=False
+    ).update(replay_ciphertext=None)

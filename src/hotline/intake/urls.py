@@ -1,0 +1,12 @@
+from django.urls import path
+
+from hotline.intake import views
+
+app_name = "intake"
+urlpatterns = [
+    path("", views.home, name="home"),
+    path("report/", views.report_form, name="report"),
+    path("danger/", views.danger, name="danger"),
+    path("status/", views.status, name="status"),
+    path("status/reply/", views.status_reply, name="status_reply"),
+]

@@ -1,0 +1,231 @@
+"""Django settings, from environment variables only (see docs/operations.md)."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import dj_database_url
+import django_stubs_ext
+from django.utils.csp import CSP
+from django.utils.translation import gettext_lazy as _
+
+from hotline.config import ConfigError, data_dir, env_bool, env_list, load_keys
+
+django_stubs_ext.monkeypatch()
+
+BASE_DIR = Path(__file__).resolve().parent
+DATA_DIR = data_dir()
+DATA_DIR.mkdir(parents=True, exist_ok=True)
+(DATA_DIR / "static").mkdir(exist_ok=True)
+
+DEFAULT_SQLITE = DATA_DIR / "hotline.sqlite3"
+DATABASE_URL = os.environ.get("HOTLINE_DATABASE_URL", f"sqlite:///{DEFAULT_SQLITE}")
+
+# A fresh install creates its keys; an existing install with a missing key file must stop
+# rather than silently create new keys that cannot read the old reports.
+_fresh_install = DATABASE_URL.startswith("sqlite") and not DEFAULT_SQLITE.exists()
+KEYS = load_keys(create=_fresh_install or env_bool("HOTLINE_CREATE_KEY_FILE", False))
+
+SECRET_KEY = KEYS.secret_key
+DEBUG = env_bool("HOTLINE_DEBUG", False)
+ALLOWED_HOSTS = env_list("HOTLINE_ALLOWED_HOSTS", ["127.0.0.1", "localhost", "[::1]"])
+CSRF_TRUSTED_ORIGINS = env_list("HOTLINE_CSRF_TRUSTED_ORIGINS", [])
+
+INSTALLED_APPS = [
+    "django.contrib.admin",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "whitenoise.runserver_nostatic",
+    "django.contrib.staticfiles",
+    "django_q",
+    "hotline.core",
+    "hotline.accounts",
+    "hotline.audit",
+    "hotline.vault",
+    "hotline.tasks",
+    "hotline.intake",
+    "hotline.guidance",
+    "hotline.staff",
+    "hotline.hashing",
+    "hotline.entities",
+]
+
+MIDDLEWARE = [
+    "hotline.core.middleware.PrivacyHeadersMiddleware",
+    "django.middleware.security.SecurityMiddleware",
+    "django.middleware.csp.ContentSecurityPolicyMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.locale.LocaleMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+]
+
+ROOT_URLCONF = "hotline.urls"
+WSGI_APPLICATION = "hotline.wsgi.application"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [BASE_DIR / "templates"],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.template.context_processors.i18n",
+                "django.template.context_processors.csp",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+                "hotline.core.context_processors.site",
+            ],
+        },
+    },
+]
+
+try:
+    _db = dj_database_url.parse(DATABASE_URL, conn_max_age=60, conn_health_checks=True)
+except ValueError as exc:
+    raise ConfigError(f"HOTLINE_DATABASE_URL is not a database URL I understand: {exc}") from exc
+if _db["ENGINE"] == "django.db.backends.sqlite3":
+    _db["CONN_MAX_AGE"] = 0
+    _db["OPTIONS"] = {
+        # WAL lets the worker and the web server work at once; synchronous=FULL makes a
+        # committed report survive a power cut; IMMEDIATE avoids lock-upgrade deadlocks.
+        "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL;",
+        "transaction_mode": "IMMEDIATE",
+        "timeout": 30,
+    }
+DATABASES = {"default": _db}
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+AUTH_USER_MODEL = "accounts.User"
+
+PASSWORD_HASHERS = [
+    "django.contrib.auth.hashers.Argon2PasswordHasher",
+    "django.contrib.auth.hashers.PBKDF2PasswordHasher",
+]
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {
+        "NAME": "django.contrib.auth.password_validation.MinimumLengthValidator",
+        "OPTIONS": {"min_length": 12},
+    },
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+]
+LOGIN_URL = "/staff/login/"
+LOGIN_REDIRECT_URL = "/staff/"
+
+LANGUAGE_CODE = "km"
+LANGUAGES = [("km", _("Khmer")), ("en", _("English"))]
+LOCALE_PATHS = [BASE_DIR / "locale"]
+LANGUAGE_COOKIE_NAME = "hotline_lang"
+LANGUAGE_COOKIE_HTTPONLY = True
+LANGUAGE_COOKIE_SAMESITE = "Strict"
+TIME_ZONE = os.environ.get("HOTLINE_TIME_ZONE", "Asia/Phnom_Penh")
+USE_I18N = True
+USE_TZ = True
+
+STATIC_URL = "/static/"
+STATIC_ROOT = DATA_DIR / "static"
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {"BACKEND": "whitenoise.storage.CompressedStaticFilesStorage"},
+}
+WHITENOISE_USE_FINDERS = True
+WHITENOISE_AUTOREFRESH = DEBUG
+
+# Encrypted evidence lives here; never served directly.
+UPLOAD_DIR = Path(os.environ.get("HOTLINE_UPLOAD_DIR", DATA_DIR / "uploads"))
+
+# Limits on what a reporter may send (checked before anything is stored).
+HOTLINE_MAX_FILES = int(os.environ.get("HOTLINE_MAX_FILES", "5"))
+HOTLINE_MAX_FILE_BYTES = int(os.environ.get("HOTLINE_MAX_FILE_BYTES", str(10 * 1024 * 1024)))
+HOTLINE_MAX_TEXT_CHARS = 20_000
+DATA_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
+FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
+DATA_UPLOAD_MAX_NUMBER_FIELDS = 200
+DATA_UPLOAD_MAX_NUMBER_FILES = HOTLINE_MAX_FILES + 1
+HOTLINE_MAX_REQUEST_BYTES = HOTLINE_MAX_FILES * HOTLINE_MAX_FILE_BYTES + 2 * 1024 * 1024
+
+SESSION_COOKIE_HTTPONLY = True
+SESSION_COOKIE_SAMESITE = "Lax"
+SESSION_COOKIE_SECURE = env_bool("HOTLINE_SECURE_COOKIES", False)
+CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
+CSRF_COOKIE_HTTPONLY = True
+CSRF_FAILURE_VIEW = "hotline.core.views.csrf_failure"
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "no-referrer"
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
+X_FRAME_OPTIONS = "DENY"
+SECURE_PROXY_SSL_HEADER = (
+    ("HTTP_X_FORWARDED_PROTO", "https") if env_bool("HOTLINE_BEHIND_TLS_PROXY", False) else None
+)
+SECURE_CSP = {
+    "default-src": [CSP.SELF],
+    "script-src": [CSP.SELF, CSP.NONCE],
+    "style-src": [CSP.SELF],
+    "img-src": [CSP.SELF, "data:", "blob:"],
+    "connect-src": [CSP.SELF],
+    "font-src": [CSP.SELF],
+    "object-src": [CSP.NONE],
+    "base-uri": [CSP.NONE],
+    "form-action": [CSP.SELF],
+    "frame-ancestors": [CSP.NONE],
+}
+
+MAILERS = {
+    "default": {
+        "BACKEND": os.environ.get(
+            "HOTLINE_EMAIL_BACKEND", "django.core.mail.backends.smtp.EmailBackend"
+        ),
+        "OPTIONS": {
+            "host": os.environ.get("HOTLINE_SMTP_HOST", "127.0.0.1"),
+            "port": int(os.environ.get("HOTLINE_SMTP_PORT", "25")),
+            "username": os.environ.get("HOTLINE_SMTP_USER", ""),
+            "password": os.environ.get("HOTLINE_SMTP_PASSWORD", ""),
+            "use_tls": env_bool("HOTLINE_SMTP_STARTTLS", False),
+            "timeout": 20,
+        },
+    }
+}
+DEFAULT_FROM_EMAIL = os.environ.get("HOTLINE_FROM_EMAIL", "hotline@localhost")
+
+CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+
+# The task queue (django-q2) keeps its queue in the same database: one command runs it all.
+Q_CLUSTER = {
+    "name": "hotline",
+    "orm": "default",
+    "workers": int(os.environ.get("HOTLINE_WORKER_PROCESSES", "2")),
+    "timeout": 120,
+    "retry": 180,  # must exceed timeout: a task leased by a killed worker comes back after this
+    "max_attempts": 0,  # retries and backoff are ours (hotline.tasks), not the broker's
+    "ack_failures": True,
+    "save_limit": 1000,
+    "poll": 0.5,
+    "catch_up": False,
+    "log_level": "WARNING",
+}
+
+# Logging never carries client addresses: no access log from Django, and gunicorn's access
+# log format is set without %(h)s (see hotline.cli).
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "root": {"handlers": ["console"], "level": os.environ.get("HOTLINE_LOG_LEVEL", "WARNING")},
+    "loggers": {
+        # django.request logs the request line on 4xx/5xx; keep errors, drop warnings that
+        # could include paths with receipt codes.
+        "django.request": {"level": "ERROR"},
+        "django.server": {"level": "ERROR"},
+    },
+}
+
+HOTLINE_NAME = os.environ.get("HOTLINE_NAME", "OpenHotline")

@@ -1,0 +1,112 @@
+"""Encrypt and decrypt sensitive fields and files (AES-256-GCM with a key ring).
+
+Blob layout: b"OH1" | key-id length (1 byte) | key id | 12-byte nonce | ciphertext+tag.
+The associated data names what the blob belongs to (for example "intake.report:42:details"),
+so a ciphertext copied into another row or field fails to decrypt instead of being misread.
+Keys come from the key file (hotline.config), never from the database.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import secrets
+from pathlib import Path
+from typing import Any
+
+from cryptography.exceptions import InvalidTag
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+from django.conf import settings
+
+MAGIC = b"OH1"
+NONCE_BYTES = 12
+
+
+class VaultError(Exception):
+    """A blob could not be decrypted (wrong key, wrong context or tampering)."""
+
+
+def _keys() -> tuple[str, dict[str, bytes]]:
+    keys = settings.KEYS
+    return keys.vault_primary, keys.vault_keys
+
+
+def encrypt(plaintext: bytes, *, context: str) -> bytes:
+    """Return `plaintext` encrypted under the primary key, bound to `context`."""
+    kid, ring = _keys()
+    nonce = secrets.token_bytes(NONCE_BYTES)
+    kid_bytes = kid.encode()
+    sealed = AESGCM(ring[kid]).encrypt(nonce, plaintext, context.encode())
+    return MAGIC + bytes([len(kid_bytes)]) + kid_bytes + nonce + sealed
+
+
+def decrypt(blob: bytes, *, context: str) -> bytes:
+    """Return the plaintext of `blob`; raise VaultError if it is not ours or was altered."""
+    blob = bytes(blob)
+    if not blob.startswith(MAGIC) or len(blob) < len(MAGIC) + 1:
+        raise VaultError("not a vault blob")
+    kid_len = blob[len(MAGIC)]
+    start = len(MAGIC) + 1
+    kid = blob[start : start + kid_len].decode(errors="replace")
+    nonce = blob[start + kid_len : start + kid_len + NONCE_BYTES]
+    sealed = blob[start + kid_len + NONCE_BYTES :]
+    _, ring = _keys()
+    if kid not in ring:
+        raise VaultError(f"unknown key id {kid!r}: is the right key file loaded?")
+    try:
+        return AESGCM(ring[kid]).decrypt(nonce, sealed, context.encode())
+    except InvalidTag as exc:
+        raise VaultError("blob failed authentication (wrong key, context or tampering)") from exc
+
+
+def encrypt_json(value: Any, *, context: str) -> bytes:
+    """Encrypt a JSON-serialisable value."""
+    return encrypt(json.dumps(value, ensure_ascii=False).encode(), context=context)
+
+
+def decrypt_json(blob: bytes, *, context: str) -> Any:
+    """Decrypt a value stored with encrypt_json."""
+    return json.loads(decrypt(blob, context=context))
+
+
+def encrypt_text(text: str, *, context: str) -> bytes:
+    """Encrypt a string."""
+    return encrypt(text.encode(), context=context)
+
+
+def decrypt_text(blob: bytes, *, context: str) -> str:
+    """Decrypt a string stored with encrypt_text."""
+    return decrypt(blob, context=context).decode()
+
+
+def file_write_durably(*, data: bytes, name: str, context: str) -> Path:
+    """Encrypt `data` into the upload folder under `name` and fsync it before returning.
+
+    Called before the database transaction that refers to the file commits, so an
+    acknowledged report never points at a file that a crash could lose.
+    """
+    directory = Path(settings.UPLOAD_DIR)
+    directory.mkdir(parents=True, exist_ok=True)
+    final = directory / name
+    temporary = directory / f".{name}.tmp"
+    with open(temporary, "wb") as handle:
+        handle.write(encrypt(data, context=context))
+        handle.flush()
+        os.fsync(handle.fileno())
+    os.replace(temporary, final)
+    dir_fd = os.open(directory, os.O_RDONLY)
+    try:
+        os.fsync(dir_fd)
+    finally:
+        os.close(dir_fd)
+    return final
+
+
+def file_read(*, name: str, context: str) -> bytes:
+    """Decrypt a file written by file_write_durably."""
+    return decrypt((Path(settings.UPLOAD_DIR) / name).read_bytes(), context=context)
+
+
+def file_delete(*, name: str) -> None:
+    """Remove an encrypted file if it exists (used when its transaction rolls back)."""
+    (Path(settings.UPLOAD_DIR) / name).unlink(missing_ok=True)

@@ -1,0 +1,89 @@
+"""The public path: form → stored encrypted report → receipt code → status page → reply."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from django.test import Client
+
+from hotline.intake.models import Message, Report
+from hotline.intake.receipts import ALPHABET, CODE_LENGTH
+from hotline.intake.services import message_add, report_details
+
+pytestmark = pytest.mark.django_db
+
+CODE_RE = re.compile(r'<p class="receipt" id="receipt-code">([^<]+)</p>')
+
+
+def _token(client: Client) -> str:
+    page = client.get("/report/").content.decode()
+    match = re.search(r'name="submission_token" value="([^"]+)"', page)
+    assert match
+    return match.group(1)
+
+
+def submit(client: Client, **extra: object) -> tuple[int, str]:
+    data: dict[str, object] = {
+        "submission_token": _token(client),
+        "in_danger": "no",
+        "reporter_role": "myself",
+        "categories": ["sextortion"],
+        "platforms": ["facebook"],
+        "narrative": "Someone recorded our call and asks for money.",
+        "phones": "012 345 678",
+        "money": "demanded",
+    }
+    data.update(extra)
+    response = client.post("/report/", data)
+    match = CODE_RE.search(response.content.decode())
+    return response.status_code, match.group(1) if match else ""
+
+
+def test_report_is_stored_encrypted_and_code_opens_status_page() -> None:
+    client = Client()
+    status, code = submit(client)
+    assert status == 200
+    assert len(code.replace("-", "")) == CODE_LENGTH
+    assert all(ch in ALPHABET for ch in code.replace("-", ""))
+    report = Report.objects.get()
+    assert b"recorded our call" not in bytes(report.details_ciphertext)
+    assert report_details(report)["narrative"] == "Someone recorded our call and asks for money."
+    assert report.receipt_digest is not None
+    assert code.encode() not in bytes(report.receipt_digest)
+
+    message_add(report=report, author=Message.Author.STAFF, body="We are looking at it.")
+    page = client.post("/status/", {"code": code.lower().replace("-", " ")})
+    assert page.status_code == 200
+    assert "We are looking at it." in page.content.decode()
+
+    reply = client.post("/status/reply/", {"code": code, "message": "Here is more."})
+    assert reply.status_code == 200
+    assert report.messages.filter(author="reporter").count() == 1
+
+
+def test_unknown_and_malformed_codes_get_the_same_answer() -> None:
+    client = Client()
+    submit(client)
+    wrong = client.post("/status/", {"code": "2222-2222-2222-2222-2"})
+    malformed = client.post("/status/", {"code": "<script>"})
+    assert wrong.status_code == malformed.status_code == 404
+    assert len(wrong.content) == len(malformed.content)
+
+
+def test_double_submit_creates_one_report_and_shows_the_same_code() -> None:
+    client = Client()
+    token = _token(client)
+    first = submit(client, submission_token=token)
+    second = submit(client, submission_token=token)
+    assert Report.objects.count() == 1
+    assert first[1] == second[1] != ""
+
+
+def test_invalid_form_saves_nothing_and_answers_in_khmer() -> None:
+    client = Client()
+    response = client.post(
+        "/report/", {"submission_token": _token(client), "narrative": "x" * 1_000_000}
+    )
+    assert response.status_code in {400, 413}
+    assert Report.objects.count() == 0
