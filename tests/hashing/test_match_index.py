@@ -1,0 +1,157 @@
+"""The multi-index-hashing PDQ index returns exactly what brute force returns."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from hotline.hashing.index import (
+    BruteForceIndex,
+    IndexFormatError,
+    InvalidPdqError,
+    MihIndex,
+    PdqMatch,
+)
+
+
+def flip(row: np.ndarray, bits: int, rng: np.random.Generator) -> np.ndarray:
+    out = row.copy()
+    for bit in rng.choice(256, size=bits, replace=False):
+        out[bit // 8] ^= np.uint8(1 << (bit % 8))
+    return out
+
+
+def corpus(rng: np.random.Generator, n: int = 4000) -> np.ndarray:
+    """Random hashes plus families of near-duplicates and a clump sharing most substrings."""
+    base = rng.integers(0, 256, size=(n, 32), dtype=np.uint8)
+    family = np.stack([flip(base[0], int(k), rng) for k in rng.integers(0, 48, size=300)])
+    # Real banks are not uniform: many hashes share substrings (e.g. near-blank images).
+    clump = np.zeros((400, 32), dtype=np.uint8)
+    clump[:, :2] = rng.integers(0, 256, size=(400, 2), dtype=np.uint8)
+    clump = np.stack([flip(r, int(rng.integers(0, 20)), rng) for r in clump])
+    return np.concatenate([base, family, clump, base[:50]])  # and exact duplicates
+
+
+def queries(rows: np.ndarray, rng: np.random.Generator) -> list[bytes]:
+    near = [flip(rows[i], int(k), rng) for i, k in zip(
+        rng.integers(0, len(rows), 150), rng.integers(0, 64, 150), strict=True
+    )]  # fmt: skip
+    far = list(rng.integers(0, 256, size=(30, 32), dtype=np.uint8))
+    return [q.tobytes() for q in [*near, *far, np.zeros(32, np.uint8), rows[0], rows[-1]]]
+
+
+@pytest.fixture(scope="module")
+def data() -> tuple[np.ndarray, list[bytes]]:
+    rng = np.random.default_rng(20240601)
+    rows = corpus(rng)
+    return rows, queries(rows, rng)
+
+
+@pytest.mark.parametrize("threshold", [0, 1, 15, 16, 31, 32, 47, 70])
+def test_equals_brute_force(
+    tmp_path: Path, data: tuple[np.ndarray, list[bytes]], threshold: int
+) -> None:
+    rows, qs = data
+    index = MihIndex.build(tmp_path, rows)
+    reference = BruteForceIndex(r.tobytes() for r in rows)
+    total = 0
+    for q in qs:
+        expected = reference.query(q, threshold=threshold)
+        assert index.query(q, threshold=threshold) == expected
+        total += len(expected)
+    # The queries do find things, so the comparison is not vacuous.
+    assert total >= (len(qs) // 4 if threshold >= 31 else 2)
+
+
+def test_default_threshold_is_31(tmp_path: Path) -> None:
+    rng = np.random.default_rng(1)
+    row = rng.integers(0, 256, 32, dtype=np.uint8)
+    index = MihIndex.build(tmp_path, np.stack([flip(row, 31, rng), flip(row, 32, rng)]))
+    assert [m.distance for m in index.query(row.tobytes())] == [31]
+
+
+def test_many_matches_grow_the_output_buffer(tmp_path: Path) -> None:
+    rng = np.random.default_rng(2)
+    origin = np.zeros(32, dtype=np.uint8)
+    rows = np.stack([flip(origin, int(k), rng) for k in rng.integers(1, 20, size=3000)])
+    index = MihIndex.build(tmp_path, rows)
+    found = index.query(origin.tobytes())
+    assert len(found) == len(np.unique(rows, axis=0)) > 1000
+    assert found == BruteForceIndex(r.tobytes() for r in rows).query(origin.tobytes())
+
+
+def test_hex_and_bytes_queries_agree(tmp_path: Path) -> None:
+    hexes = ["f8f8f0cee0f4a84f06370a22038f63f0b36e2ed596621e1d33e6b39c4e9c9b22"]
+    index = MihIndex(tmp_path)
+    index.add(hexes)
+    assert index.query(hexes[0].upper()) == [PdqMatch(distance=0, pdq_hex=hexes[0])]
+    assert index.query(bytes.fromhex(hexes[0])) == index.query(hexes[0])
+
+
+@pytest.mark.parametrize("bad", ["abc", "z" * 64, b"\x00" * 31])
+def test_invalid_hash(tmp_path: Path, bad: str | bytes) -> None:
+    index = MihIndex(tmp_path)
+    with pytest.raises(InvalidPdqError):
+        index.query(bad)
+    with pytest.raises(InvalidPdqError):
+        index.add([bad])
+
+
+def test_invalid_threshold(tmp_path: Path) -> None:
+    with pytest.raises(ValueError, match="threshold"):
+        MihIndex(tmp_path).query("0" * 64, threshold=256)
+
+
+def test_adds_are_matchable_at_once_and_survive_compaction_and_restart(
+    tmp_path: Path, data: tuple[np.ndarray, list[bytes]]
+) -> None:
+    rows, qs = data
+    first, second = rows[:2000], rows[2000:]
+    index = MihIndex.build(tmp_path, first)
+    other = MihIndex(tmp_path)  # another process's view of the same directory
+    reference = BruteForceIndex(r.tobytes() for r in first)
+    index.add(r.tobytes() for r in second[:500])
+    other.add(r.tobytes() for r in second[500:])
+    reference.add(r.tobytes() for r in second)
+    for q in qs:
+        assert index.query(q) == other.query(q) == reference.query(q)
+    assert len(index) == len(rows)
+
+    other.compact()
+    assert len(list(tmp_path.glob("base-*.mih"))) == 1
+    assert len(index) == len(np.unique(rows, axis=0))  # compaction de-duplicates
+    index.add([qs[0]])
+    reference.add([qs[0]])
+    restarted = MihIndex(tmp_path)
+    for q in qs:
+        assert restarted.query(q) == index.query(q) == reference.query(q)
+
+
+def test_add_from_another_process(tmp_path: Path) -> None:
+    index = MihIndex.build(tmp_path, np.zeros((1, 32), dtype=np.uint8))
+    new = "ab" * 32
+    assert index.query(new) == []
+    code = (
+        "import sys; from hotline.hashing.index import MihIndex;"
+        f" MihIndex(sys.argv[1]).add(['{new}'])"
+    )
+    subprocess.run([sys.executable, "-c", code, str(tmp_path)], check=True, timeout=60)
+    assert index.query(new) == [PdqMatch(distance=0, pdq_hex=new)]
+
+
+def test_damaged_base_file_is_refused(tmp_path: Path) -> None:
+    MihIndex.build(tmp_path, np.ones((10, 32), dtype=np.uint8))
+    (base,) = tmp_path.glob("base-*.mih")
+    base.write_bytes(base.read_bytes()[:-4])
+    with pytest.raises(IndexFormatError):
+        MihIndex(tmp_path)
+
+
+def test_empty_index(tmp_path: Path) -> None:
+    index = MihIndex(tmp_path)
+    assert len(index) == 0
+    assert index.query("0" * 64) == []
