@@ -1,0 +1,203 @@
+"""Identifiers that need their context: labelled payment accounts and platform handles.
+
+"Wing 012 345 678", "ABA: 000 123 456", "MTCN 1234567890" are accounts only because of the label;
+"@name" belongs to Telegram only when the text says Telegram nearby; "my FB is john.doe" is a
+handle only after an explicit cue ("is", ":", "=", Khmer "៖"/"គឺ"). Labels are literal
+alternations and every gap is possessive, so each scan is linear.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+from hotline.entities.extract.entity import is_word_start, keyword_pattern, words
+from hotline.entities.extract.platforms import HANDLE_CANONICALISERS
+
+# --- payment accounts -----------------------------------------------------------------------
+
+_PAYMENT_LABELS: dict[str, str] = {
+    "wing": "wing",
+    "វីង": "wing",
+    "aba": "aba",
+    "អេប៊ីអេ": "aba",
+    "acleda": "acleda",
+    "អេស៊ីលីដា": "acleda",
+    "អាស៊ីលីដា": "acleda",
+    "western union": "western_union",
+    "western_union": "western_union",
+    "westernunion": "western_union",
+    "វេស្ទើនយូនៀន": "western_union",
+    "mtcn": "western_union",
+    "truemoney": "truemoney",
+    "true money": "truemoney",
+}
+# Digits an account number of each provider has (separators ignored).
+_PAYMENT_DIGITS: dict[str, tuple[int, int]] = {
+    "wing": (8, 10),
+    "aba": (9, 9),
+    "acleda": (10, 17),
+    "western_union": (10, 10),
+    "truemoney": (8, 10),
+}
+PAYMENT_LABEL_RE = re.compile(keyword_pattern(list(_PAYMENT_LABELS)))
+# After the label: up to 40 characters on the same line, then a number written in groups.
+_ACCOUNT_NUMBER_RE = re.compile(r"[0-9]++(?:[ \-.]?+[0-9]++)*+")
+_WINDOW = 40
+
+
+@dataclass(frozen=True, slots=True)
+class Account:
+    """A labelled payment account found in text."""
+
+    start: int
+    end: int
+    provider: str
+    number: str
+
+
+def iter_payment_accounts(text: str) -> Iterator[Account]:
+    """Yield labelled payment accounts (provider, digits) with their spans."""
+    for label in PAYMENT_LABEL_RE.finditer(text):
+        if not is_word_start(text, label.start(), label.end()):
+            continue
+        provider = _PAYMENT_LABELS[label.group().lower()]
+        low, high = _PAYMENT_DIGITS[provider]
+        window_end = min(len(text), label.end() + _WINDOW)
+        newline = text.find("\n", label.end(), window_end)
+        if newline != -1:
+            window_end = newline
+        position = label.end()
+        tries = 0
+        while position < window_end and tries < 2:
+            match = _ACCOUNT_NUMBER_RE.search(text, position, window_end + 20)
+            if match is None or match.start() >= window_end:
+                break
+            tries += 1
+            before = text[match.start() - 1] if match.start() else " "
+            digits = "".join(c for c in match.group() if c.isdigit())
+            after = text[match.end()] if match.end() < len(text) else " "
+            if low <= len(digits) <= high and not before.isalpha() and not after.isalnum():
+                yield Account(match.start(), match.end(), provider, digits)
+                break
+            position = match.end()
+
+
+# --- handles ----------------------------------------------------------------------------------
+
+_PLATFORM_WORDS: dict[str, str] = {
+    "telegram": "telegram", "tg": "telegram", "tele": "telegram", "telegr": "telegram",
+    "តេឡេក្រាម": "telegram", "តេលេក្រាម": "telegram", "ថេឡេក្រាម": "telegram", "តេលេ": "telegram",
+    "facebook": "facebook", "fb": "facebook", "messenger": "facebook",
+    "ហ្វេសប៊ុក": "facebook", "ហ្វេសបុក": "facebook", "ហ្វេស": "facebook",
+    "instagram": "instagram", "insta": "instagram", "ig": "instagram",
+    "អ៊ីនស្តាក្រាម": "instagram", "អ៊ីនស្ដាក្រាម": "instagram",
+    "tiktok": "tiktok", "tik tok": "tiktok", "ធីកតុក": "tiktok", "តិកតុក": "tiktok",
+    "twitter": "twitter",
+}  # fmt: skip
+_WORDS_ALT = keyword_pattern(list(_PLATFORM_WORDS))
+PLATFORM_WORD_RE = re.compile(_WORDS_ALT)
+
+# "@" first: the engine jumps from "@" to "@"; the character before is checked by a lookbehind.
+AT_HANDLE_RE = re.compile(r"@(?<![A-Za-z0-9_.@/\\]@)[A-Za-z0-9_][A-Za-z0-9_.]*+")
+
+# "Telegram: name", "my FB is john.doe", "IG account = name", "តេឡេក្រាម៖ name".
+_NOUNS = r"(?:account|acc|page|profile|name|username|user|id|handle|channel|group|link|ឈ្មោះ|គណនី)"
+LABELLED_HANDLE_RE = re.compile(
+    "(?:"
+    + _WORDS_ALT
+    + ")"
+    + r"(?:[ \t]++(?i:"
+    + _NOUNS
+    + r"))?+"
+    + r"(?:[ \t]*+(?::|=|៖|គឺ)|[ \t]++(?:[\-\u2013]|(?i:is))(?=[ \t]))[ \t]*+@?+"
+    + r"([A-Za-z0-9_][A-Za-z0-9_.]*+)"
+)
+
+_STOPWORDS = words(
+    """the a an he she him her his my me i you your we our they them it its this that there here
+    and or but not no yes is are was were be been very also just only same still now then when
+    where what who why how account profile page group channel link name username user id
+    deleted blocked private fake real new old closed gone unknown"""
+)
+
+_CONTEXT_BEFORE = 60
+_CONTEXT_AFTER = 30
+
+
+@dataclass(frozen=True, slots=True)
+class Handle:
+    """A handle found in text, with its platform when the context names one."""
+
+    start: int
+    end: int
+    value: str
+    platform: str | None
+
+
+def _platform_near(text: str, start: int, end: int) -> str | None:
+    """Return the platform named closest to a handle on the same line, if any."""
+    line_start = text.rfind("\n", max(0, start - _CONTEXT_BEFORE), start) + 1
+    low = max(line_start, start - _CONTEXT_BEFORE)
+    before = [
+        m for m in PLATFORM_WORD_RE.finditer(text, low, start) if is_word_start(text, *m.span())
+    ]
+    if before:
+        return _PLATFORM_WORDS[before[-1].group().lower()]
+    high = min(len(text), end + _CONTEXT_AFTER)
+    newline = text.find("\n", end, high)
+    for after in PLATFORM_WORD_RE.finditer(text, end, newline if newline != -1 else high):
+        if is_word_start(text, *after.span()):
+            return _PLATFORM_WORDS[after.group().lower()]
+    return None
+
+
+def canonical_handle(name: str, platform: str | None) -> tuple[str, str | None]:
+    """Return (canonical value, platform) for a handle; unknown platforms keep "@name"."""
+    if platform is not None:
+        canonicaliser = HANDLE_CANONICALISERS.get(platform)
+        value = canonicaliser(name) if canonicaliser else None
+        if value is not None:
+            return value, platform
+    return "@" + name.lower(), None
+
+
+def _looks_like_display_name(text: str, start: int, end: int, name: str) -> bool:
+    """Tell "FB: Sok Dara" (a display name) from "FB: sokdara99" (a username)."""
+    if not name[:1].isupper() or (not name[1:].islower() and not name[1:].isalpha()):
+        return False
+    rest = text[end : end + 3]
+    return len(rest) >= 2 and rest[0] == " " and rest[1].isupper()
+
+
+def iter_labelled_handles(text: str) -> Iterator[Handle]:
+    """Yield handles introduced by a platform word and a cue ("my FB is john.doe")."""
+    for match in LABELLED_HANDLE_RE.finditer(text):
+        start, end = match.span(1)
+        name = match.group(1).rstrip(".")
+        end = start + len(name)
+        if len(name) < 3 or name.lower() in _STOPWORDS:
+            continue
+        if _looks_like_display_name(text, start, end, name):
+            continue
+        word = PLATFORM_WORD_RE.match(text, match.start())
+        if word is None or not is_word_start(text, *word.span()):
+            continue
+        platform = _PLATFORM_WORDS[word.group().lower()]
+        value, resolved = canonical_handle(name, platform)
+        if resolved is None:
+            continue  # the cue named a platform but this is not a valid account name there
+        yield Handle(start - (1 if text[start - 1] == "@" else 0), end, value, resolved)
+
+
+def iter_at_handles(text: str) -> Iterator[Handle]:
+    """Yield "@name" handles; the platform comes from nearby words."""
+    for match in AT_HANDLE_RE.finditer(text):
+        name = match.group()[1:].rstrip(".")
+        if len(name) < 3 or not any(c.isalpha() for c in name):
+            continue
+        end = match.start() + 1 + len(name)
+        platform = _platform_near(text, match.start(), end)
+        value, resolved = canonical_handle(name, platform)
+        yield Handle(match.start(), end, value, resolved)

@@ -1,0 +1,295 @@
+"""Find URLs in normalised text and reduce each to one canonical form.
+
+Generic rules (platform rules live in `platforms`): scheme folded to https (http and https name
+the same content for linking), credentials and default ports dropped, host lower-cased, IDN hosts
+turned into punycode, a leading "www." dropped, percent-escapes normalised, dot segments resolved,
+trailing slashes and tracking parameters removed, remaining parameters sorted, fragments dropped
+unless they route content ("#!..." or "#/..."). Redirect wrappers (l.facebook.com/l.php?u=...,
+google.com/url?q=...) are unwrapped to the URL they point to.
+
+Every pattern here is possessive or bounded and starts at a token boundary, so matching is linear
+in the text length (see docs/decisions/entities-extraction.md).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass
+from urllib.parse import parse_qsl, quote, unquote, urlsplit
+
+from hotline.entities.extract.entity import EntityType, words
+
+# Characters a URL may contain in running text: no spaces, quotes, angle brackets, Khmer script
+# (Khmer text is often written directly after a link), general punctuation or CJK punctuation.
+_URL_CHAR = (
+    "[^\\s<>\"'`{}|\\\\^\u00ab\u00bb"
+    "\u1780-\u17ff\u19e0-\u19ff\u2000-\u206f\u3000-\u303f\uff00-\uffef]"
+)
+
+# Anchored on "://" (rare, found in C); the scheme before it is checked in Python.
+SCHEME_TAIL_RE = re.compile("://" + _URL_CHAR + "*+")
+_SCHEMES = ("https", "http", "hxxps", "hxxp", "tg")
+_WORD = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_")
+# Host characters of links written without a scheme: ASCII plus Latin, Greek and Cyrillic letters
+# (IDN and homoglyph hosts); Khmer is excluded because Khmer words often touch a link.
+_HOST_CHAR = "[A-Za-z0-9\\-\u00c0-\u024f\u0370-\u03ff\u0400-\u04ff]"
+BARE_URL_RE = re.compile(
+    _HOST_CHAR
+    + r"(?<![A-Za-z0-9@._%+\-/:\u00c0-\u024f\u0370-\u03ff\u0400-\u04ff].)"
+    + _HOST_CHAR
+    + "*+(?:\\."
+    + _HOST_CHAR
+    + "++)++"
+    r"(?::[0-9]{1,5}+)?+(?:[/?#]" + _URL_CHAR + "*+)?+",
+)
+
+_TRAILING = ".,;:!?*~"
+_PAIRS = {")": "(", "]": "["}
+
+# TLDs accepted for links written without a scheme. Common and regional ones only; names that are
+# also file extensions (md, sh, zip, mov, py, pl, rs, ...) are left out: "notes.md" is no link.
+BARE_TLDS = words(
+    """com net org info biz io co me ly gl to tv cc ws gg xyz top site online club live store
+    shop vip app dev link life world today news blog page space website fun icu asia pro mobi
+    kh la th vn mm cn hk tw jp kr sg my id ph in au nz uk us ca de fr ru ua es it nl be ch se
+    no fi dk pl br mx ar cl tk ml ga cf gq pw su eu int gov edu mil am fm im"""
+)
+
+# Query parameters that track how a link was shared, not what it points to.
+_TRACKING_EXACT = words(
+    """fbclid gclid dclid gbraid wbraid msclkid yclid igshid igsh mibextid si ref ref_src ref_url
+    _rdr __tn__ rdid sfnsn mc_cid mc_eid _ga _gl spm share_app_id share_link_id sender_device
+    is_from_webapp is_copy_url tt_from feature app s_id"""
+)
+_TRACKING_PREFIXES = ("utm_", "__cft__", "__xts__", "_hs")
+
+_HOST_LABEL_RE = re.compile(r"[a-z0-9](?:[a-z0-9\-]{0,61}[a-z0-9])?")
+_IPV4_RE = re.compile(r"[0-9]{1,3}(?:\.[0-9]{1,3}){3}")
+
+
+@dataclass(frozen=True, slots=True)
+class Found:
+    """One identifier derived from a URL."""
+
+    type: EntityType
+    value: str
+    platform: str | None
+
+
+@dataclass(slots=True)
+class ParsedUrl:
+    """A URL split into the parts the canonicalisers use (host already canonical)."""
+
+    host: str
+    path: str  # raw, still percent-encoded
+    query: str
+    fragment: str
+
+    def segments(self) -> list[str]:
+        """Return the decoded, non-empty path segments."""
+        return [unquote(part) for part in self.path.split("/") if part]
+
+    def params(self) -> list[tuple[str, str]]:
+        """Return the decoded query parameters in order."""
+        return parse_qsl(self.query, keep_blank_values=True)
+
+    def param(self, name: str) -> str | None:
+        """Return the first value of a query parameter."""
+        for key, value in self.params():
+            if key == name:
+                return value
+        return None
+
+
+def trim_url(text: str, start: int, end: int) -> int:
+    """Return the end of a URL match after dropping trailing punctuation and unbalanced brackets."""
+    while end > start:
+        last = text[end - 1]
+        if last in _TRAILING:
+            end -= 1
+        elif last in _PAIRS:
+            segment = text[start:end]
+            if segment.count(last) > segment.count(_PAIRS[last]):
+                end -= 1
+            else:
+                break
+        else:
+            break
+    return end
+
+
+def iter_scheme_urls(text: str) -> Iterator[tuple[int, int]]:
+    """Yield (start, end) of URLs written with a scheme."""
+    for match in SCHEME_TAIL_RE.finditer(text):
+        colon = match.start()
+        for scheme in _SCHEMES:
+            start = colon - len(scheme)
+            if start >= 0 and text[start:colon].lower() == scheme:
+                if start == 0 or text[start - 1] not in _WORD:
+                    end = trim_url(text, start, match.end())
+                    if end > colon + 3:
+                        yield start, end
+                break
+
+
+def iter_bare_urls(text: str) -> Iterator[tuple[int, int]]:
+    """Yield (start, end) of links written without a scheme whose host looks real."""
+    for match in BARE_URL_RE.finditer(text):
+        start = match.start()
+        end = trim_url(text, start, match.end())
+        if end < len(text) and text[end] == "@":
+            continue  # the domain of an e-mail address
+        host = text[start:end].split("/", 1)[0].split("?", 1)[0].split("#", 1)[0]
+        host = host.split(":", 1)[0].rstrip(".-").lower()
+        has_path = end > start + len(host)
+        if not host.isascii():
+            try:
+                host = host.encode("idna").decode("ascii")
+            except UnicodeError:
+                continue
+        labels = host.split(".")
+        if len(labels) < 2 or not labels[-1]:
+            continue
+        if labels[-1].startswith("xn--") and has_path:
+            yield start, end
+            continue
+        from hotline.entities.extract.platforms import PLATFORM_HOSTS
+
+        if (
+            host in PLATFORM_HOSTS
+            or host.removeprefix("www.") in PLATFORM_HOSTS
+            or (
+                labels[-1] in BARE_TLDS
+                and (labels[0] == "www" or all(_HOST_LABEL_RE.fullmatch(label) for label in labels))
+            )
+        ):
+            yield start, end
+
+
+def canonical_host(netloc: str) -> str | None:
+    """Return the lower-case ASCII (punycode) host of a netloc, or None when it is not a host."""
+    host = netloc.rsplit("@", 1)[-1]
+    if host.startswith("["):
+        return None  # IPv6 literals: too rare in reports to be worth the parsing risk
+    host = host.split(":", 1)[0].rstrip(".").lower()
+    host = unquote(host)
+    if not host:
+        return None
+    if not host.isascii():
+        try:
+            host = host.encode("idna").decode("ascii")
+        except UnicodeError:
+            return None
+    if _IPV4_RE.fullmatch(host):
+        return host if all(int(part) < 256 for part in host.split(".")) else None
+    labels = host.split(".")
+    if len(labels) < 2 or not all(_HOST_LABEL_RE.fullmatch(label) for label in labels):
+        return None
+    if labels[-1].isdigit():
+        return None
+    return host
+
+
+def parse(raw: str) -> ParsedUrl | None:
+    """Split a URL (with or without scheme) into canonical host and raw path, query, fragment."""
+    lowered = raw[:8].lower()
+    if lowered.startswith("hxxp"):
+        raw = "http" + raw[4:]
+    elif "://" not in raw[:10]:
+        raw = "https://" + raw
+    try:
+        parts = urlsplit(raw)
+    except ValueError:
+        return None
+    host = canonical_host(parts.netloc)
+    if host is None:
+        return None
+    return ParsedUrl(host=host, path=parts.path, query=parts.query, fragment=parts.fragment)
+
+
+_SEGMENT_SAFE = "!$&'()*+,;=:@-._~"
+
+
+def normalise_path(path: str) -> str:
+    """Return a path with escapes normalised, dot segments resolved and no trailing slash."""
+    out: list[str] = []
+    for part in path.split("/"):
+        if part in ("", "."):
+            continue
+        if part == "..":
+            if out:
+                out.pop()
+            continue
+        out.append(quote(unquote(part), safe=_SEGMENT_SAFE))
+    return "/" + "/".join(out) if out else ""
+
+
+def is_tracking(name: str) -> bool:
+    """Tell whether a query parameter only tracks sharing."""
+    lowered = name.lower()
+    return lowered in _TRACKING_EXACT or lowered.startswith(_TRACKING_PREFIXES)
+
+
+def encode_query(pairs: list[tuple[str, str]]) -> str:
+    """Encode parameters in sorted order with uniform escapes."""
+    return "&".join(
+        quote(key, safe="-._~") + "=" + quote(value, safe="-._~:/@!$'()*+,;")
+        for key, value in sorted(pairs)
+    )
+
+
+def generic_canonical(url: ParsedUrl, *, keep: frozenset[str] | None = None) -> str:
+    """Return the generic canonical form; with `keep`, only those parameters survive."""
+    host = url.host.removeprefix("www.")
+    pairs = [
+        (key, value)
+        for key, value in url.params()
+        if (key in keep if keep is not None else not is_tracking(key))
+    ]
+    canonical = "https://" + host + normalise_path(url.path)
+    if pairs:
+        canonical += "?" + encode_query(pairs)
+    if url.fragment[:1] in ("!", "/") and keep is None:
+        canonical += "#" + quote(unquote(url.fragment), safe=_SEGMENT_SAFE + "/?")
+    return canonical
+
+
+# Redirect wrappers: host -> (path, parameter holding the target).
+_REDIRECTS: dict[str, tuple[str, tuple[str, ...]]] = {
+    "l.facebook.com": ("/l.php", ("u",)),
+    "lm.facebook.com": ("/l.php", ("u",)),
+    "l.messenger.com": ("/l.php", ("u",)),
+    "l.instagram.com": ("", ("u",)),
+    "google.com": ("/url", ("q", "url")),
+    "www.google.com": ("/url", ("q", "url")),
+    "youtube.com": ("/redirect", ("q",)),
+    "www.youtube.com": ("/redirect", ("q",)),
+}
+
+MAX_UNWRAP = 4
+
+
+def canonicalise(raw: str, *, depth: int = 0) -> list[Found]:
+    """Return the identifiers a URL stands for (first the URL itself), or [] if it is not one."""
+    if raw[:5].lower() == "tg://":
+        from hotline.entities.extract.platforms import telegram_scheme
+
+        return telegram_scheme(raw)
+    url = parse(raw)
+    if url is None:
+        return []
+    redirect = _REDIRECTS.get(url.host)
+    if redirect is not None and depth < MAX_UNWRAP and url.path.rstrip("/") == redirect[0]:
+        for name in redirect[1]:
+            target = url.param(name)
+            if target and target.lower().startswith(("http://", "https://")):
+                inner = canonicalise(target.strip(), depth=depth + 1)
+                if inner:
+                    return inner
+    from hotline.entities.extract.platforms import platform_canonical
+
+    found = platform_canonical(url)
+    if found is not None:
+        return found
+    return [Found(EntityType.URL, generic_canonical(url), None)]
