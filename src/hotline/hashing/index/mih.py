@@ -309,6 +309,12 @@ class MihIndex:
         return base.count + int(delta.shape[0])
 
     @property
+    def base_count(self) -> int:
+        """Return the number of hashes in the live base (the rest are in the delta)."""
+        base, _ = self._refresh()
+        return base.count
+
+    @property
     def base_bytes(self) -> int:
         """Return the size of the live base file (what every process shares via the page cache)."""
         base, _ = self._refresh()

@@ -1,0 +1,89 @@
+"""`hotline hashbank`: create, list, import and export hash banks."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.db import IntegrityError
+
+from hotline.hashing.formats import FORMATS, FileFormat, HashFileError
+from hotline.hashing.models import Bank, BankCategory
+from hotline.hashing.selectors import bank_export
+from hotline.hashing.services import bank_create, bank_import
+
+
+class Command(BaseCommand):
+    help = "Manage hash banks: create, list, import (CSV/TSV: hash,type,label), export."
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        sub = parser.add_subparsers(dest="action", required=True)
+        create = sub.add_parser("create", help="create a bank")
+        create.add_argument("name")
+        create.add_argument("--category", choices=BankCategory.values, default=BankCategory.OTHER)
+        create.add_argument("--source", default="")
+        create.add_argument("--description", default="")
+        sub.add_parser("list", help="list banks with their entry counts")
+        imp = sub.add_parser("import", help="import a hash list; a bad file imports nothing")
+        imp.add_argument("name")
+        imp.add_argument("file")
+        imp.add_argument("--format", choices=FORMATS, help="default: from the file extension")
+        exp = sub.add_parser("export", help="print a bank as CSV/TSV")
+        exp.add_argument("name")
+        exp.add_argument("--format", choices=FORMATS, default="csv")
+        exp.add_argument("--include-disabled", action="store_true")
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        action = options["action"]
+        if action == "create":
+            try:
+                bank = bank_create(
+                    name=options["name"],
+                    category=options["category"],
+                    source=options["source"],
+                    description=options["description"],
+                    actor=None,
+                )
+            except IntegrityError as exc:
+                raise CommandError(f"A bank named {options['name']!r} already exists.") from exc
+            self.stdout.write(f"Created bank {bank.name!r}.")
+        elif action == "list":
+            for bank in Bank.objects.order_by("name"):
+                state = "" if bank.enabled else " (disabled)"
+                count = bank.entries.filter(enabled=True).count()
+                self.stdout.write(f"{bank.name}\t{bank.category}\t{count} entries{state}")
+        elif action == "import":
+            bank = _bank(options["name"])
+            path = Path(options["file"])
+            fmt: FileFormat = options["format"] or ("tsv" if path.suffix == ".tsv" else "csv")
+            try:
+                text = path.read_text(encoding="utf-8-sig")
+            except (OSError, UnicodeDecodeError) as exc:
+                raise CommandError(f"Cannot read {path}: {exc}") from exc
+            try:
+                result = bank_import(bank=bank, text=text, fmt=fmt, source_name=path.name)
+            except HashFileError as exc:
+                for error in exc.errors:
+                    self.stderr.write(str(error))
+                raise CommandError(f"{exc.total} bad row(s) in {path}; nothing imported.") from exc
+            self.stdout.write(
+                f"Imported into {bank.name!r}: {result.added} added,"
+                f" {result.already_present} already present."
+            )
+        elif action == "export":
+            self.stdout.write(
+                bank_export(
+                    bank=_bank(options["name"]),
+                    fmt=options["format"],
+                    include_disabled=options["include_disabled"],
+                ),
+                ending="",
+            )
+
+
+def _bank(name: str) -> Bank:
+    try:
+        return Bank.objects.get(name=name)
+    except Bank.DoesNotExist as exc:
+        raise CommandError(f"No bank named {name!r} (see `hotline hashbank list`).") from exc

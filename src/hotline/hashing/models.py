@@ -1,0 +1,79 @@
+"""Hash banks: named lists of known hashes (MD5, SHA-256, PDQ) that evidence is matched against."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.utils import timezone
+
+
+class HashType(models.TextChoices):
+    MD5 = "md5", "MD5"
+    SHA256 = "sha256", "SHA-256"
+    PDQ = "pdq", "PDQ"
+
+
+class BankCategory(models.TextChoices):
+    CSAM = "csam", "Child sexual abuse material"
+    NCII = "ncii", "Non-consensual intimate imagery"
+    SEXTORTION = "sextortion", "Sextortion"
+    VICTIM_SUBMITTED = "victim_submitted", "Submitted by victims"
+    OTHER = "other", "Other"
+
+
+class Bank(models.Model):
+    """A named hash list from one source (a partner's list, an import, victims' submissions)."""
+
+    name = models.CharField(max_length=100, unique=True)
+    source = models.CharField(max_length=200, blank=True)
+    description = models.TextField(blank=True)
+    category = models.CharField(max_length=20, choices=BankCategory.choices)
+    enabled = models.BooleanField(default=True)
+    # Exactly one bank receives every hash a reporter submits (see services.victim_bank).
+    victim_submitted = models.BooleanField(default=False)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["victim_submitted"],
+                condition=models.Q(victim_submitted=True),
+                name="hashing_bank_one_victim_bank",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class BankEntry(models.Model):
+    """One hash in a bank; disabled entries are kept (for the record) but never match."""
+
+    bank = models.ForeignKey(Bank, related_name="entries", on_delete=models.CASCADE)
+    hash_type = models.CharField(max_length=8, choices=HashType.choices)
+    value = models.CharField(max_length=64)
+    label = models.CharField(max_length=200, blank=True)
+    added_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL
+    )
+    # How it arrived when no staff user did it: "import:<file>", "cli", "report".
+    added_via = models.CharField(max_length=200, blank=True)
+    added_at = models.DateTimeField(default=timezone.now)
+    enabled = models.BooleanField(default=True)
+
+    class Meta:
+        verbose_name_plural = "bank entries"
+        constraints = [
+            models.UniqueConstraint(
+                fields=["bank", "hash_type", "value"], name="hashing_bankentry_unique"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(hash_type="md5", value__regex=r"^[0-9a-f]{32}$")
+                | models.Q(hash_type__in=["pdq", "sha256"], value__regex=r"^[0-9a-f]{64}$"),
+                name="hashing_bankentry_value_format",
+            ),
+        ]
+        indexes = [models.Index(fields=["hash_type", "value"], name="hashing_entry_lookup")]
+
+    def __str__(self) -> str:
+        return f"{self.hash_type}:{self.value}"

@@ -1,0 +1,84 @@
+"""Reads of hash banks: match hashes against enabled entries, export a bank."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from hotline.hashing.formats import FileFormat, HashRow, write_hash_file
+from hotline.hashing.index import DEFAULT_THRESHOLD
+from hotline.hashing.models import Bank, BankEntry, HashType
+from hotline.hashing.services import pdq_index
+
+
+@dataclass(frozen=True, slots=True)
+class BankMatch:
+    """An enabled bank entry that matches a queried hash (distance 0 for exact hashes)."""
+
+    entry_id: int
+    bank: str
+    hash_type: HashType
+    value: str
+    label: str
+    distance: int
+    query: str
+
+
+def match_hashes(
+    *,
+    md5: list[str] | None = None,
+    sha256: list[str] | None = None,
+    pdq: list[str] | None = None,
+    threshold: int = DEFAULT_THRESHOLD,
+) -> list[BankMatch]:
+    """Return enabled entries of enabled banks matching the given (normalised) hashes.
+
+    MD5 and SHA-256 match exactly; PDQ within `threshold` bits, through the shared index.
+    """
+    found: list[BankMatch] = []
+    for hash_type, values in ((HashType.MD5, md5 or []), (HashType.SHA256, sha256 or [])):
+        if values:
+            for entry in _enabled(hash_type, values):
+                found.append(_match(entry, 0, entry.value))
+    if pdq:
+        index = pdq_index()
+        near: dict[str, list[tuple[str, int]]] = {}
+        for query in pdq:
+            for m in index.query(query, threshold=threshold):
+                near.setdefault(m.pdq_hex, []).append((query, m.distance))
+        if near:
+            for entry in _enabled(HashType.PDQ, list(near)):
+                for query, distance in near[entry.value]:
+                    found.append(_match(entry, distance, query))
+    return sorted(found, key=lambda m: (m.distance, m.bank, m.entry_id, m.query))
+
+
+def _enabled(hash_type: HashType, values: list[str]) -> list[BankEntry]:
+    return list(
+        BankEntry.objects.filter(
+            hash_type=hash_type, value__in=values, enabled=True, bank__enabled=True
+        ).select_related("bank")
+    )
+
+
+def _match(entry: BankEntry, distance: int, query: str) -> BankMatch:
+    return BankMatch(
+        entry_id=entry.pk,
+        bank=entry.bank.name,
+        hash_type=HashType(entry.hash_type),
+        value=entry.value,
+        label=entry.label,
+        distance=distance,
+        query=query,
+    )
+
+
+def bank_export(*, bank: Bank, fmt: FileFormat, include_disabled: bool = False) -> str:
+    """Return a bank's entries as CSV/TSV (`hash,type,label`)."""
+    entries = BankEntry.objects.filter(bank=bank).order_by("hash_type", "value")
+    if not include_disabled:
+        entries = entries.filter(enabled=True)
+    rows = (
+        HashRow(hash_type=HashType(t), value=v, label=label)
+        for t, v, label in entries.values_list("hash_type", "value", "label").iterator()
+    )
+    return write_hash_file(rows, fmt=fmt)
