@@ -17,3 +17,9 @@ def report_process(report_id: int) -> None:
     if not Report.objects.filter(pk=report_id).exists():
         logger.warning("report %s no longer exists; nothing to process", report_id)
         return
+
+
+def report_process_many(*report_ids: int) -> None:
+    """Run the post-intake pipeline for each report of a batch (idempotent, like one by one)."""
+    for report_id in report_ids:
+        report_process(report_id)
