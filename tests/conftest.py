@@ -9,6 +9,24 @@ import pytest
 from django.conf import settings
 
 
+@pytest.fixture(autouse=True, scope="session")
+def _compiled_translations() -> None:
+    """Compile the .po catalogs (the .mo files are not in git) before any page renders."""
+    import fcntl
+
+    from django.core.management import call_command
+    from django.core.signals import setting_changed
+
+    lock_path = Path(settings.DATA_DIR) / ".compilemessages.lock"
+    with lock_path.open("w") as lock:  # pytest-xdist workers compile one at a time
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        call_command("compilemessages_if_needed")
+    # Forget catalogs loaded before compiling (Django's own reset for LOCALE_PATHS changes).
+    setting_changed.send(
+        sender=type(settings), setting="LOCALE_PATHS", value=settings.LOCALE_PATHS, enter=False
+    )
+
+
 @pytest.fixture(autouse=True)
 def _isolated_uploads(tmp_path: Path, settings: object) -> Iterator[None]:
     """Give every test its own upload folder."""

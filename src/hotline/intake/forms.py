@@ -9,7 +9,7 @@ from django import forms
 from django.conf import settings
 from django.core.files.uploadedfile import UploadedFile
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy as _lazy
+from django.utils.translation import gettext_lazy, pgettext_lazy
 
 from hotline.intake.choices import (
     AgeRange,
@@ -28,16 +28,47 @@ MAX_LINE_CHARS = 500
 HEX_HASH = re.compile(r"^[0-9a-f]{32}$|^[0-9a-f]{64}$")
 # Characters that have no place in text a person typed (NUL and other C0 controls).
 CONTROL_CHARS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+# Django decodes bytes that are not UTF-8 as U+FFFD: the text arrived damaged.
+REPLACEMENT_CHAR = "\ufffd"
+
+# Django's own messages are technical and its Khmer catalog is incomplete, so every public
+# form field speaks with these instead (validators' messages are replaced by their code).
+FRIENDLY_ERRORS = {
+    "required": gettext_lazy("Please answer this question."),
+    "invalid_choice": gettext_lazy("Please choose one of the answers shown."),
+    "invalid_list": gettext_lazy("Please choose one of the answers shown."),
+    "invalid": gettext_lazy("We could not read this answer. Please check it."),
+    "max_length": gettext_lazy("This is too long: please use at most %(limit_value)d characters."),
+    "null_characters_not_allowed": gettext_lazy("This text contains characters we cannot accept."),
+}
+
+
+class FriendlyErrorsMixin:
+    """Give every field of a public form the plain, translated error messages above."""
+
+    fields: dict[str, forms.Field]
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        for field in self.fields.values():
+            field.error_messages = {**field.error_messages, **FRIENDLY_ERRORS}
 
 
 def clean_text(value: str, *, limit: int) -> str:
-    """Strip a text answer and refuse control characters or more than `limit` characters."""
+    """Strip a text answer and refuse control characters, damaged text or more than `limit`."""
     if CONTROL_CHARS.search(value):
         raise forms.ValidationError(_("This text contains characters we cannot accept."))
+    if REPLACEMENT_CHAR in value:
+        raise forms.ValidationError(
+            _(
+                "Part of this text could not be read (it shows as �). "
+                "Please remove that part or type it again."
+            )
+        )
     value = value.strip()
     if len(value) > limit:
         raise forms.ValidationError(
-            _("This is too long: please keep it under %(limit)s characters.") % {"limit": limit}
+            _("This is too long: please use at most %(limit)s characters.") % {"limit": limit}
         )
     return value
 
@@ -116,104 +147,109 @@ def parse_hashes(value: str) -> list[tuple[str, str, int | None]]:
     return result
 
 
-class ReportForm(forms.Form):
+class ReportForm(FriendlyErrorsMixin, forms.Form):
     """The public report form. Everything but two questions is optional."""
 
     submission_token = forms.CharField(widget=forms.HiddenInput, max_length=64, required=False)
     in_danger = forms.ChoiceField(
-        label=_lazy("Is someone in danger right now?"),
-        choices=[("no", _lazy("No")), ("yes", _lazy("Yes"))],
+        label=gettext_lazy("Is someone in danger right now?"),
+        choices=[
+            ("no", pgettext_lazy("someone in danger", "No")),
+            ("yes", pgettext_lazy("someone in danger", "Yes")),
+        ],
         widget=forms.RadioSelect,
         initial="no",
         required=False,
     )
     reporter_role = forms.ChoiceField(
-        label=_lazy("Who is this report about?"),
+        label=gettext_lazy("Who is this report about?"),
         choices=ReporterRole.choices,
         widget=forms.RadioSelect,
     )
     victim_age = forms.ChoiceField(
-        label=_lazy("How old is the person who was harmed?"),
+        label=gettext_lazy("How old is the person who was harmed?"),
         choices=AgeRange.choices,
         required=False,
     )
     categories = forms.MultipleChoiceField(
-        label=_lazy("What happened?"),
-        help_text=_lazy("Choose all that fit."),
+        label=gettext_lazy("What happened?"),
+        help_text=gettext_lazy("Choose all that fit."),
         choices=Category.choices,
         widget=forms.CheckboxSelectMultiple,
     )
     platforms = forms.MultipleChoiceField(
-        label=_lazy("Where did it happen?"),
+        label=gettext_lazy("Where did it happen?"),
         choices=Platform.choices,
         widget=forms.CheckboxSelectMultiple,
         required=False,
     )
     links = forms.CharField(
-        label=_lazy("Links (one per line)"),
+        label=gettext_lazy("Links (one per line)"),
         widget=forms.Textarea(attrs={"rows": 3}),
         required=False,
     )
     usernames = forms.CharField(
-        label=_lazy("Names or usernames of the person or group (one per line)"),
+        label=gettext_lazy("Names or usernames of the person or group (one per line)"),
         widget=forms.Textarea(attrs={"rows": 2}),
         required=False,
     )
     phones = forms.CharField(
-        label=_lazy("Phone numbers they used (one per line)"),
+        label=gettext_lazy("Phone numbers they used (one per line)"),
         widget=forms.Textarea(attrs={"rows": 2}),
         required=False,
     )
     payment_accounts = forms.CharField(
-        label=_lazy("Payment accounts they gave (one per line)"),
+        label=gettext_lazy("Payment accounts they gave (one per line)"),
         widget=forms.Textarea(attrs={"rows": 2}),
         required=False,
     )
-    started = forms.CharField(label=_lazy("When did it start?"), max_length=200, required=False)
+    started = forms.CharField(
+        label=gettext_lazy("When did it start?"), max_length=200, required=False
+    )
     money = forms.ChoiceField(
-        label=_lazy("Was money asked for?"),
+        label=gettext_lazy("Was money asked for?"),
         choices=MoneyStatus.choices,
         widget=forms.RadioSelect,
         initial=MoneyStatus.NONE,
         required=False,
     )
-    amount = forms.CharField(label=_lazy("How much?"), max_length=100, required=False)
+    amount = forms.CharField(label=gettext_lazy("How much?"), max_length=100, required=False)
     payment_methods = forms.MultipleChoiceField(
-        label=_lazy("How did they ask to be paid?"),
+        label=gettext_lazy("How did they ask to be paid?"),
         choices=PaymentMethod.choices,
         widget=forms.CheckboxSelectMultiple,
         required=False,
     )
     narrative = forms.CharField(
-        label=_lazy("Tell us what happened, in your own words"),
+        label=gettext_lazy("Tell us what happened, in your own words"),
         widget=forms.Textarea(attrs={"rows": 6}),
         required=False,
     )
     evidence_files = MultipleFileField(
-        label=_lazy("Screenshots or files (optional)"),
-        help_text=_lazy(
+        label=gettext_lazy("Screenshots or files (optional)"),
+        help_text=gettext_lazy(
             "You never have to send the pictures themselves. A description and links are enough."
         ),
         required=False,
     )
     keep_original_for_police = forms.BooleanField(
-        label=_lazy("Keep my files exactly as they are, as evidence for the police"),
+        label=gettext_lazy("Keep my files exactly as they are, as evidence for the police"),
         required=False,
     )
     device_hashes = forms.CharField(widget=forms.HiddenInput, required=False)
     help_wanted = forms.MultipleChoiceField(
-        label=_lazy("What help would you like?"),
+        label=gettext_lazy("What help would you like?"),
         choices=HelpWanted.choices,
         widget=forms.CheckboxSelectMultiple,
         required=False,
     )
     contact = forms.CharField(
-        label=_lazy("How can we reach you? (optional: phone, e-mail, Telegram…)"),
+        label=gettext_lazy("How can we reach you? (optional: phone, e-mail, Telegram…)"),
         max_length=300,
         required=False,
     )
     consent_contact = forms.BooleanField(
-        label=_lazy("I agree that the hotline may contact me this way"), required=False
+        label=gettext_lazy("I agree that the hotline may contact me this way"), required=False
     )
 
     def clean_narrative(self) -> str:
@@ -286,23 +322,23 @@ class ReportForm(forms.Form):
         )
 
 
-class CodeForm(forms.Form):
+class CodeForm(FriendlyErrorsMixin, forms.Form):
     """Ask for a receipt code."""
 
-    code = forms.CharField(label=_lazy("Your receipt code"), max_length=80)
+    code = forms.CharField(label=gettext_lazy("Your receipt code"), max_length=80)
 
 
-class ReplyForm(forms.Form):
+class ReplyForm(FriendlyErrorsMixin, forms.Form):
     """A reporter's later message, files or hashes on their status page."""
 
     code = forms.CharField(widget=forms.HiddenInput, max_length=80)
     message = forms.CharField(
-        label=_lazy("Your message or more information"),
+        label=gettext_lazy("Your message or more information"),
         widget=forms.Textarea(attrs={"rows": 4}),
         required=False,
     )
     evidence_files = MultipleFileField(
-        label=_lazy("Add screenshots or files (optional)"), required=False
+        label=gettext_lazy("Add screenshots or files (optional)"), required=False
     )
     device_hashes = forms.CharField(widget=forms.HiddenInput, required=False)
 
