@@ -99,7 +99,7 @@ def test_export_import_round_trip_tsv(bank: Bank) -> None:
     entry_add(bank=bank, hash_type=HashType.MD5, value=MD5)
     hidden = entry_add(bank=bank, hash_type=HashType.SHA256, value=SHA)
     entry_set_enabled(entry=hidden, enabled=False)
-    exported = bank_export(bank=bank, fmt="tsv")
+    exported = bank_export(bank=bank, fmt="tsv").text
     assert exported.splitlines()[0] == "hash\ttype\tlabel"
     assert SHA not in exported
     copy = bank_create(name="copy", category=BankCategory.OTHER)
@@ -108,13 +108,13 @@ def test_export_import_round_trip_tsv(bank: Bank) -> None:
         ("md5", MD5, ""),
         ("pdq", PDQ, "a\tb"),
     ]
-    assert SHA in bank_export(bank=bank, fmt="csv", include_disabled=True)
+    assert SHA in bank_export(bank=bank, fmt="csv", include_disabled=True).text
 
 
 def test_write_and_parse_agree() -> None:
     rows = [HashRow(HashType.PDQ, PDQ, 'quote " and, comma'), HashRow(HashType.MD5, MD5)]
     for fmt in ("csv", "tsv"):
-        assert parse_hash_file(write_hash_file(rows, fmt=fmt), fmt=fmt) == rows
+        assert parse_hash_file(write_hash_file(rows, fmt=fmt).text, fmt=fmt) == rows
 
 
 def test_exact_and_near_matching(bank: Bank) -> None:
@@ -229,3 +229,51 @@ def test_cli_hashindex(bank: Bank) -> None:
     call_command("hashindex", "--rebuild", stdout=out)
     assert "1 distinct" in out.getvalue()
     assert "1 hashes" in out.getvalue()
+
+
+def test_threatexchange_file_round_trip(bank: Bank, tmp_path: Path) -> None:
+    from threatexchange.exchanges.impl.file_api import (
+        FileCollaborationConfig,
+        LocalFileSignalExchangeAPI,
+    )
+    from threatexchange.signal_type.md5 import VideoMD5Signal
+    from threatexchange.signal_type.pdq.signal import PdqSignal
+
+    entry_add(bank=bank, hash_type=HashType.PDQ, value=PDQ)
+    entry_add(bank=bank, hash_type=HashType.MD5, value=MD5)
+    entry_add(bank=bank, hash_type=HashType.SHA256, value=SHA)
+    export = bank_export(bank=bank, fmt="te")
+    assert export.skipped == 1  # SHA-256 has no ThreatExchange signal type
+    path = tmp_path / "signals.txt"
+    path.write_text(export.text)
+
+    # python-threatexchange's own reader (what Hasher-Matcher-Actioner's file exchange uses).
+    api = LocalFileSignalExchangeAPI.for_collab(
+        FileCollaborationConfig(name="ours", api="local_file", filename=str(path))
+    )
+    (delta,) = api.fetch_iter([PdqSignal, VideoMD5Signal], None)
+    assert set(delta.updates) == {("pdq", PDQ), ("video_md5", MD5)}
+
+    copy = bank_create(name="copy", category=BankCategory.OTHER)
+    bank_import(bank=copy, text=export.text, fmt="te")
+    assert sorted(copy.entries.values_list("hash_type", "value")) == [("md5", MD5), ("pdq", PDQ)]
+
+
+def test_threatexchange_dataset_csv(bank: Bank) -> None:
+    # The layout of `threatexchange dataset -P --csv`.
+    text = (
+        "signal_type,signal_str,collab,category,tags\n"
+        f"pdq,{PDQ},Sample Data,POSITIVE_CLASS,media_priority_s\n"
+        f"video_md5,{MD5},Sample Data,POSITIVE_CLASS,\n"
+        f"url,https://example.org/,Sample Data,POSITIVE_CLASS,\n"
+    )
+    with pytest.raises(HashFileError) as caught:
+        bank_import(bank=bank, text=text, fmt="te-csv")
+    assert [(e.line, "url" in e.message) for e in caught.value.errors] == [(4, True)]
+    result = bank_import(bank=bank, text=text.rsplit("url,", 1)[0], fmt="te-csv")
+    assert result.added == 2
+    labels = dict(bank.entries.values_list("hash_type", "label"))
+    assert labels == {"pdq": "media_priority_s", "md5": "Sample Data"}
+    exported = bank_export(bank=bank, fmt="te-csv").text.splitlines()
+    assert exported[0] == "signal_type,signal_str,collab,category,tags"
+    assert f"pdq,{PDQ},partner list,POSITIVE_CLASS,media_priority_s" in exported

@@ -1,4 +1,4 @@
-"""Read and write hash lists in plain CSV/TSV: `hash,type[,label]`, one hash a line.
+"""Read and write hash lists: plain CSV/TSV and ThreatExchange's file formats.
 
 Pure functions, no database: services.bank_import parses the whole file first, so a file with
 any bad row imports nothing.
@@ -9,14 +9,17 @@ from __future__ import annotations
 import csv
 import io
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
-from typing import Final, Literal
+from typing import Any, Final, Literal
 
 from hotline.hashing.models import HashType
 
-FileFormat = Literal["csv", "tsv"]
-FORMATS: Final[tuple[FileFormat, ...]] = ("csv", "tsv")
+# csv/tsv: `hash,type[,label]`. te: ThreatExchange's one-signal-a-line file (`pdq <hex>`), as
+# read by python-threatexchange's local file exchange and printed by `threatexchange dataset -P
+# -S`. te-csv: `threatexchange dataset -P --csv` (signal_type,signal_str,collab,category,tags).
+FileFormat = Literal["csv", "tsv", "te", "te-csv"]
+FORMATS: Final[tuple[FileFormat, ...]] = ("csv", "tsv", "te", "te-csv")
 MAX_REPORTED_ERRORS: Final = 50
 LABEL_MAX: Final = 200
 
@@ -25,6 +28,9 @@ _HEX = {
     HashType.SHA256: re.compile(r"[0-9a-f]{64}"),
     HashType.PDQ: re.compile(r"[0-9a-f]{64}"),
 }
+# ThreatExchange has no SHA-256 signal type; its file MD5 type is named for video.
+_FROM_TE: Final = {"pdq": HashType.PDQ, "video_md5": HashType.MD5, "md5": HashType.MD5}
+_TO_TE: Final = {HashType.PDQ: "pdq", HashType.MD5: "video_md5"}
 _TYPE_ALIASES: Final = {
     "md5": HashType.MD5,
     "sha256": HashType.SHA256,
@@ -92,58 +98,130 @@ def guess_hash_types(value: str) -> list[HashType]:
 def parse_hash_file(text: str, *, fmt: FileFormat) -> list[HashRow]:
     """Parse a whole hash list; raise HashFileError listing every bad line.
 
-    An optional header `hash,type[,label]` is skipped; blank lines and lines starting with `#`
-    are ignored; repeated rows collapse into one.
+    Blank lines and lines starting with `#` are ignored, a header line is skipped, and repeated
+    rows collapse into one.
     """
-    reader = csv.reader(io.StringIO(text), delimiter="\t" if fmt == "tsv" else ",")
     rows: dict[tuple[HashType, str], HashRow] = {}
     errors: list[RowError] = []
     total_errors = 0
-    first = True
-    try:
-        for record in reader:
-            line = reader.line_num
-            cells = [c.strip() for c in record]
-            if not any(cells) or cells[0].startswith("#"):
-                continue
-            if first and [c.lower() for c in cells[:2]] == ["hash", "type"]:
-                first = False
-                continue
-            first = False
-            try:
-                row = _parse_row(cells)
-            except ValueError as exc:
-                total_errors += 1
-                if len(errors) < MAX_REPORTED_ERRORS:
-                    errors.append(RowError(line, str(exc)))
-                continue
-            rows.setdefault((row.hash_type, row.value), row)
-    except csv.Error as exc:
+    for line, parsed in _records(text, fmt):
+        if isinstance(parsed, HashRow):
+            rows.setdefault((parsed.hash_type, parsed.value), parsed)
+            continue
         total_errors += 1
-        errors.append(RowError(reader.line_num, f"not valid {fmt.upper()}: {exc}"))
+        if len(errors) < MAX_REPORTED_ERRORS:
+            errors.append(RowError(line, parsed))
     if total_errors:
         raise HashFileError(errors, total_errors)
     return list(rows.values())
 
 
-def _parse_row(cells: list[str]) -> HashRow:
+def _records(text: str, fmt: FileFormat) -> Iterator[tuple[int, HashRow | str]]:
+    """Yield (line number, row or error message) for every non-blank line."""
+    if fmt == "te":
+        for line, raw in enumerate(text.splitlines(), start=1):
+            stripped = raw.strip()
+            if not stripped or stripped.startswith("#"):
+                continue
+            signal_type, _, signal = stripped.partition(" ")
+            yield line, _row_or_error(_te_row, signal_type, signal.strip(), "")
+        return
+    reader = csv.reader(io.StringIO(text), delimiter="\t" if fmt == "tsv" else ",")
+    first = True
+    te_header: list[str] = []
+    try:
+        for record in reader:
+            cells = [c.strip() for c in record]
+            if not any(cells) or cells[0].startswith("#"):
+                continue
+            if first:
+                first = False
+                header = [c.lower() for c in cells]
+                if fmt == "te-csv":
+                    if "signal_type" not in header or "signal_str" not in header:
+                        yield reader.line_num, "expected a header with signal_type and signal_str"
+                        return
+                    te_header = header
+                    continue
+                if header[:2] == ["hash", "type"]:
+                    continue
+            if fmt == "te-csv":
+                fields = dict(zip(te_header, cells, strict=False))
+                label = fields.get("tags") or fields.get("collab", "")
+                yield (
+                    reader.line_num,
+                    _row_or_error(
+                        _te_row, fields.get("signal_type", ""), fields.get("signal_str", ""), label
+                    ),
+                )
+            else:
+                yield reader.line_num, _row_or_error(_plain_row, cells)
+    except csv.Error as exc:
+        yield reader.line_num, f"not valid {fmt.upper()}: {exc}"
+
+
+def _row_or_error(parse: Callable[..., HashRow], *args: Any) -> HashRow | str:
+    try:
+        return parse(*args)
+    except ValueError as exc:
+        return str(exc)
+
+
+def _plain_row(cells: list[str]) -> HashRow:
     if len(cells) < 2:
         raise ValueError("expected hash and type")
     if len(cells) > 3:
         raise ValueError(f"expected at most 3 columns (hash, type, label), got {len(cells)}")
     hash_type = parse_hash_type(cells[1])
-    value = normalise_hash(hash_type, cells[0])
-    label = cells[2] if len(cells) == 3 else ""
+    return _row(hash_type, cells[0], cells[2] if len(cells) == 3 else "")
+
+
+def _te_row(signal_type: str, signal: str, label: str) -> HashRow:
+    try:
+        hash_type = _FROM_TE[signal_type.strip().lower()]
+    except KeyError:
+        known = ", ".join(sorted(_FROM_TE))
+        raise ValueError(f"unsupported signal type {signal_type!r} (supported: {known})") from None
+    return _row(hash_type, signal, label)
+
+
+def _row(hash_type: HashType, value: str, label: str) -> HashRow:
     if len(label) > LABEL_MAX:
         raise ValueError(f"label longer than {LABEL_MAX} characters")
-    return HashRow(hash_type=hash_type, value=value, label=label)
+    return HashRow(hash_type=hash_type, value=normalise_hash(hash_type, value), label=label)
 
 
-def write_hash_file(rows: Iterable[HashRow], *, fmt: FileFormat) -> str:
-    """Return rows as CSV/TSV text with a `hash,type,label` header."""
+@dataclass(frozen=True, slots=True)
+class Export:
+    """An exported hash list and how many rows the format could not carry."""
+
+    text: str
+    skipped: int
+
+
+def write_hash_file(rows: Iterable[HashRow], *, fmt: FileFormat, collab: str = "") -> Export:
+    """Return rows in `fmt`; ThreatExchange formats skip SHA-256 (no such signal type there)."""
     out = io.StringIO()
+    skipped = 0
+    if fmt == "te":
+        for row in rows:
+            if row.hash_type in _TO_TE:
+                out.write(f"{_TO_TE[row.hash_type]} {row.value}\n")
+            else:
+                skipped += 1
+        return Export(out.getvalue(), skipped)
     writer = csv.writer(out, delimiter="\t" if fmt == "tsv" else ",", lineterminator="\n")
+    if fmt == "te-csv":
+        writer.writerow(["signal_type", "signal_str", "collab", "category", "tags"])
+        for row in rows:
+            if row.hash_type not in _TO_TE:
+                skipped += 1
+                continue
+            # ThreatExchange tags are space-separated words.
+            tags = "_".join(row.label.split())
+            writer.writerow([_TO_TE[row.hash_type], row.value, collab, "POSITIVE_CLASS", tags])
+        return Export(out.getvalue(), skipped)
     writer.writerow(["hash", "type", "label"])
     for row in rows:
         writer.writerow([row.value, row.hash_type.value, row.label])
-    return out.getvalue()
+    return Export(out.getvalue(), skipped)

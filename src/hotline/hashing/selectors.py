@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from hotline.hashing.formats import FileFormat, HashRow, write_hash_file
+from hotline.hashing.formats import Export, FileFormat, HashRow, write_hash_file
 from hotline.hashing.index import DEFAULT_THRESHOLD
 from hotline.hashing.models import Bank, BankEntry, HashType
 from hotline.hashing.services import pdq_index
@@ -72,8 +72,8 @@ def _match(entry: BankEntry, distance: int, query: str) -> BankMatch:
     )
 
 
-def bank_export(*, bank: Bank, fmt: FileFormat, include_disabled: bool = False) -> str:
-    """Return a bank's entries as CSV/TSV (`hash,type,label`)."""
+def bank_export(*, bank: Bank, fmt: FileFormat, include_disabled: bool = False) -> Export:
+    """Return a bank's entries in `fmt` (see formats.FileFormat)."""
     entries = BankEntry.objects.filter(bank=bank).order_by("hash_type", "value")
     if not include_disabled:
         entries = entries.filter(enabled=True)
@@ -81,4 +81,4 @@ def bank_export(*, bank: Bank, fmt: FileFormat, include_disabled: bool = False) 
         HashRow(hash_type=HashType(t), value=v, label=label)
         for t, v, label in entries.values_list("hash_type", "value", "label").iterator()
     )
-    return write_hash_file(rows, fmt=fmt)
+    return write_hash_file(rows, fmt=fmt, collab=bank.name)

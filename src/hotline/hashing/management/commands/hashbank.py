@@ -56,7 +56,7 @@ class Command(BaseCommand):
         elif action == "import":
             bank = _bank(options["name"])
             path = Path(options["file"])
-            fmt: FileFormat = options["format"] or ("tsv" if path.suffix == ".tsv" else "csv")
+            fmt: FileFormat = options["format"] or _SUFFIX_FORMATS.get(path.suffix.lower(), "csv")
             try:
                 text = path.read_text(encoding="utf-8-sig")
             except (OSError, UnicodeDecodeError) as exc:
@@ -72,14 +72,19 @@ class Command(BaseCommand):
                 f" {result.already_present} already present."
             )
         elif action == "export":
-            self.stdout.write(
-                bank_export(
-                    bank=_bank(options["name"]),
-                    fmt=options["format"],
-                    include_disabled=options["include_disabled"],
-                ),
-                ending="",
+            export = bank_export(
+                bank=_bank(options["name"]),
+                fmt=options["format"],
+                include_disabled=options["include_disabled"],
             )
+            self.stdout.write(export.text, ending="")
+            if export.skipped:
+                self.stderr.write(
+                    f"{export.skipped} SHA-256 entries left out: the format has no such type."
+                )
+
+
+_SUFFIX_FORMATS: dict[str, FileFormat] = {".tsv": "tsv", ".txt": "te"}
 
 
 def _bank(name: str) -> Bank:
