@@ -96,6 +96,14 @@ class MultipleFileField(forms.FileField):
         kwargs.setdefault("widget", MultipleFileInput())
         super().__init__(*args, **kwargs)
 
+    @property
+    def max_files(self) -> int:
+        return int(settings.HOTLINE_MAX_FILES)
+
+    @property
+    def max_megabytes(self) -> int:
+        return int(settings.HOTLINE_MAX_FILE_BYTES) // (1024 * 1024)
+
     def clean(self, data: Any, initial: Any = None) -> list[UploadedFile[Any]]:
         files = [f for f in (data if isinstance(data, list | tuple) else [data]) if f]
         if len(files) > settings.HOTLINE_MAX_FILES:
@@ -168,6 +176,7 @@ class ReportForm(FriendlyErrorsMixin, forms.Form):
     )
     victim_age = forms.ChoiceField(
         label=gettext_lazy("How old is the person who was harmed?"),
+        help_text=gettext_lazy("A guess is fine."),
         choices=AgeRange.choices,
         required=False,
     )
@@ -185,6 +194,9 @@ class ReportForm(FriendlyErrorsMixin, forms.Form):
     )
     links = forms.CharField(
         label=gettext_lazy("Links (one per line)"),
+        help_text=gettext_lazy(
+            "Copy the address from the app, for example with Share, then Copy link."
+        ),
         widget=forms.Textarea(attrs={"rows": 3}),
         required=False,
     )
@@ -204,7 +216,10 @@ class ReportForm(FriendlyErrorsMixin, forms.Form):
         required=False,
     )
     started = forms.CharField(
-        label=gettext_lazy("When did it start?"), max_length=200, required=False
+        label=gettext_lazy("When did it start?"),
+        help_text=gettext_lazy("For example: last week, or 3 March."),
+        max_length=200,
+        required=False,
     )
     money = forms.ChoiceField(
         label=gettext_lazy("Was money asked for?"),
@@ -222,18 +237,23 @@ class ReportForm(FriendlyErrorsMixin, forms.Form):
     )
     narrative = forms.CharField(
         label=gettext_lazy("Tell us what happened, in your own words"),
+        help_text=gettext_lazy(
+            "Write in Khmer or English, as much or as little as you want. Spelling does not matter."
+        ),
         widget=forms.Textarea(attrs={"rows": 6}),
         required=False,
     )
     evidence_files = MultipleFileField(
         label=gettext_lazy("Screenshots or files (optional)"),
-        help_text=gettext_lazy(
-            "You never have to send the pictures themselves. A description and links are enough."
-        ),
         required=False,
     )
     keep_original_for_police = forms.BooleanField(
         label=gettext_lazy("Keep my files exactly as they are, as evidence for the police"),
+        help_text=gettext_lazy(
+            "Our team sees a copy without hidden details, such as where a photo was taken. "
+            "Tick this only if you also want us to keep the untouched files, locked, "
+            "for the police."
+        ),
         required=False,
     )
     device_hashes = forms.CharField(widget=forms.HiddenInput, required=False)
@@ -245,6 +265,7 @@ class ReportForm(FriendlyErrorsMixin, forms.Form):
     )
     contact = forms.CharField(
         label=gettext_lazy("How can we reach you? (optional: phone, e-mail, Telegram…)"),
+        help_text=gettext_lazy("Leave it empty to stay anonymous. We only use it to help you."),
         max_length=300,
         required=False,
     )
@@ -325,7 +346,14 @@ class ReportForm(FriendlyErrorsMixin, forms.Form):
 class CodeForm(FriendlyErrorsMixin, forms.Form):
     """Ask for a receipt code."""
 
-    code = forms.CharField(label=gettext_lazy("Your receipt code"), max_length=80)
+    code = forms.CharField(
+        label=gettext_lazy("Your receipt code"),
+        help_text=gettext_lazy("For example: 7KQ4-M2XD-9FTB-R6HC-W. Small letters are fine."),
+        max_length=80,
+        widget=forms.TextInput(
+            attrs={"autocomplete": "off", "autocapitalize": "characters", "spellcheck": "false"}
+        ),
+    )
 
 
 class ReplyForm(FriendlyErrorsMixin, forms.Form):
