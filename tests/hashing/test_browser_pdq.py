@@ -1,0 +1,114 @@
+"""The browser's PDQ and MD5 (static/hashing/pdq.js, in headless chromium) agree with the server's.
+
+Target (issue 4): over Meta's reference images and generated PNG and JPEG images, mean Hamming
+distance at most 2 bits and no image more than 10 bits from `hash_image_bytes` of the same file.
+"""
+
+from __future__ import annotations
+
+import base64
+import csv
+import io
+import statistics
+from pathlib import Path
+
+import numpy as np
+import pytest
+from PIL import Image, ImageDraw, ImageFilter
+from playwright.sync_api import sync_playwright
+from pytest_django.live_server_helper import LiveServer
+
+from hotline.hashing.hashers import hash_image_bytes
+
+pytestmark = [pytest.mark.e2e, pytest.mark.slow]
+
+CHROMIUM = "/usr/bin/chromium"
+REFERENCE_DIR = Path(__file__).resolve().parents[3] / "shared" / "pdq-reference"
+if not REFERENCE_DIR.is_dir():
+    REFERENCE_DIR = Path("/work/shared/pdq-reference")
+
+HASH_IN_PAGE = """async ({data, type}) => {
+    const bytes = Uint8Array.from(atob(data), (c) => c.charCodeAt(0));
+    return await OpenHotlineHashing.hashFile(new Blob([bytes], {type}));
+}"""
+
+
+def generated(seed: int, fmt: str) -> bytes:
+    rng = np.random.default_rng(seed)
+    width, height = int(rng.integers(200, 900)), int(rng.integers(200, 900))
+    image = Image.new("RGB", (width, height), tuple(rng.integers(0, 256, 3).tolist()))
+    draw = ImageDraw.Draw(image)
+    for _ in range(25):
+        x0, x1 = sorted(rng.integers(0, width, 2).tolist())
+        y0, y1 = sorted(rng.integers(0, height, 2).tolist())
+        fill = tuple(rng.integers(0, 256, 3).tolist())
+        (draw.ellipse if rng.random() < 0.5 else draw.rectangle)((x0, y0, x1, y1), fill=fill)
+    image = image.filter(ImageFilter.GaussianBlur(float(rng.uniform(0, 2))))
+    out = io.BytesIO()
+    image.save(out, fmt, **({"quality": int(rng.integers(60, 96))} if fmt == "JPEG" else {}))
+    return out.getvalue()
+
+
+def inputs() -> list[tuple[str, bytes, str]]:
+    rows = list(csv.DictReader((REFERENCE_DIR / "expected.csv").open(encoding="utf-8")))
+    types = {".jpg": "image/jpeg", ".png": "image/png", ".webp": "image/webp"}
+    items = [
+        (row["file"], (REFERENCE_DIR / row["file"]).read_bytes(), types[Path(row["file"]).suffix])
+        for row in rows
+    ]
+    items += [(f"generated-{s}.png", generated(s, "PNG"), "image/png") for s in range(8)]
+    items += [(f"generated-{s}.jpg", generated(100 + s, "JPEG"), "image/jpeg") for s in range(8)]
+    # Photos taken sideways: the server hashes the stored pixels without applying the EXIF
+    # orientation, and so must the browser (a rotated image has an unrelated PDQ).
+    for orientation, fmt, mime in [
+        (6, "JPEG", "image/jpeg"),
+        (3, "JPEG", "image/jpeg"),
+        (8, "PNG", "image/png"),
+        (6, "WEBP", "image/webp"),
+    ]:
+        image = Image.open(io.BytesIO(generated(200 + orientation, "PNG")))
+        exif = Image.Exif()
+        exif[0x0112] = orientation
+        out = io.BytesIO()
+        image.save(out, fmt, exif=exif.tobytes())
+        items.append((f"exif-orientation-{orientation}.{fmt.lower()}", out.getvalue(), mime))
+    return items
+
+
+def hamming(a: str, b: str) -> int:
+    return (int(a, 16) ^ int(b, 16)).bit_count()
+
+
+def test_browser_hashes_agree_with_server(live_server: LiveServer) -> None:
+    if not Path(CHROMIUM).exists():
+        pytest.fail(f"{CHROMIUM} is missing: install Debian's chromium (scripts/test does).")
+    items = inputs()
+    assert len(items) >= 50
+    distances: dict[str, int] = {}
+    foreign: list[str] = []
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(
+            executable_path=CHROMIUM, headless=True, args=["--no-sandbox", "--disable-gpu"]
+        )
+        page = browser.new_page()
+        page.on(
+            "request",
+            lambda req: None if req.url.startswith(live_server.url) else foreign.append(req.url),
+        )
+        # The script is served by OpenHotline's own static files.
+        page.goto(f"{live_server.url}/static/hashing/pdq.js")
+        page.add_script_tag(url="/static/hashing/pdq.js")
+        for name, data, mime in items:
+            result = page.evaluate(
+                HASH_IN_PAGE, {"data": base64.b64encode(data).decode(), "type": mime}
+            )
+            server = hash_image_bytes(data)
+            assert result["md5"] == server.md5, name
+            assert result["sha256"] == server.sha256, name
+            assert len(result["pdq"]) == 64, name
+            distances[name] = hamming(result["pdq"], server.pdq_hex)
+        browser.close()
+    assert foreign == []
+    worst = max(distances, key=lambda n: distances[n])
+    assert distances[worst] <= 10, f"{worst}: {distances[worst]} bits; all: {distances}"
+    assert statistics.mean(distances.values()) <= 2, distances
