@@ -73,7 +73,7 @@ def queued_report_ids() -> list[list[int]]:
     batches = []
     for row in OrmQ.objects.all():
         task = row.task
-        func_path, args, _attempt = task["args"]
+        func_path, args = task["args"][:2]
         if func_path.startswith("hotline.intake.tasks.report_process"):
             batches.append(list(args))
     return batches

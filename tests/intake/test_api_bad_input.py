@@ -217,6 +217,10 @@ def test_bad_query_and_path_parameters_are_400(token: str) -> None:
     assert paths(bad_limit) == ["query.limit"]
     bad_offset = Client().get("/api/v1/reports?offset=-1", headers=headers)
     assert paths(bad_offset) == ["query.offset"]
+    # PostgreSQL refuses NUL in text: it must be a 400 here, not a database error.
+    nul = Client().get("/api/v1/reports?reference=a%00b", headers=headers)
+    assert_error_shape(nul, 400)
+    assert paths(nul) == ["query.reference"]
 
 
 # Bodies that are not JSON, not UTF-8, or too large -----------------------------------------

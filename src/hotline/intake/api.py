@@ -22,6 +22,7 @@ from ninja.security import HttpBearer
 from hotline.intake.api_schemas import (
     MAX_IDEMPOTENCY_KEY_CHARS,
     MAX_REFERENCE_CHARS,
+    ONE_LINE,
     BatchAccepted,
     BatchIn,
     ErrorOut,
@@ -312,7 +313,7 @@ def report_status(request: HttpRequest, public_id: UUID) -> dict[str, object]:
 )
 def reports_list(
     request: HttpRequest,
-    reference: QueryEx[str | None, P(max_length=MAX_REFERENCE_CHARS)] = None,
+    reference: QueryEx[str | None, P(max_length=MAX_REFERENCE_CHARS, pattern=ONE_LINE)] = None,
     limit: QueryEx[int, P(ge=1, le=100)] = 50,
     offset: QueryEx[int, P(ge=0, le=1_000_000)] = 0,
 ) -> dict[str, object]:

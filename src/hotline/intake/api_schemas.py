@@ -9,7 +9,7 @@ ninja's per-object wrapper costs time on batches of hundreds of reports.
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 from uuid import UUID
 
 from django.conf import settings
@@ -69,8 +69,30 @@ class Input(BaseModel):
     model_config = ConfigDict(extra="forbid", use_enum_values=True)
 
 
+def _hash_lengths(schema: dict[str, Any]) -> None:
+    # Tell clients (and schemathesis) what the validator checks: the length follows the kind.
+    schema["anyOf"] = [
+        {"properties": {"kind": {"const": "md5"}, "value": {"pattern": "^[0-9a-fA-F]{32}$"}}},
+        {
+            "properties": {
+                "kind": {"enum": ["sha256", "pdq"]},
+                "value": {"pattern": "^[0-9a-fA-F]{64}$"},
+            }
+        },
+    ]
+
+
+def _contact_needs_consent(schema: dict[str, Any]) -> None:
+    schema["anyOf"] = [
+        {"properties": {"contact": {"maxLength": 0}}},
+        {"required": ["consent_contact"], "properties": {"consent_contact": {"const": True}}},
+    ]
+
+
 class HashIn(Input):
     """A fingerprint of an image or video, computed by the partner instead of sending the file."""
+
+    model_config = ConfigDict(json_schema_extra=_hash_lengths)
 
     kind: Literal["md5", "sha256", "pdq"]
     value: Annotated[
@@ -93,6 +115,8 @@ class HashIn(Input):
 
 class ReportIn(Input):
     """One report, as a partner received it. Only reporter_role and categories are required."""
+
+    model_config = ConfigDict(json_schema_extra=_contact_needs_consent)
 
     reporter_role: ReporterRole
     categories: Annotated[list[Category], Field(min_length=1, max_length=len(Category))]
