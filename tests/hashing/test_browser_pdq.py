@@ -112,3 +112,58 @@ def test_browser_hashes_agree_with_server(live_server: LiveServer) -> None:
     worst = max(distances, key=lambda n: distances[n])
     assert distances[worst] <= 10, f"{worst}: {distances[worst]} bits; all: {distances}"
     assert statistics.mean(distances.values()) <= 2, distances
+
+
+DEVICE_FORM = """<!doctype html><html><body>
+<form method="post" action="/nowhere">
+  <input type="hidden" name="device_hashes">
+  <div data-hotline-device-hash hidden>
+    <input type="file" name="evidence" accept="image/*" multiple data-hotline-device-hash-input>
+    <ul data-hotline-device-hash-list></ul>
+    <p data-hotline-device-hash-error hidden>could not be read</p>
+  </div>
+</form>
+<script src="/static/hashing/pdq.js"></script>
+<script src="/static/hashing/device-hash.js"></script>
+</body></html>"""
+
+
+def test_device_hash_form_sends_only_hashes(live_server: LiveServer) -> None:
+    pictures = [generated(300, "JPEG"), generated(301, "PNG")]
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(
+            executable_path=CHROMIUM, headless=True, args=["--no-sandbox", "--disable-gpu"]
+        )
+        page = browser.new_page()
+        page.goto(f"{live_server.url}/static/hashing/device-hash.js")
+        page.set_content(DEVICE_FORM)
+        box = page.locator("[data-hotline-device-hash]")
+        box.wait_for(state="visible")  # shown only once the script runs
+        picker = page.locator("[data-hotline-device-hash-input]")
+        assert picker.get_attribute("name") is None  # the pictures themselves are never sent
+        picker.set_input_files(
+            [
+                {"name": "a.jpg", "mimeType": "image/jpeg", "buffer": pictures[0]},
+                {"name": "b.png", "mimeType": "image/png", "buffer": pictures[1]},
+            ]
+        )
+        page.locator("[data-hotline-device-hash-list] li").nth(1).wait_for()
+        lines = page.locator('input[name="device_hashes"]').input_value().splitlines()
+        assert (
+            page.evaluate("document.querySelector('[data-hotline-device-hash-input]').value") == ""
+        )
+
+        picker.set_input_files([{"name": "c.jpg", "mimeType": "image/jpeg", "buffer": b"junk"}])
+        page.locator("[data-hotline-device-hash-error]").wait_for(state="visible")
+        browser.close()
+
+    servers = [hash_image_bytes(data) for data in pictures]
+    assert sorted(line for line in lines if not line.startswith("pdq:")) == sorted(
+        [f"md5:{h.md5}" for h in servers] + [f"sha256:{h.sha256}" for h in servers]
+    )
+    # Pictures may finish hashing in either order; each browser PDQ is near its server PDQ.
+    sent = [line.split(":") for line in lines if line.startswith("pdq:")]
+    assert len(sent) == 2
+    for server in servers:
+        assert min(hamming(pdq, server.pdq_hex) for _, pdq, _ in sent) <= 10
+    assert {int(q) for _, _, q in sent} == {h.quality for h in servers}
