@@ -76,12 +76,32 @@ def iter_payment_accounts(text: str) -> Iterator[Account]:
                 break
             tries += 1
             before = text[match.start() - 1] if match.start() else " "
-            digits = "".join(c for c in match.group() if c.isdigit())
-            after = text[match.end()] if match.end() < len(text) else " "
-            if low <= len(digits) <= high and not before.isalpha() and not after.isalnum():
-                yield Account(match.start(), match.end(), provider, digits)
+            end = _longest_fitting_prefix(text, match.start(), match.end(), low, high)
+            after = text[end] if end < len(text) else " "
+            # Khmer letters may touch the number (no spaces between Khmer words); Latin ones
+            # mean it is part of some other token.
+            if end and before not in _ASCII_WORD and after not in _ASCII_WORD:
+                digits = "".join(c for c in text[match.start() : end] if c.isdigit())
+                yield Account(match.start(), end, provider, digits)
                 break
             position = match.end()
+
+
+_ASCII_WORD = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_")
+_DIGIT_RUN_RE = re.compile(r"[0-9]++")
+
+
+def _longest_fitting_prefix(text: str, start: int, end: int, low: int, high: int) -> int:
+    """Return the end of the longest run of digit groups with low..high digits, or 0."""
+    count = 0
+    best = 0
+    for group in _DIGIT_RUN_RE.finditer(text, start, end):
+        count += group.end() - group.start()
+        if count > high:
+            break
+        if count >= low:
+            best = group.end()
+    return best
 
 
 # --- handles ----------------------------------------------------------------------------------
@@ -140,17 +160,18 @@ def _platform_near(text: str, start: int, end: int) -> str | None:
     """Return the platform named closest to a handle on the same line, if any."""
     line_start = text.rfind("\n", max(0, start - _CONTEXT_BEFORE), start) + 1
     low = max(line_start, start - _CONTEXT_BEFORE)
-    before = [
-        m for m in PLATFORM_WORD_RE.finditer(text, low, start) if is_word_start(text, *m.span())
-    ]
-    if before:
-        return _PLATFORM_WORDS[before[-1].group().lower()]
+    best: tuple[int, str] | None = None
+    for word in PLATFORM_WORD_RE.finditer(text, low, start):
+        if is_word_start(text, *word.span()):
+            best = (start - word.end(), _PLATFORM_WORDS[word.group().lower()])
     high = min(len(text), end + _CONTEXT_AFTER)
     newline = text.find("\n", end, high)
-    for after in PLATFORM_WORD_RE.finditer(text, end, newline if newline != -1 else high):
-        if is_word_start(text, *after.span()):
-            return _PLATFORM_WORDS[after.group().lower()]
-    return None
+    for word in PLATFORM_WORD_RE.finditer(text, end, newline if newline != -1 else high):
+        if is_word_start(text, *word.span()):
+            if best is None or word.start() - end < best[0]:
+                best = (word.start() - end, _PLATFORM_WORDS[word.group().lower()])
+            break
+    return best[1] if best else None
 
 
 def canonical_handle(name: str, platform: str | None) -> tuple[str, str | None]:

@@ -137,15 +137,21 @@ def extract_entities(text: str, *, default_region: str = "KH") -> list[Entity]:
     spans = _Spans(len(body))
     hits: list[_Hit] = []
 
+    accepted_end = 0
     for start, end in iter_scheme_urls(body):
-        if spans.claim(start, end):
-            hits.extend(_url_hits(body, start, end))
+        if start < accepted_end:
+            continue  # inside a link already taken (a redirect's target, say)
+        url_hits = _url_hits(body, start, end)  # claim only what really is a URL
+        if url_hits and spans.claim(start, end):
+            hits.extend(url_hits)
+            accepted_end = end
     for start, end, value in iter_emails(body):
         if spans.claim(start, end):
             hits.append((start, end, EntityType.EMAIL, value, None))
     for start, end in iter_bare_urls(body):
-        if spans.claim(start, end):
-            hits.extend(_url_hits(body, start, end))
+        url_hits = _url_hits(body, start, end)
+        if url_hits and spans.claim(start, end):
+            hits.extend(url_hits)
     for hit in _wallets_in(body, 0, len(body)):
         if spans.claim(hit[0], hit[1]):
             hits.append(hit)

@@ -46,7 +46,12 @@ _TWITTER_RESERVED = words(
 
 def telegram_handle(name: str) -> str | None:
     """Return the canonical Telegram account URL for a username, or None if it is not valid."""
-    if _TELEGRAM_NAME_RE.fullmatch(name) and not name.endswith("_") and "__" not in name:
+    if (
+        _TELEGRAM_NAME_RE.fullmatch(name)
+        and not name.endswith("_")
+        and "__" not in name
+        and name.lower() not in _TELEGRAM_RESERVED
+    ):
         return "https://t.me/" + name.lower()
     return None
 

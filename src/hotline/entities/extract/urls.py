@@ -27,8 +27,11 @@ _URL_CHAR = (
     "\u1780-\u17ff\u19e0-\u19ff\u2000-\u206f\u3000-\u303f\uff00-\uffef]"
 )
 
-# Anchored on "://" (rare, found in C); the scheme before it is checked in Python.
-SCHEME_TAIL_RE = re.compile("://" + _URL_CHAR + "*+")
+# Anchored on "://" (rare, found in C); the scheme before it is checked in Python. The tail is
+# bounded so that re-scanning after a rejected candidate stays linear.
+MAX_URL_LENGTH = 4096
+SCHEME_ANCHOR_RE = re.compile("://")
+SCHEME_TAIL_RE = re.compile(_URL_CHAR + f"{{0,{MAX_URL_LENGTH}}}+")
 _SCHEMES = ("https", "http", "hxxps", "hxxp", "tg")
 _WORD = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_")
 # Host characters of links written without a scheme: ASCII plus Latin, Greek and Cyrillic letters
@@ -119,18 +122,29 @@ def trim_url(text: str, start: int, end: int) -> int:
     return end
 
 
+def scheme_url_at(text: str, colon: int) -> tuple[int, int] | None:
+    """Return the span of a URL whose "://" is at `colon`, when a known scheme precedes it."""
+    for scheme in _SCHEMES:
+        start = colon - len(scheme)
+        if start >= 0 and text[start:colon].lower() == scheme:
+            if start and text[start - 1] in _WORD:
+                return None
+            tail = SCHEME_TAIL_RE.match(text, colon + 3)
+            end = trim_url(text, start, tail.end() if tail else colon + 3)
+            return (start, end) if end > colon + 3 else None
+    return None
+
+
 def iter_scheme_urls(text: str) -> Iterator[tuple[int, int]]:
-    """Yield (start, end) of URLs written with a scheme."""
-    for match in SCHEME_TAIL_RE.finditer(text):
-        colon = match.start()
-        for scheme in _SCHEMES:
-            start = colon - len(scheme)
-            if start >= 0 and text[start:colon].lower() == scheme:
-                if start == 0 or text[start - 1] not in _WORD:
-                    end = trim_url(text, start, match.end())
-                    if end > colon + 3:
-                        yield start, end
-                break
+    """Yield (start, end) of every candidate URL written with a scheme, left to right.
+
+    Candidates may overlap (a rejected "https://(junk https://real" yields both); the caller
+    keeps the first that canonicalises and skips those inside it.
+    """
+    for anchor in SCHEME_ANCHOR_RE.finditer(text):
+        span = scheme_url_at(text, anchor.start())
+        if span is not None:
+            yield span
 
 
 def iter_bare_urls(text: str) -> Iterator[tuple[int, int]]:
@@ -188,6 +202,9 @@ def canonical_host(netloc: str) -> str | None:
         return None
     if labels[-1].isdigit():
         return None
+    # "www." names the same site; dropping it (repeatedly) lets platform rules see the real host.
+    while host.startswith("www.") and host.count(".") > 1:
+        host = host[4:]
     return host
 
 
@@ -241,7 +258,9 @@ def encode_query(pairs: list[tuple[str, str]]) -> str:
 
 def generic_canonical(url: ParsedUrl, *, keep: frozenset[str] | None = None) -> str:
     """Return the generic canonical form; with `keep`, only those parameters survive."""
-    host = url.host.removeprefix("www.")
+    host = url.host
+    while host.startswith("www.") and host.count(".") > 1:
+        host = host[4:]
     pairs = [
         (key, value)
         for key, value in url.params()
@@ -252,7 +271,19 @@ def generic_canonical(url: ParsedUrl, *, keep: frozenset[str] | None = None) -> 
         canonical += "?" + encode_query(pairs)
     if url.fragment[:1] in ("!", "/") and keep is None:
         canonical += "#" + quote(unquote(url.fragment), safe=_SEGMENT_SAFE + "/?")
-    return canonical
+    return protect_tail(canonical)
+
+
+def protect_tail(canonical: str) -> str:
+    """Percent-encode trailing characters that text extraction would read as punctuation.
+
+    Without this "https://x.com/a." would re-extract as "https://x.com/a": canonical values must
+    re-extract to themselves.
+    """
+    end = trim_url(canonical, 0, len(canonical))
+    if end == len(canonical):
+        return canonical
+    return canonical[:end] + "".join(f"%{ord(char):02X}" for char in canonical[end:])
 
 
 # Redirect wrappers: host -> (path, parameter holding the target).
