@@ -77,3 +77,45 @@ class BankEntry(models.Model):
 
     def __str__(self) -> str:
         return f"{self.hash_type}:{self.value}"
+
+
+class VictimSubmission(models.Model):
+    """Links an entry of the victim-submitted bank to a report that submitted that hash."""
+
+    entry = models.ForeignKey(BankEntry, related_name="submissions", on_delete=models.CASCADE)
+    report = models.ForeignKey("intake.Report", related_name="+", on_delete=models.CASCADE)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["entry", "report"], name="hashing_victimsubmission_unique"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.entry} from report {self.report_id}"
+
+
+class ReportMatch(models.Model):
+    """A report's hash matched a bank entry: a known list, or another report's submission."""
+
+    report = models.ForeignKey(
+        "intake.Report", related_name="hash_matches", on_delete=models.CASCADE
+    )
+    entry = models.ForeignKey(BankEntry, related_name="report_matches", on_delete=models.CASCADE)
+    hash_type = models.CharField(max_length=8, choices=HashType.choices)
+    # The report's own hash (equal to entry.value for MD5/SHA-256, near it for PDQ).
+    query_value = models.CharField(max_length=64)
+    distance = models.SmallIntegerField()
+    matched_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["report", "entry", "query_value"], name="hashing_reportmatch_unique"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"report {self.report_id} ~ {self.entry} ({self.distance})"

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 from hotline.hashing.formats import Export, FileFormat, HashRow, write_hash_file
 from hotline.hashing.index import DEFAULT_THRESHOLD
-from hotline.hashing.models import Bank, BankEntry, HashType
+from hotline.hashing.models import Bank, BankEntry, HashType, ReportMatch, VictimSubmission
 from hotline.hashing.services import pdq_index
 
 
@@ -82,3 +82,27 @@ def bank_export(*, bank: Bank, fmt: FileFormat, include_disabled: bool = False) 
         for t, v, label in entries.values_list("hash_type", "value", "label").iterator()
     )
     return write_hash_file(rows, fmt=fmt, collab=bank.name)
+
+
+def linked_report_ids(*, report_id: int) -> list[int]:
+    """Return the other reports that share an identical or near-identical hash with this one.
+
+    Links are stored once, on the later report's ReportMatch; this reads both directions.
+    """
+    forward = VictimSubmission.objects.filter(
+        entry__report_matches__report_id=report_id
+    ).values_list("report_id", flat=True)
+    backward = ReportMatch.objects.filter(entry__submissions__report_id=report_id).values_list(
+        "report_id", flat=True
+    )
+    return sorted((set(forward) | set(backward)) - {report_id})
+
+
+def report_bank_matches(*, report_id: int) -> list[ReportMatch]:
+    """Return a report's matches with known lists (not other reports' submissions)."""
+    return list(
+        ReportMatch.objects.filter(report_id=report_id)
+        .exclude(entry__bank__victim_submitted=True)
+        .select_related("entry__bank")
+        .order_by("distance", "entry_id")
+    )

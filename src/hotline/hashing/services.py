@@ -19,6 +19,7 @@ from hotline.audit.services import audit_record
 from hotline.hashing.formats import FileFormat, HashRow, normalise_hash, parse_hash_file
 from hotline.hashing.index import MihIndex
 from hotline.hashing.models import Bank, BankCategory, BankEntry, HashType
+from hotline.tasks.queue import enqueue
 
 VICTIM_BANK_NAME = "victim-submitted"
 # Above this many unmerged additions a query scans more than ~0.2 ms of delta: fold them in.
@@ -206,5 +207,9 @@ def bank_import_rows(
             target_id=bank.pk,
             details={"rows": len(rows), "added": added, "source": source_name},
         )
+        if added and not bank.victim_submitted:
+            # Reports filed before this list arrived are matched against it in the background;
+            # queued in the transaction, so a failed import queues nothing.
+            enqueue("hotline.hashing.tasks.reports_rematch", bank.pk)
     _index_pdq([r.value for r in rows if r.hash_type == HashType.PDQ])
     return ImportResult(added=added, already_present=len(rows) - added)

@@ -1,0 +1,121 @@
+"""Background matching: a report's hashes against the banks, and new banks against reports.
+
+Tasks take ids and are idempotent (at-least-once delivery): entries, submissions and matches are
+get-or-create under unique constraints.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+
+from django.db import transaction
+
+from hotline.hashing.models import (
+    BankEntry,
+    HashType,
+    ReportMatch,
+    VictimSubmission,
+)
+from hotline.hashing.selectors import match_hashes
+from hotline.hashing.services import entry_add, victim_bank
+
+logger = logging.getLogger(__name__)
+
+# Meta's guidance: PDQ hashes of quality below 50 (flat, near-blank images) match too much.
+MIN_PDQ_QUALITY = 50
+
+
+@dataclass(frozen=True, slots=True)
+class MatchOutcome:
+    """What matching one report found."""
+
+    new_matches: int
+    bank_matches: int  # entries of lists other than the victim-submitted bank
+    linked_reports: tuple[int, ...]  # other reports that submitted a matching hash
+
+
+def report_hashes_match(report_id: int) -> MatchOutcome:
+    """File a report's hashes in the victim-submitted bank and match them against every bank.
+
+    Call from intake's post-intake pipeline (hotline.intake.tasks.report_process); safe to run
+    twice. Returns what was found so the caller can raise the report's priority.
+    """
+    from hotline.intake.models import EvidenceFile, EvidenceHash, Report
+
+    if not Report.objects.filter(pk=report_id).exists():
+        logger.warning("report %s no longer exists; nothing to match", report_id)
+        return MatchOutcome(0, 0, ())
+    hashes: dict[tuple[HashType, str], int | None] = {}
+    for md5, sha256, pdq, quality in EvidenceFile.objects.filter(report_id=report_id).values_list(
+        "md5", "sha256", "pdq", "pdq_quality"
+    ):
+        hashes[HashType.MD5, md5] = None
+        hashes[HashType.SHA256, sha256] = None
+        if pdq:
+            hashes[HashType.PDQ, pdq] = quality
+    for kind, value, quality in EvidenceHash.objects.filter(report_id=report_id).values_list(
+        "kind", "value", "quality"
+    ):
+        hashes[HashType(kind), value] = quality
+
+    bank = victim_bank()
+    own_entries: set[int] = set()
+    with transaction.atomic():
+        for (hash_type, value), _quality in hashes.items():
+            entry = entry_add(
+                bank=bank, hash_type=hash_type, value=value, added_via=f"report:{report_id}"
+            )
+            VictimSubmission.objects.get_or_create(entry=entry, report_id=report_id)
+            own_entries.add(entry.pk)
+
+    def values(hash_type: HashType) -> list[str]:
+        return [
+            v
+            for (t, v), quality in hashes.items()
+            if t == hash_type
+            and (hash_type != HashType.PDQ or quality is None or quality >= MIN_PDQ_QUALITY)
+        ]
+
+    matches = match_hashes(
+        md5=values(HashType.MD5), sha256=values(HashType.SHA256), pdq=values(HashType.PDQ)
+    )
+    new = 0
+    bank_matches = 0
+    linked: set[int] = set()
+    for match in matches:
+        if match.entry_id in own_entries or match.bank == bank.name:
+            others = set(
+                VictimSubmission.objects.filter(entry_id=match.entry_id)
+                .exclude(report_id=report_id)
+                .values_list("report_id", flat=True)
+            )
+            if not others:
+                continue  # the report's own submission, seen by no one else
+            linked |= others
+        else:
+            bank_matches += 1
+        _, created = ReportMatch.objects.get_or_create(
+            report_id=report_id,
+            entry_id=match.entry_id,
+            query_value=match.query,
+            defaults={"hash_type": match.hash_type, "distance": match.distance},
+        )
+        new += created
+    return MatchOutcome(new, bank_matches, tuple(sorted(linked)))
+
+
+def reports_rematch(bank_id: int) -> int:
+    """Match every report that submitted hashes again (after a bank was imported); return count."""
+    if not BankEntry.objects.filter(bank_id=bank_id).exists():
+        return 0
+    report_ids = (
+        VictimSubmission.objects.order_by("report_id")
+        .values_list("report_id", flat=True)
+        .distinct()
+    )
+    count = 0
+    for report_id in report_ids.iterator():
+        report_hashes_match(report_id)
+        count += 1
+    return count
