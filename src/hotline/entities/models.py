@@ -1,0 +1,134 @@
+"""Entities (identifiers shared across reports), their links to reports, escrowed identifiers.
+
+No identifier is stored in clear. An entity row holds a keyed digest of its canonical value (for
+lookup, uniqueness and linking) and the value itself as vault ciphertext (for display). An
+escrowed identifier holds only a digest under a separate key: nothing in the database, staff
+screens included, can show it. See docs/escrow-threat-model.md.
+"""
+
+from __future__ import annotations
+
+from django.db import models
+
+from hotline.entities.extract import EntityType
+
+
+class Kind(models.TextChoices):
+    URL = EntityType.URL.value, "Link"
+    HANDLE = EntityType.HANDLE.value, "Account / handle"
+    PHONE = EntityType.PHONE.value, "Phone number"
+    EMAIL = EntityType.EMAIL.value, "E-mail address"
+    BTC = EntityType.BTC.value, "Bitcoin address"
+    ETH = EntityType.ETH.value, "Ethereum address"
+    TRON = EntityType.TRON.value, "TRON address"
+    PAYMENT_ACCOUNT = EntityType.PAYMENT_ACCOUNT.value, "Payment account"
+
+
+class Entity(models.Model):
+    """One canonical identifier (a Telegram group, a phone number, a wallet...)."""
+
+    kind = models.CharField(max_length=16, choices=Kind.choices)
+    # HMAC-SHA256 of kind + canonical value under a key from the key file (hotline.entities.keys).
+    digest = models.BinaryField(max_length=32, unique=True)
+    value_ciphertext = models.BinaryField()
+    platform = models.CharField(max_length=32, blank=True)
+    created_at = models.DateTimeField()
+
+    class Meta:
+        verbose_name_plural = "entities"
+
+    def __str__(self) -> str:
+        return f"{self.kind} entity {self.pk}"
+
+    @property
+    def value_context(self) -> str:
+        return f"entities.entity:{bytes(self.digest).hex()}:value"
+
+
+class ReportEntity(models.Model):
+    """An entity named by a report, where it was found and what an analyst decided."""
+
+    class State(models.TextChoices):
+        EXTRACTED = "extracted", "Extracted"
+        CONFIRMED = "confirmed", "Confirmed"
+        REJECTED = "rejected", "Rejected"
+
+    class Origin(models.TextChoices):
+        EXTRACTED = "extracted", "Found by extraction"
+        ANALYST = "analyst", "Added by an analyst"
+
+    report = models.ForeignKey(
+        "intake.Report", related_name="entity_links", on_delete=models.CASCADE
+    )
+    entity = models.ForeignKey(Entity, related_name="report_links", on_delete=models.PROTECT)
+    # Which field of the report the mention came from and its character span there; the span
+    # text itself stays in the report's ciphertext.
+    field = models.CharField(max_length=40, blank=True)
+    start = models.PositiveIntegerField(null=True, blank=True)
+    end = models.PositiveIntegerField(null=True, blank=True)
+    state = models.CharField(max_length=10, choices=State.choices, default=State.EXTRACTED)
+    origin = models.CharField(max_length=10, choices=Origin.choices, default=Origin.EXTRACTED)
+    created_at = models.DateTimeField()
+    decided_at = models.DateTimeField(null=True, blank=True)
+    decided_by = models.ForeignKey(
+        "accounts.User", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        constraints = [
+            # One link per (report, entity): re-running extraction never duplicates, and a
+            # rejected link stays rejected because the row that says so is kept.
+            models.UniqueConstraint(
+                fields=["report", "entity"], name="entities_reportentity_unique"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(start__isnull=True, end__isnull=True)
+                | models.Q(start__isnull=False, end__isnull=False, start__lt=models.F("end")),
+                name="entities_reportentity_span_valid",
+            ),
+        ]
+        indexes = [models.Index(fields=["entity", "state"], name="entities_re_entity_state")]
+
+    def __str__(self) -> str:
+        return f"report {self.report_id} names entity {self.entity_id} ({self.state})"
+
+
+class EscrowedIdentifier(models.Model):
+    """An identifier a reporter left in escrow: only its digest, never its value.
+
+    It surfaces when a later, independent report names the same canonical identifier: the
+    match is shown to analysts, who decide whether to ask the earlier reporter for consent.
+    """
+
+    class State(models.TextChoices):
+        WAITING = "waiting", "Waiting for a matching report"
+        MATCHED = "matched", "Matched by a later report"
+        CONSENT_ASKED = "asked", "Reporter asked for consent"
+        CONSENTED = "consented", "Reporter agreed to be contacted"
+        DECLINED = "declined", "Reporter declined"
+
+    # HMAC-SHA256 of kind + canonical value under the escrow key (separate from the entity key).
+    digest = models.BinaryField(max_length=32)
+    report = models.ForeignKey(
+        "intake.Report", related_name="escrowed_identifiers", on_delete=models.CASCADE
+    )
+    state = models.CharField(max_length=10, choices=State.choices, default=State.WAITING)
+    created_at = models.DateTimeField()
+    matched_report = models.ForeignKey(
+        "intake.Report", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    matched_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["report", "digest"], name="entities_escrow_unique"),
+            models.CheckConstraint(
+                condition=models.Q(state="waiting", matched_report__isnull=True)
+                | ~models.Q(state="waiting"),
+                name="entities_escrow_waiting_unmatched",
+            ),
+        ]
+        indexes = [models.Index(fields=["digest", "state"], name="entities_escrow_digest_state")]
+
+    def __str__(self) -> str:
+        return f"escrowed identifier {self.pk} ({self.state})"
