@@ -2,7 +2,15 @@
 
 from __future__ import annotations
 
+import os
 from typing import Any
+
+from hotline.config import data_dir
+
+# numba caches compiled kernels next to the source by default, which an installed (read-only)
+# package does not allow, and without any writable cache location `cache=True` fails at import.
+# The data directory is writable by every hotline process. Must be set before numba is imported.
+os.environ.setdefault("NUMBA_CACHE_DIR", str(data_dir() / "cache" / "numba"))
 
 import numpy as np
 from llvmlite import ir
@@ -10,8 +18,8 @@ from numba import njit, types
 from numba.core import cgutils
 from numba.extending import intrinsic
 
-# numba compiles these at first call (about a second) and caches the machine code next to this
-# file or in the user cache directory, so later processes start fast.
+# numba compiles these at first call (about a second) and caches the machine code in
+# NUMBA_CACHE_DIR, so later processes start fast.
 _JIT: dict[str, Any] = {"cache": True, "nogil": True, "boundscheck": False}
 # Rows are fetched in random order from a file far larger than the CPU caches; asking for the row
 # this many candidates ahead hides most of the memory latency (measured: 1.05 -> 0.60 ms at 10M).
