@@ -15,7 +15,13 @@ from django_q.models import OrmQ
 from hotline.intake.api_schemas import Language
 from hotline.intake.choices import ReportStatus
 from hotline.intake.models import EvidenceHash, IdempotentRequest, Partner, Report
-from hotline.intake.partners import partner_create, partner_token_rotate, token_digest
+from hotline.intake.partners import (
+    HASH_COLUMNS,
+    REPORT_COLUMNS,
+    partner_create,
+    partner_token_rotate,
+    token_digest,
+)
 from hotline.intake.services import report_details
 
 pytestmark = pytest.mark.django_db
@@ -319,3 +325,11 @@ def test_language_choices_follow_the_site_languages(settings: Any) -> None:
     from typing import get_args
 
     assert set(get_args(Language)) == {code for code, _name in settings.LANGUAGES}
+
+
+def test_bulk_insert_columns_cover_every_report_and_hash_column() -> None:
+    # The fast path writes rows column by column: a new model field must be added there too.
+    report_columns = {f.column for f in Report._meta.concrete_fields} - {"id"}
+    assert set(REPORT_COLUMNS) == report_columns
+    assert len(REPORT_COLUMNS) == len(report_columns)
+    assert set(HASH_COLUMNS) == {f.column for f in EvidenceHash._meta.concrete_fields} - {"id"}

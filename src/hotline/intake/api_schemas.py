@@ -121,18 +121,24 @@ class ReportIn(Input):
     reporter_role: ReporterRole
     categories: Annotated[list[Category], Field(min_length=1, max_length=len(Category))]
     victim_age: AgeRange = AgeRange.UNKNOWN
-    platforms: Annotated[list[Platform], Field(max_length=len(Platform))] = []
-    links: Lines = []
-    usernames: Lines = []
-    phones: Lines = []
-    payment_accounts: Lines = []
+    platforms: Annotated[list[Platform], Field(max_length=len(Platform))] = Field(
+        default_factory=list
+    )
+    links: Lines = Field(default_factory=list)
+    usernames: Lines = Field(default_factory=list)
+    phones: Lines = Field(default_factory=list)
+    payment_accounts: Lines = Field(default_factory=list)
     started: Started = ""
     money: MoneyStatus = MoneyStatus.NONE
     amount: Amount = ""
-    payment_methods: Annotated[list[PaymentMethod], Field(max_length=len(PaymentMethod))] = []
+    payment_methods: Annotated[list[PaymentMethod], Field(max_length=len(PaymentMethod))] = Field(
+        default_factory=list
+    )
     narrative: Narrative = ""
     contact: Contact = ""
-    help_wanted: Annotated[list[HelpWanted], Field(max_length=len(HelpWanted))] = []
+    help_wanted: Annotated[list[HelpWanted], Field(max_length=len(HelpWanted))] = Field(
+        default_factory=list
+    )
     consent_contact: StrictFlag = Field(
         default=False,
         validate_default=True,  # so a contact sent without this field is refused too
@@ -144,7 +150,7 @@ class ReportIn(Input):
         default="",
         description="The partner's own id for this report; unique per partner when not empty.",
     )
-    hashes: Annotated[list[HashIn], Field(max_length=MAX_HASHES)] = []
+    hashes: Annotated[list[HashIn], Field(max_length=MAX_HASHES)] = Field(default_factory=list)
 
     @field_validator("categories", "platforms", "payment_methods", "help_wanted")
     @classmethod

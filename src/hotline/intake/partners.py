@@ -11,13 +11,15 @@ a partner hotline forwarding its backlog needs.
 from __future__ import annotations
 
 import hashlib
+import json
 import secrets
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import timedelta
+from functools import lru_cache
 
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
 from hotline.audit.services import audit_record
@@ -106,7 +108,12 @@ def partner_authenticate(*, token: str) -> Partner | None:
     """Return the active partner holding `token`, or None."""
     if not token or len(token) > 200:
         return None
-    return Partner.objects.filter(token_digest=token_digest(token), active=True).first()
+    # Only what requests use: loading created_at would cost a timestamptz loader per request.
+    return (
+        Partner.objects.filter(token_digest=token_digest(token), active=True)
+        .only("id", "name", "active")
+        .first()
+    )
 
 
 def request_digest(*, method: str, path: str, body: bytes) -> str:
@@ -117,7 +124,11 @@ def request_digest(*, method: str, path: str, body: bytes) -> str:
 
 
 def _stored_answer(*, partner: Partner, key: str, digest: str) -> PartnerSubmission | None:
-    row = IdempotentRequest.objects.filter(partner=partner, key=key).first()
+    row = (
+        IdempotentRequest.objects.filter(partner=partner, key=key)
+        .only("request_digest", "response", "status_code")
+        .first()
+    )
     if row is None:
         return None
     if row.request_digest != digest:
@@ -151,35 +162,40 @@ def partner_reports_submit(
     _refuse_repeated_references(reports, path_prefix=path_prefix)
 
     now = timezone.now()
-    rows: list[Report] = []
+    rows: list[tuple[object, ...]] = []
     accepted: list[dict[str, object]] = []
     for item in reports:
         data = item.data
-        report = Report(
-            public_id=uuid.uuid4(),
-            created_at=now,
-            updated_at=now,
-            source=Source.API,
-            partner=partner,
-            partner_reference=item.partner_reference,
-            language=data.language,
-            reporter_role=data.reporter_role,
-            victim_age=data.victim_age,
-            categories=data.categories,
-            platforms=data.platforms,
-            payment_methods=data.payment_methods,
-            money=data.money,
-            in_danger=data.in_danger,
-            help_wanted=data.help_wanted,
-            consent_contact=data.consent_contact,
-            status=ReportStatus.RECEIVED,
-            priority=_initial_priority(data),
+        public_id = uuid.uuid4()
+        rows.append(
+            (
+                public_id,
+                None,  # receipt_digest: no person to show a receipt code to
+                now,
+                now,
+                Source.API.value,
+                partner.pk,
+                item.partner_reference,
+                data.language,
+                data.reporter_role,
+                data.victim_age,
+                data.categories,
+                data.platforms,
+                data.payment_methods,
+                data.money,
+                data.in_danger,
+                data.help_wanted,
+                data.consent_contact,
+                False,  # keep_original_for_police: partners send hashes, never files
+                # The same context as Report.details_context (report_details() decrypts it).
+                vault.encrypt_json(
+                    data.sensitive_details(), context=f"intake.report:{public_id}:details"
+                ),
+                ReportStatus.RECEIVED.value,
+                _initial_priority(data),
+            )
         )
-        report.details_ciphertext = vault.encrypt_json(
-            data.sensitive_details(), context=report.details_context
-        )
-        rows.append(report)
-        accepted.append({"id": str(report.public_id), "partner_reference": item.partner_reference})
+        accepted.append({"id": str(public_id), "partner_reference": item.partner_reference})
     body: dict[str, object] = {"reports": accepted}
 
     try:
@@ -194,18 +210,16 @@ def partner_reports_submit(
                     status_code=201,
                     created_at=now,
                 )
-            Report.objects.bulk_create(rows)
-            EvidenceHash.objects.bulk_create(
+            ids = _reports_insert(rows)
+            _hashes_insert(
                 [
-                    EvidenceHash(
-                        report_id=row.pk, kind=kind, value=value, quality=quality, created_at=now
-                    )
-                    for row, item in zip(rows, reports, strict=True)
+                    (report_id, kind, value, quality, now)
+                    for report_id, item in zip(ids, reports, strict=True)
                     for kind, value, quality in _distinct_hashes(item.data)
                 ]
             )
             # One task per batch; the queue shares the database, so it commits with the rows.
-            enqueue("hotline.intake.tasks.report_process_many", *[row.pk for row in rows])
+            enqueue("hotline.intake.tasks.report_process_many", *ids)
     except IntegrityError:
         if idempotency_key:
             earlier = _stored_answer(partner=partner, key=idempotency_key, digest=digest)
@@ -214,6 +228,94 @@ def partner_reports_submit(
         _refuse_used_references(partner, reports, path_prefix=path_prefix)
         raise
     return PartnerSubmission(body=body, status_code=201)
+
+
+# The columns a partner report fills, in row order (a test checks they are all of Report's).
+REPORT_COLUMNS = (
+    "public_id",
+    "receipt_digest",
+    "created_at",
+    "updated_at",
+    "source",
+    "partner_id",
+    "partner_reference",
+    "language",
+    "reporter_role",
+    "victim_age",
+    "categories",
+    "platforms",
+    "payment_methods",
+    "money",
+    "in_danger",
+    "help_wanted",
+    "consent_contact",
+    "keep_original_for_police",
+    "details_ciphertext",
+    "status",
+    "priority",
+)
+JSON_COLUMNS = frozenset({"categories", "platforms", "payment_methods", "help_wanted"})
+HASH_COLUMNS = ("report_id", "kind", "value", "quality", "created_at")
+
+
+def _reports_insert(rows: list[tuple[object, ...]]) -> list[int]:
+    """Insert report rows (in REPORT_COLUMNS order) and return their ids, in order.
+
+    On PostgreSQL with COPY: the ORM's bulk_create spends about 0.1 ms of Python per report
+    building and quoting one huge INSERT, which alone would cap a 2-core server near the
+    batch target; COPY streams the same rows for a tenth of that. Ids are drawn from the
+    table's sequence first, since COPY cannot return them.
+    """
+    if not rows:
+        return []
+    if connection.vendor != "postgresql":
+        created = Report.objects.bulk_create(
+            [Report(**dict(zip(REPORT_COLUMNS, row, strict=True))) for row in rows]
+        )
+        return [report.pk for report in created]
+    table = Report._meta.db_table
+    json_at = [i for i, name in enumerate(REPORT_COLUMNS) if name in JSON_COLUMNS]
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT nextval(pg_get_serial_sequence(%s, 'id')) FROM generate_series(1, %s)",
+            [table, len(rows)],
+        )
+        ids = [int(row[0]) for row in cursor.fetchall()]
+        columns = ", ".join(("id", *REPORT_COLUMNS))
+        copy_sql = f"COPY {table} ({columns}) FROM STDIN"
+        # Raw psycopg errors (a reused partner_reference) become Django's IntegrityError.
+        with connection.wrap_database_errors, cursor.cursor.copy(copy_sql) as copy:
+            for report_id, row in zip(ids, rows, strict=True):
+                values = list(row)
+                for i in json_at:
+                    values[i] = _json_list(tuple(values[i]))  # type: ignore[arg-type]
+                copy.write_row((report_id, *values))
+    return ids
+
+
+@lru_cache(maxsize=4096)
+def _json_list(values: tuple[str, ...]) -> str:
+    # Closed-list codes repeat from report to report: encode each combination once.
+    return json.dumps(list(values))
+
+
+def _hashes_insert(rows: list[tuple[object, ...]]) -> None:
+    """Insert evidence hash rows (in HASH_COLUMNS order)."""
+    if not rows:
+        return
+    if connection.vendor != "postgresql":
+        EvidenceHash.objects.bulk_create(
+            [EvidenceHash(**dict(zip(HASH_COLUMNS, row, strict=True))) for row in rows]
+        )
+        return
+    copy_sql = f"COPY {EvidenceHash._meta.db_table} ({', '.join(HASH_COLUMNS)}) FROM STDIN"
+    with (
+        connection.cursor() as cursor,
+        connection.wrap_database_errors,
+        cursor.cursor.copy(copy_sql) as copy,
+    ):
+        for row in rows:
+            copy.write_row(row)
 
 
 def _distinct_hashes(data: ReportInput) -> list[tuple[str, str, int | None]]:
