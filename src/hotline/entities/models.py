@@ -132,3 +132,21 @@ class EscrowedIdentifier(models.Model):
 
     def __str__(self) -> str:
         return f"escrowed identifier {self.pk} ({self.state})"
+
+
+class ReportCluster(models.Model):
+    """A report's cluster label from the last full clustering run (`hotline entities cluster`).
+
+    The label is the smallest report id of the cluster, so equal labels mean the same cluster.
+    The cluster page walks links live (selectors.cluster_walk); labels serve fast lookups,
+    statistics and the queue, and are as fresh as the last run.
+    """
+
+    report = models.OneToOneField(
+        "intake.Report", primary_key=True, on_delete=models.CASCADE, related_name="+"
+    )
+    label = models.BigIntegerField(db_index=True)
+    computed_at = models.DateTimeField()
+
+    def __str__(self) -> str:
+        return f"report {self.report_id} in cluster {self.label}"

@@ -1,0 +1,73 @@
+"""Bulk linking and clustering agree with the single-report path (SQLite and PostgreSQL)."""
+
+from __future__ import annotations
+
+import pytest
+from django.utils import timezone
+
+from hotline.accounts.models import User
+from hotline.entities import bulk, selectors, services
+from hotline.entities.models import Entity, EscrowedIdentifier, ReportEntity
+from hotline.intake.models import EvidenceHash, Report
+from hotline.intake.services import ReportInput, report_submit
+
+pytestmark = pytest.mark.django_db
+
+
+def _report() -> Report:
+    data = ReportInput(reporter_role="victim", categories=["sextortion"], narrative="")
+    return report_submit(data=data, evidence=[]).report
+
+
+def test_bulk_link_is_idempotent_keeps_rejections_and_matches_escrow() -> None:
+    reports = [_report() for _ in range(4)]
+    analyst = User.objects.create_user(username="a", password="x")
+    services.report_entity_add(report=reports[0], text="t.me/shared_group", actor=analyst)
+    link = ReportEntity.objects.get(report=reports[0])
+    services.report_entity_decide(link=link, state=ReportEntity.State.REJECTED, actor=analyst)
+    escrow = services.escrow_deposit(report=reports[3], text="+855 12 345 678")
+    mentions = [
+        bulk.BulkMention(reports[0].pk, "handle", "https://t.me/shared_group", "telegram"),
+        bulk.BulkMention(reports[1].pk, "handle", "https://t.me/shared_group", "telegram"),
+        bulk.BulkMention(
+            reports[1].pk, "phone", "+85512345678", field="narrative", start=3, end=14
+        ),
+        bulk.BulkMention(reports[2].pk, "phone", "+85512345678"),
+    ]
+    result = bulk.entities_link_bulk(mentions=mentions)
+    assert (result.mentions, result.entities_new, result.links_new) == (4, 1, 3)
+    assert result.escrows_matched == 1
+    again = bulk.entities_link_bulk(mentions=mentions)
+    assert (again.entities_new, again.links_new, again.escrows_matched) == (0, 0, 0)
+    link.refresh_from_db()
+    assert link.state == ReportEntity.State.REJECTED
+    escrow.refresh_from_db()
+    assert escrow.state == EscrowedIdentifier.State.MATCHED
+    phone = selectors.entity_find(text="012 345 678")
+    assert phone is not None
+    assert services.entity_value(phone) == "+85512345678"
+    assert Entity.objects.count() == 2
+
+
+def test_clusters_compute_matches_the_live_walk() -> None:
+    reports = [_report() for _ in range(7)]
+    ids = [r.pk for r in reports]
+    mentions = [
+        bulk.BulkMention(ids[0], "url", "https://t.me/+aaaaaaaaaa"),
+        bulk.BulkMention(ids[1], "url", "https://t.me/+aaaaaaaaaa"),
+        bulk.BulkMention(ids[1], "tron", "TR7NHqjeKQxGTCi8q8ZY4pL8otSzgjLj6t"),
+        bulk.BulkMention(ids[2], "tron", "TR7NHqjeKQxGTCi8q8ZY4pL8otSzgjLj6t"),
+        bulk.BulkMention(ids[3], "email", "a@example.com"),
+        bulk.BulkMention(ids[4], "email", "b@example.com"),
+    ]
+    bulk.entities_link_bulk(mentions=mentions)
+    for report_id in (ids[4], ids[5]):
+        EvidenceHash.objects.create(
+            report_id=report_id, kind="md5", value="0" * 32, created_at=timezone.now()
+        )
+    clusters = bulk.clusters_compute()
+    assert clusters == 3  # {0,1,2}, {3}, {4,5}; report 6 has nothing and gets no label
+    for report_id in ids[:6]:
+        by_label = set(bulk.cluster_reports_by_label(report_id=report_id))
+        assert by_label == selectors.cluster_of_report(report_id=report_id).report_ids
+    assert bulk.cluster_reports_by_label(report_id=ids[6]) == [ids[6]]
