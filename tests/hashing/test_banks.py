@@ -228,7 +228,8 @@ def test_cli_hashindex(bank: Bank) -> None:
     out = io.StringIO()
     call_command("hashindex", "--rebuild", stdout=out)
     assert "1 distinct" in out.getvalue()
-    assert "1 hashes" in out.getvalue()
+    assert "in the base file" in out.getvalue()
+    assert [m.value for m in match_hashes(pdq=[PDQ])] == [PDQ]
 
 
 def test_threatexchange_file_round_trip(bank: Bank, tmp_path: Path) -> None:

@@ -131,6 +131,16 @@ def test_adds_are_matchable_at_once_and_survive_compaction_and_restart(
         assert restarted.query(q) == index.query(q) == reference.query(q)
 
 
+def test_rebuild_keeps_hashes_added_meanwhile(tmp_path: Path) -> None:
+    index = MihIndex.build(tmp_path, ["00" * 32])
+    index.add(["ab" * 32])  # e.g. added after the rebuild read its list from the database
+    rebuilt = MihIndex.build(tmp_path, ["cd" * 32])
+    for value in ("ab" * 32, "cd" * 32):
+        assert rebuilt.query(value) == index.query(value) == [PdqMatch(0, value)]
+    assert rebuilt.query("00" * 32) == []
+    assert sorted(p.name for p in tmp_path.glob("*.mih")) == ["base-2.mih"]
+
+
 def test_add_from_another_process(tmp_path: Path) -> None:
     index = MihIndex.build(tmp_path, np.zeros((1, 32), dtype=np.uint8))
     new = "ab" * 32
@@ -155,3 +165,30 @@ def test_empty_index(tmp_path: Path) -> None:
     index = MihIndex(tmp_path)
     assert len(index) == 0
     assert index.query("0" * 64) == []
+
+
+@pytest.mark.slow
+def test_readers_survive_concurrent_adds_and_compactions(tmp_path: Path) -> None:
+    rng = np.random.default_rng(5)
+    MihIndex.build(tmp_path, rng.integers(0, 256, size=(20_000, 32), dtype=np.uint8))
+    code = """
+import sys
+import numpy as np
+from hotline.hashing.index import MihIndex
+index = MihIndex(sys.argv[1])
+for i in range(300):
+    index.add([bytes([i % 256, i // 256]) * 16])
+    if i % 100 == 99:
+        index.compact()
+"""
+    writer = subprocess.Popen([sys.executable, "-c", code, str(tmp_path)])
+    reader = MihIndex(tmp_path)
+    queries = 0
+    while writer.poll() is None:
+        reader.query(bytes([0, 0]) * 16)  # must never fail while files are swapped
+        queries += 1
+    assert writer.returncode == 0
+    assert queries > 10
+    for i in range(300):
+        value = bytes([i % 256, i // 256]) * 16
+        assert reader.query(value, threshold=0) == [PdqMatch(0, value.hex())]

@@ -167,17 +167,25 @@ class MihIndex:
 
     @classmethod
     def build(cls, directory: Path | str, hashes: Sequence[str | bytes] | np.ndarray) -> MihIndex:
-        """Replace the index in `directory` with exactly `hashes`."""
+        """Replace the index's base with `hashes`; adds go on meanwhile and are kept.
+
+        Hashes added since the last compaction are carried into the new generation: they may
+        have been added after the caller read `hashes` (an extra hash costs nothing, a lost one
+        would be a missed match).
+        """
         directory = Path(directory)
         directory.mkdir(parents=True, exist_ok=True)
         rows = as_rows(hashes)
         index = cls(directory)
+        staged = directory / f"build-{os.getpid()}-{threading.get_ident()}.mih"
+        write_base(staged, rows)  # outside the lock: adds are not held up by a long build
         with index._writer_lock():
-            generation = index._read_current() + 1
-            write_base(directory / f"base-{generation}.mih", rows)
-            old = generation - 1
-            index._publish(generation, None, b"")
-        for path in (directory / f"base-{old}.mih", directory / f"delta-{old}.bin"):
+            old = index._read_current()
+            delta_path = directory / f"delta-{old}.bin"
+            carried = delta_path.read_bytes()
+            staged.replace(directory / f"base-{old + 1}.mih")
+            index._publish(old + 1, None, carried[: len(carried) // PDQ_BYTES * PDQ_BYTES])
+        for path in (directory / f"base-{old}.mih", delta_path):
             path.unlink(missing_ok=True)
         index._refresh()
         return index
@@ -247,29 +255,35 @@ class MihIndex:
     def _refresh(self) -> tuple[_Base, np.ndarray]:
         """Pick up a new generation or new delta records; cheap when nothing changed."""
         with self._lock:
-            st = os.stat(self.directory / "CURRENT")
-            if (st.st_ino, st.st_mtime_ns) != self._current_stat:
-                generation = self._read_current()
-                if generation != self._generation:
-                    self._base = _Base(self.directory / f"base-{generation}.mih")
-                    self._generation = generation
-                    self._delta = np.zeros((0, PDQ_BYTES), dtype=np.uint8)
-                    self._delta_bytes_read = 0
-                self._current_stat = (st.st_ino, st.st_mtime_ns)
-            delta_path = self.directory / f"delta-{self._generation}.bin"
-            try:
-                size = os.stat(delta_path).st_size // PDQ_BYTES * PDQ_BYTES
-            except FileNotFoundError:
-                # Compacted by another process between our two stats: next query re-reads.
-                size = self._delta_bytes_read
-            if size > self._delta_bytes_read:
-                with delta_path.open("rb") as f:
-                    f.seek(self._delta_bytes_read)
-                    new = np.frombuffer(f.read(size - self._delta_bytes_read), dtype=np.uint8)
-                self._delta = np.concatenate([self._delta, new.reshape(-1, PDQ_BYTES)])
-                self._delta_bytes_read = size
-            assert self._base is not None
-            return self._base, self._delta
+            for _attempt in range(10):
+                try:
+                    return self._refresh_locked()
+                except FileNotFoundError:
+                    # Another process compacted between our reads: read CURRENT again.
+                    self._current_stat = None
+            raise IndexFormatError(f"{self.directory} keeps changing; is a writer looping?")
+
+    def _refresh_locked(self) -> tuple[_Base, np.ndarray]:
+        st = os.stat(self.directory / "CURRENT")
+        if (st.st_ino, st.st_mtime_ns) != self._current_stat:
+            generation = self._read_current()
+            if generation != self._generation:
+                self._base = _Base(self.directory / f"base-{generation}.mih")
+                self._generation = generation
+                self._delta = np.zeros((0, PDQ_BYTES), dtype=np.uint8)
+                self._delta_bytes_read = 0
+            self._current_stat = (st.st_ino, st.st_mtime_ns)
+        delta_path = self.directory / f"delta-{self._generation}.bin"
+        size = os.stat(delta_path).st_size // PDQ_BYTES * PDQ_BYTES
+        if size > self._delta_bytes_read:
+            with delta_path.open("rb") as f:
+                f.seek(self._delta_bytes_read)
+                new = np.frombuffer(f.read(size - self._delta_bytes_read), dtype=np.uint8)
+            new = new[: new.size // PDQ_BYTES * PDQ_BYTES]
+            self._delta = np.concatenate([self._delta, new.reshape(-1, PDQ_BYTES)])
+            self._delta_bytes_read += new.size
+        assert self._base is not None
+        return self._base, self._delta
 
     def query(self, pdq: str | bytes, *, threshold: int = DEFAULT_THRESHOLD) -> list[PdqMatch]:
         """Return every distinct indexed hash within `threshold` bits of `pdq`, nearest first."""
