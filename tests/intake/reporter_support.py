@@ -1,0 +1,148 @@
+"""Shared helpers for the reporter-facing tests: a form token, a good report, "nothing saved"."""
+
+from __future__ import annotations
+
+import io
+import json
+import os
+import re
+import struct
+import subprocess
+import sys
+import zlib
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from django.conf import settings
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.test import Client
+from PIL import Image
+
+from hotline.intake.models import EvidenceFile, EvidenceHash, Message, Report, SubmissionToken
+
+CODE_RE = re.compile(r'<p class="receipt" id="receipt-code">([^<]+)</p>')
+KHMER = re.compile(r"[\u1780-\u17ff]")
+
+
+def form_token(client: Client) -> str:
+    """Open the report form and return its one-time submission token."""
+    match = re.search(
+        r'name="submission_token" value="([^"]+)"', client.get("/report/").content.decode()
+    )
+    assert match
+    return match.group(1)
+
+
+def good_report(client: Client, **changes: Any) -> dict[str, Any]:
+    """Return a valid report POST (a fresh token), with `changes` applied."""
+    data: dict[str, Any] = {
+        "submission_token": form_token(client),
+        "in_danger": "no",
+        "reporter_role": "myself",
+        "categories": ["sextortion"],
+        "platforms": ["telegram"],
+        "narrative": "He says he will send the video to my class unless I pay.",
+        "money": "demanded",
+    }
+    data.update(changes)
+    return data
+
+
+def receipt_code(html: str) -> str:
+    """Return the receipt code shown on a page, or '' when there is none."""
+    match = CODE_RE.search(html)
+    return match.group(1) if match else ""
+
+
+def upload_dir_files() -> list[Path]:
+    """Return every file in the upload folder (temporary files included)."""
+    folder = Path(settings.UPLOAD_DIR)
+    return sorted(p for p in folder.rglob("*") if p.is_file()) if folder.exists() else []
+
+
+def assert_nothing_saved() -> None:
+    """Assert that no report, file, hash, token or message was stored, on disk or in the DB."""
+    assert Report.objects.count() == 0
+    assert EvidenceFile.objects.count() == 0
+    assert EvidenceHash.objects.count() == 0
+    assert SubmissionToken.objects.count() == 0
+    assert Message.objects.count() == 0
+    assert upload_dir_files() == []
+
+
+def assert_khmer_error(html: str, expected: str) -> None:
+    """Assert the page shows `expected` (a Khmer message) inside an error box."""
+    assert expected in html, expected
+    boxes = re.findall(r'<div class="error" role="alert"[^>]*>(.*?)</div>', html, re.S)
+    assert any(expected in box for box in boxes), "message is not in an error box"
+    assert '<html lang="km">' in html
+
+
+def upload(name: str, data: bytes, content_type: str = "image/jpeg") -> SimpleUploadedFile:
+    """Wrap bytes as an uploaded file whose name and type may lie."""
+    return SimpleUploadedFile(name, data, content_type=content_type)
+
+
+def photo_bytes(*, fmt: str = "JPEG", size: tuple[int, int] = (160, 120), seed: int = 7) -> bytes:
+    """Generate a photo-like image (noise and a gradient; never real imagery)."""
+    rng = np.random.default_rng(seed)
+    width, height = size
+    gradient = np.linspace(0, 255, width, dtype=np.uint8)[None, :, None]
+    pixels = (rng.integers(0, 60, (height, width, 3), dtype=np.uint8) + gradient // 2).astype(
+        np.uint8
+    )
+    out = io.BytesIO()
+    Image.fromarray(pixels).save(out, format=fmt)
+    return out.getvalue()
+
+
+def _png_chunk(kind: bytes, body: bytes) -> bytes:
+    return struct.pack(">I", len(body)) + kind + body + struct.pack(">I", zlib.crc32(kind + body))
+
+
+def png_bomb(width: int, height: int) -> bytes:
+    """Build a valid 1-bit PNG of width x height pixels, all black: tiny on disk, huge decoded.
+
+    Written chunk by chunk (never decoded here), so generating it costs little memory.
+    """
+    row = b"\x00" + b"\x00" * ((width + 7) // 8)  # filter byte + packed bits
+    compressor = zlib.compressobj(9)
+    parts = []
+    block = row * max(1, (1 << 20) // len(row))
+    rows_per_block = len(block) // len(row)
+    remaining = height
+    while remaining > 0:
+        count = min(rows_per_block, remaining)
+        parts.append(compressor.compress(block[: count * len(row)]))
+        remaining -= count
+    parts.append(compressor.flush())
+    header = struct.pack(">IIBBBBB", width, height, 1, 0, 0, 0, 0)  # bit depth 1, greyscale
+    return (
+        b"\x89PNG\r\n\x1a\n"
+        + _png_chunk(b"IHDR", header)
+        + _png_chunk(b"IDAT", b"".join(parts))
+        + _png_chunk(b"IEND", b"")
+    )
+
+
+def run_file_db_scenario(name: str, data_dir: Path, **args: Any) -> tuple[dict[str, Any], str]:
+    """Run a scenario of file_db_scenarios.py in a fresh process; return its result and logs."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("HOTLINE_")}
+    completed = subprocess.run(
+        [
+            sys.executable,
+            str(Path(__file__).with_name("file_db_scenarios.py")),
+            name,
+            str(data_dir),
+            json.dumps(args),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        env=env,
+        check=False,
+    )
+    assert completed.returncode == 0, completed.stderr[-5000:]
+    result = json.loads(completed.stdout.strip().splitlines()[-1])
+    return result, completed.stdout + completed.stderr
