@@ -15,6 +15,7 @@ from hotline.hashing.selectors import linked_report_ids, report_bank_matches
 from hotline.hashing.services import bank_create, bank_import, entry_add, victim_bank
 from hotline.hashing.tasks import report_hashes_match, reports_rematch
 from hotline.intake.evidence import evidence_prepare
+from hotline.intake.models import Report
 from hotline.intake.services import ReportInput, report_submit
 
 pytestmark = pytest.mark.django_db
@@ -108,8 +109,10 @@ def test_an_imported_list_is_matched_against_earlier_reports() -> None:
     queued = OrmQ.objects.count()
     bank_import(bank=bank, text=f"{MD5},md5,later\n", fmt="csv")
     assert OrmQ.objects.count() == queued + 1  # reports_rematch queued with the import
+    before = Report.objects.get(pk=report).priority
     assert reports_rematch(bank.pk) == 1
     assert [m.entry.label for m in report_bank_matches(report_id=report)] == ["later"]
+    assert Report.objects.get(pk=report).priority > before  # intake's pipeline ran again
 
 
 def test_missing_report() -> None:

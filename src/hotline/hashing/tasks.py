@@ -106,7 +106,13 @@ def report_hashes_match(report_id: int) -> MatchOutcome:
 
 
 def reports_rematch(bank_id: int) -> int:
-    """Match every report that submitted hashes again (after a bank was imported); return count."""
+    """Run intake's pipeline again for every report that submitted hashes; return the count.
+
+    Queued by an import, so reports filed before a list arrived are matched against it and their
+    priority recomputed (report_process calls report_hashes_match and updates the priority).
+    """
+    from hotline.intake.tasks import report_process
+
     if not BankEntry.objects.filter(bank_id=bank_id).exists():
         return 0
     report_ids = (
@@ -116,6 +122,6 @@ def reports_rematch(bank_id: int) -> int:
     )
     count = 0
     for report_id in report_ids.iterator():
-        report_hashes_match(report_id)
+        report_process(report_id)
         count += 1
     return count
