@@ -64,7 +64,11 @@ class Report(models.Model):
     status = models.CharField(
         max_length=16, choices=ReportStatus.choices, default=ReportStatus.RECEIVED, db_index=True
     )
+    # priority = base_priority (from what the reporter said) + bonuses found in the background
+    # (hash-list matches, links to earlier reports); priority_reasons explains them to analysts.
     priority = models.IntegerField(default=0, db_index=True)
+    base_priority = models.IntegerField(default=0)
+    priority_reasons = models.JSONField(default=list, blank=True)
 
     class Meta:
         ordering = ["-priority", "-created_at"]

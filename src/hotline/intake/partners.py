@@ -16,8 +16,9 @@ import secrets
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 from functools import lru_cache
+from typing import Any
 
 from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
@@ -37,6 +38,7 @@ class PartnerError(Exception):
     """A partner request that cannot be carried out; `errors` name the offending fields."""
 
     code = "invalid_request"
+    status = 400
 
     def __init__(self, message: str, errors: Sequence[tuple[str, str]] = ()) -> None:
         super().__init__(message)
@@ -48,12 +50,21 @@ class IdempotencyKeyReused(PartnerError):
     """The idempotency key was already used for a different request."""
 
     code = "idempotency_key_reused"
+    status = 422
 
 
 class ReferenceConflict(PartnerError):
     """A partner_reference was already used by an earlier report of this partner."""
 
     code = "partner_reference_conflict"
+    status = 409
+
+
+class IdempotencyRetry(PartnerError):
+    """The stored answer for a key vanished while we read it; the client should retry."""
+
+    code = "idempotency_retry"
+    status = 409
 
 
 @dataclass(frozen=True)
@@ -152,13 +163,10 @@ def partner_reports_submit(
 
     With an idempotency key, a request seen before (same key, same `digest`) gets the stored
     answer and creates nothing; a key reused for another request raises IdempotencyKeyReused.
-    Concurrent duplicates are settled by the unique (partner, key) constraint: the loser's
-    transaction rolls back and it replays the winner's answer.
+    Concurrent duplicates are settled by the unique (partner, key) index: the answer is
+    claimed first in the transaction, so a concurrent retry waits there for the first to
+    commit, finds the key taken, stores nothing and replays the stored answer.
     """
-    if idempotency_key:
-        earlier = _stored_answer(partner=partner, key=idempotency_key, digest=digest)
-        if earlier is not None:
-            return earlier
     _refuse_repeated_references(reports, path_prefix=path_prefix)
 
     now = timezone.now()
@@ -167,6 +175,7 @@ def partner_reports_submit(
     for item in reports:
         data = item.data
         public_id = uuid.uuid4()
+        priority = _initial_priority(data)
         rows.append(
             (
                 public_id,
@@ -192,7 +201,9 @@ def partner_reports_submit(
                     data.sensitive_details(), context=f"intake.report:{public_id}:details"
                 ),
                 ReportStatus.RECEIVED.value,
-                _initial_priority(data),
+                priority,
+                priority,  # base_priority
+                [],  # priority_reasons: filled by the background pipeline
             )
         )
         accepted.append({"id": str(public_id), "partner_reference": item.partner_reference})
@@ -200,34 +211,61 @@ def partner_reports_submit(
 
     try:
         with transaction.atomic():
-            if idempotency_key:
-                # First, so a concurrent retry blocks here (unique index) before doing any work.
-                IdempotentRequest.objects.create(
-                    partner=partner,
-                    key=idempotency_key,
-                    request_digest=digest,
-                    response=body,
-                    status_code=201,
-                    created_at=now,
-                )
-            ids = _reports_insert(rows)
-            _hashes_insert(
-                [
-                    (report_id, kind, value, quality, now)
-                    for report_id, item in zip(ids, reports, strict=True)
-                    for kind, value, quality in _distinct_hashes(item.data)
-                ]
+            claimed = not idempotency_key or _idempotency_claim(
+                partner=partner, key=idempotency_key, digest=digest, body=body, now=now
             )
-            # One task per batch; the queue shares the database, so it commits with the rows.
-            enqueue("hotline.intake.tasks.report_process_many", *ids)
+            if claimed:
+                ids = _reports_insert(rows)
+                _hashes_insert(
+                    [
+                        (report_id, kind, value, quality, now)
+                        for report_id, item in zip(ids, reports, strict=True)
+                        for kind, value, quality in _distinct_hashes(item.data)
+                    ]
+                )
+                # One task per batch; the queue shares the database: it commits with the rows.
+                enqueue("hotline.intake.tasks.report_process_many", *ids)
     except IntegrityError:
-        if idempotency_key:
-            earlier = _stored_answer(partner=partner, key=idempotency_key, digest=digest)
-            if earlier is not None:
-                return earlier
         _refuse_used_references(partner, reports, path_prefix=path_prefix)
         raise
-    return PartnerSubmission(body=body, status_code=201)
+    if claimed:
+        return PartnerSubmission(body=body, status_code=201)
+    assert idempotency_key
+    earlier = _stored_answer(partner=partner, key=idempotency_key, digest=digest)
+    if earlier is None:
+        # The stored answer was purged between our claim and this read (7 days old).
+        raise IdempotencyRetry("This request collided with its own expiry; please send it again.")
+    return earlier
+
+
+def _idempotency_claim(
+    *, partner: Partner, key: str, digest: str, body: dict[str, object], now: datetime
+) -> bool:
+    """Store `body` as the answer for `key`; return False if the key is taken already.
+
+    INSERT ... ON CONFLICT DO NOTHING (PostgreSQL, SQLite) instead of a lookup first: one
+    statement on the common path, and no failed transaction when two retries race.
+    """
+    ops = connection.ops
+    table = ops.quote_name(IdempotentRequest._meta.db_table)
+    names = ["partner_id", "key", "request_digest", "response", "status_code", "created_at"]
+    columns = ", ".join(ops.quote_name(name) for name in names)
+    marks = ", ".join(["%s"] * len(names))
+    conflict = f"{ops.quote_name('partner_id')}, {ops.quote_name('key')}"
+    # Built from constant names only; every value goes as a parameter.
+    sql = f"INSERT INTO {table} ({columns}) VALUES ({marks}) ON CONFLICT ({conflict}) DO NOTHING"  # noqa: S608
+    sql += f" RETURNING {ops.quote_name('id')}"
+    params: list[Any] = [
+        partner.pk,
+        key,
+        digest,
+        ops.adapt_json_value(body, None),
+        201,
+        ops.adapt_datetimefield_value(now),
+    ]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return cursor.fetchone() is not None
 
 
 # The columns a partner report fills, in row order (a test checks they are all of Report's).
@@ -253,8 +291,12 @@ REPORT_COLUMNS = (
     "details_ciphertext",
     "status",
     "priority",
+    "base_priority",
+    "priority_reasons",
 )
-JSON_COLUMNS = frozenset({"categories", "platforms", "payment_methods", "help_wanted"})
+JSON_COLUMNS = frozenset(
+    {"categories", "platforms", "payment_methods", "help_wanted", "priority_reasons"}
+)
 HASH_COLUMNS = ("report_id", "kind", "value", "quality", "created_at")
 
 

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, models, transaction
 from django.utils import timezone
 
 from hotline.intake.choices import MoneyStatus, ReportStatus, Source
@@ -198,6 +198,7 @@ def _report_store(
             keep_original_for_police=data.keep_original_for_police,
             status=ReportStatus.RECEIVED,
             priority=_initial_priority(data),
+            base_priority=_initial_priority(data),
         )
         report.details_ciphertext = vault.encrypt_json(
             data.sensitive_details(), context=report.details_context
@@ -320,3 +321,19 @@ def submission_tokens_purge() -> int:
     return SubmissionToken.objects.filter(
         created_at__lt=cutoff, replay_ciphertext__isnull=False
     ).update(replay_ciphertext=None)
+
+
+@dataclass(frozen=True)
+class PriorityFinding:
+    """Something found in the background that makes a report more urgent."""
+
+    bonus: int
+    reason: str
+
+
+def report_priority_update(*, report_id: int, findings: list[PriorityFinding]) -> None:
+    """Set priority to the base plus the findings' bonuses (idempotent: recomputed, not added)."""
+    Report.objects.filter(pk=report_id).update(
+        priority=models.F("base_priority") + sum(f.bonus for f in findings),
+        priority_reasons=[f.reason for f in findings],
+    )
