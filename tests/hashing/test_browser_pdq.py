@@ -19,6 +19,7 @@ from playwright.sync_api import sync_playwright
 from pytest_django.live_server_helper import LiveServer
 
 from hotline.hashing.hashers import hash_image_bytes
+from hotline.intake.forms import parse_hashes
 
 pytestmark = [pytest.mark.e2e, pytest.mark.slow]
 
@@ -167,3 +168,6 @@ def test_device_hash_form_sends_only_hashes(live_server: LiveServer) -> None:
     for server in servers:
         assert min(hamming(pdq, server.pdq_hex) for _, pdq, _ in sent) <= 10
     assert {int(q) for _, _, q in sent} == {h.quality for h in servers}
+    # The field is what intake's form reads.
+    parsed = parse_hashes("\n".join(lines))
+    assert sorted(kind for kind, _, _ in parsed) == ["md5"] * 2 + ["pdq"] * 2 + ["sha256"] * 2
