@@ -123,6 +123,13 @@ def report_with_secrets(data_dir: Path, args: dict[str, Any]) -> dict[str, Any]:
         },
     )
     code = _code(response.content.decode())
+    processed = False
+    if args.get("process"):
+        # What the worker does next (entities, hashes, priority), run here in-line.
+        from hotline.intake.tasks import report_process
+
+        report_process(Report.objects.get().pk)
+        processed = True
     lookup = client.post("/status/", {"code": code})
     reply = client.post("/status/reply/", {"code": code, "message": args["reply"]})
     wrong = client.post("/status/", {"code": "2345-6789-ABCD-EFGH-J"})
@@ -141,6 +148,7 @@ def report_with_secrets(data_dir: Path, args: dict[str, Any]) -> dict[str, Any]:
             wrong.status_code,
         ],
         "code": code,
+        "processed": processed,
         "reports": Report.objects.count(),
         "snapshot": sorted(p.name for p in snapshot.iterdir()),
         "headers": dict(response.headers),
