@@ -275,3 +275,21 @@ def test_ten_megabyte_body_is_413(token: str) -> None:
     batch = json.dumps({"reports": [{**GOOD, "narrative": "y" * 19_000}] * 500}).encode()
     assert_error_shape(post("/api/v1/reports/batch", batch, token), 413)
     assert not Report.objects.exists()
+
+
+@pytest.mark.parametrize("path", ["/api/", "/api/v2/reports", "/api/v1/reports/batch/extra"])
+def test_unknown_api_paths_are_json_404(token: str, path: str) -> None:
+    response = Client().get(path, headers={"Authorization": f"Bearer {token}"})
+    answer = assert_error_shape(response, 404)
+    assert answer["error"] == "not_found"
+
+
+def test_wrong_method_is_405_and_stores_nothing(token: str) -> None:
+    response = Client().put(
+        "/api/v1/reports/batch",
+        "{}",
+        content_type="application/json",
+        headers={"Authorization": f"Bearer {token}"},
+    )
+    assert response.status_code == 405
+    assert not Report.objects.exists()

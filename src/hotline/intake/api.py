@@ -318,3 +318,8 @@ def reports_list(
     partner = request.auth  # type: ignore[attr-defined]
     rows = partner_reports_list(partner=partner, reference=reference, limit=limit, offset=offset)
     return {"reports": [_status(row) for row in rows]}
+
+
+def api_not_found(request: HttpRequest) -> HttpResponse:
+    """Answer an unknown path under /api/ with the API's JSON 404."""
+    return _error(request, 404, "not_found", "There is no such API path; see /api/openapi.json.")
