@@ -77,3 +77,27 @@ def test_operator_mistakes_are_clear(tmp_path: Path, setup: str, message: str) -
 def test_bad_region_is_rejected(tmp_path: Path) -> None:
     with pytest.raises(CommandError, match="two-letter"):
         call_command("entities", "extract", "--region", "cambodia", stdout=io.StringIO())
+
+
+@pytest.mark.django_db
+def test_relink_and_cluster_commands() -> None:
+    from hotline.entities.bulk import cluster_reports_by_label
+    from hotline.entities.models import ReportEntity
+    from hotline.intake.services import ReportInput, report_submit
+
+    reports = [
+        report_submit(
+            data=ReportInput(reporter_role="myself", categories=["sextortion"], narrative=text),
+            evidence=[],
+        ).report
+        for text in ["t.me/relink_group", "see https://t.me/Relink_Group", "nothing"]
+    ]
+    out = io.StringIO()
+    call_command("entities", "relink", "--batch", "2", stdout=out)
+    assert "3 reports, 2 mentions, 2 new links" in out.getvalue()
+    assert ReportEntity.objects.count() == 2
+    call_command("entities", "relink", stdout=out)
+    assert ReportEntity.objects.count() == 2
+    call_command("entities", "cluster", stdout=out)
+    assert "1 clusters." in out.getvalue()
+    assert set(cluster_reports_by_label(report_id=reports[0].pk)) == {reports[0].pk, reports[1].pk}

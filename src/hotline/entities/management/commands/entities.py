@@ -1,4 +1,9 @@
-"""`hotline entities extract [FILE...]`: print the identifiers found in text as JSON."""
+"""`hotline entities ...`: extract identifiers from text, re-link reports, recompute clusters.
+
+- `extract [FILE...]`: print the identifiers found in text (stdin by default) as JSON.
+- `relink`: extract and link every report again, in bulk (after an extractor upgrade).
+- `cluster`: recompute every report's cluster label.
+"""
 
 from __future__ import annotations
 
@@ -32,10 +37,46 @@ class Command(BaseCommand):
         extract.add_argument(
             "--region", default="KH", help="default phone region (ISO code, default KH)"
         )
+        relink = sub.add_parser("relink", help="extract and link every report again, in bulk")
+        relink.add_argument("--batch", type=int, default=5000, help="reports per transaction")
+        sub.add_parser("cluster", help="recompute every report's cluster label")
 
     def handle(self, *args: Any, **options: Any) -> None:
         if options["action"] == "extract":
             self._extract(options["files"], options["region"].upper())
+        elif options["action"] == "relink":
+            self._relink(options["batch"])
+        elif options["action"] == "cluster":
+            from hotline.entities.bulk import clusters_compute
+
+            self.stdout.write(f"{clusters_compute():,} clusters.")
+
+    def _relink(self, batch: int) -> None:
+        from hotline.entities.bulk import BulkMention, entities_link_bulk
+        from hotline.entities.services import report_mentions
+        from hotline.intake.models import Report
+        from hotline.intake.services import report_details
+
+        if batch < 1:
+            raise CommandError("--batch must be at least 1.")
+        totals = [0, 0, 0]
+        ids = list(Report.objects.order_by("pk").values_list("pk", flat=True))
+        for offset in range(0, len(ids), batch):
+            mentions = [
+                BulkMention(report.pk, m.kind, m.value, m.platform, m.field, m.start, m.end)
+                for report in Report.objects.filter(pk__in=ids[offset : offset + batch])
+                for m in report_mentions(report_details(report))
+            ]
+            result = entities_link_bulk(mentions=mentions)
+            totals = [
+                totals[0] + result.mentions,
+                totals[1] + result.links_new,
+                totals[2] + result.escrows_matched,
+            ]
+        self.stdout.write(
+            f"{len(ids):,} reports, {totals[0]:,} mentions, {totals[1]:,} new links,"
+            f" {totals[2]:,} escrows matched."
+        )
 
     def _extract(self, files: list[str], region: str) -> None:
         if len(region) != 2 or not region.isalpha():
