@@ -333,3 +333,28 @@ def test_bulk_insert_columns_cover_every_report_and_hash_column() -> None:
     assert set(REPORT_COLUMNS) == report_columns
     assert len(REPORT_COLUMNS) == len(report_columns)
     assert set(HASH_COLUMNS) == {f.column for f in EvidenceHash._meta.concrete_fields} - {"id"}
+
+
+def test_a_failing_report_does_not_hold_back_its_batch(
+    api: Api, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    from hotline.intake import tasks
+
+    answer = api.post("/api/v1/reports/batch", {"reports": [report_body() for _ in range(3)]})
+    ids = sorted(Report.objects.values_list("pk", flat=True))
+    processed: list[int] = []
+
+    def process(report_id: int) -> None:
+        # Stands in for a pipeline step that breaks on one particular report.
+        if report_id == ids[1]:
+            raise RuntimeError("broken report")
+        processed.append(report_id)
+
+    monkeypatch.setattr(tasks, "report_process", process)
+    OrmQ.objects.all().delete()
+    tasks.report_process_many(*ids)
+
+    assert answer.status_code == 201
+    assert processed == [ids[0], ids[2]]
+    assert queued_report_ids() == [[ids[1]]]
+    assert "failed in its batch" in caplog.text

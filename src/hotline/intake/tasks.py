@@ -57,6 +57,17 @@ def report_process(report_id: int) -> None:
 
 
 def report_process_many(*report_ids: int) -> None:
-    """Run the post-intake pipeline for each report of a batch (idempotent, like one by one)."""
+    """Run the pipeline for each report of a partner batch; a report that fails goes on alone.
+
+    One task per batch keeps intake fast; but one failing report must not hold back, or after
+    the retries abandon, the rest of its batch: it is queued as its own task (with its own
+    retries) and the batch goes on. Redelivery of the whole batch is safe (idempotent).
+    """
+    from hotline.tasks.queue import enqueue
+
     for report_id in report_ids:
-        report_process(report_id)
+        try:
+            report_process(report_id)
+        except Exception:
+            logger.exception("report %s failed in its batch; queued on its own", report_id)
+            enqueue("hotline.intake.tasks.report_process", report_id)
