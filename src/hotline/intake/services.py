@@ -133,8 +133,10 @@ def report_submit(
 
     With a `submission_token` (one per rendered form) a repeated POST - a double click, a
     retry after a slow answer - returns the first report and its code instead of a second one.
+    The unique token row settles every repeat; looking it up first only pays off when there
+    are files to encrypt and fsync, so a report without files skips that query.
     """
-    if submission_token:
+    if submission_token and evidence:
         earlier = _replay(submission_token)
         if earlier is not None:
             return earlier

@@ -41,16 +41,20 @@ def _too_many(request: HttpRequest) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def report_form(request: HttpRequest) -> HttpResponse:
     """Show the report form; on a valid POST store the report and show its receipt code."""
-    contacts = emergency_contacts()
     if request.method == "GET":
         form = ReportForm(initial={"submission_token": submission_token_new()})
-        return render(request, "intake/report_form.html", {"form": form, "contacts": contacts})
+        return render(
+            request, "intake/report_form.html", {"form": form, "contacts": emergency_contacts()}
+        )
     if throttle_exceeded(request, scope="submit", limit=SUBMIT_LIMIT, window_seconds=600):
         return _too_many(request)
     form = ReportForm(request.POST, request.FILES)
     if not form.is_valid():
         return render(
-            request, "intake/report_form.html", {"form": form, "contacts": contacts}, status=400
+            request,
+            "intake/report_form.html",
+            {"form": form, "contacts": emergency_contacts()},
+            status=400,
         )
     submitted = report_submit(
         data=form.to_input(language=get_language() or settings.LANGUAGE_CODE),
@@ -63,7 +67,8 @@ def report_form(request: HttpRequest) -> HttpResponse:
         {
             "receipt_code": submitted.receipt_code,
             "in_danger": submitted.report.in_danger,
-            "contacts": contacts,
+            # The receipt lists the contacts only for someone in danger: skip the query otherwise.
+            "contacts": emergency_contacts() if submitted.report.in_danger else [],
         },
     )
 
