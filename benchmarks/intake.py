@@ -30,6 +30,7 @@ import subprocess
 import sys
 import tempfile
 import time
+import urllib.error
 import urllib.parse
 import urllib.request
 from collections.abc import Iterator
@@ -42,6 +43,7 @@ from hotline.core.management.commands.run import gunicorn_command
 HERE = Path(__file__).resolve().parent
 LUA = HERE / "lua" / "post.lua"
 PYTHON = sys.executable
+FORM_TYPE = {"Content-Type": "application/x-www-form-urlencoded"}
 
 # Targets from issue 3 (2-core machine, PostgreSQL).
 FORM_TARGET_PER_S = 500
@@ -110,6 +112,14 @@ class Result:
     p50_ms: float
     p99_ms: float
     cpu: dict[str, float]
+
+    @property
+    def cpu_ms_per_report(self) -> float:
+        """Web server + database CPU per accepted report: steadier than wall-clock figures
+        on a machine that other work shares."""
+        if not self.reports_per_s:
+            return float("inf")
+        return (self.cpu["web"] + self.cpu["postgres"]) * 1000 / self.reports_per_s
 
 
 # --- processes and databases -------------------------------------------------------------
@@ -337,6 +347,24 @@ def wrk(
     return dict(json.loads(line.removeprefix("WRK_JSON ")))
 
 
+def sample_answer(url: str, *, body: str, headers: list[str]) -> str:
+    """POST one request like wrk's and return its status and the start of its text."""
+    request = urllib.request.Request(
+        url,
+        data=body.replace("@ID@", f"sample-{secrets.token_hex(6)}").encode(),
+        headers=dict(h.split(": ", 1) for h in headers)
+        | ({} if any(h.startswith("Content-Type") for h in headers) else FORM_TYPE),
+        method="POST",
+    )
+    try:
+        with urllib.request.urlopen(request, timeout=30) as answer:
+            status, text = answer.status, answer.read()
+    except urllib.error.HTTPError as error:
+        status, text = error.code, error.read()
+    words = re.sub(r"<[^>]+>|\s+", " ", text.decode(errors="replace")).strip()
+    return f"HTTP {status}: {words[:300]}"
+
+
 def measure(
     *,
     db: Database,
@@ -416,6 +444,12 @@ def measure(
     )
     ok = int(figures["requests"]) - int(figures["status_errors"])
     seconds = figures["duration_us"] / 1e6
+    if bad:
+        print(
+            f"  {server_name} {path}: {bad} failed requests; a sample answer: "
+            + sample_answer(url, body=body, headers=headers),
+            flush=True,
+        )
     if added < ok * per_request:
         raise SystemExit(
             f"{server_name} {path}: wrk saw {ok} successful requests but only {added} rows "
@@ -440,20 +474,15 @@ def measure(
 
 
 def partner_token(env: dict[str, str]) -> str:
-    """Create a partner through OpenHotline's own service and return its bearer token."""
-    code = (
-        "import django; django.setup()\n"
-        "from hotline.intake.partners import partner_create\n"
-        "print(partner_create(name='Benchmark partner')[1])\n"
-    )
+    """Create a partner with `hotline createpartner` and return its bearer token."""
     out = subprocess.run(
-        [PYTHON, "-c", code],
+        [PYTHON, "-m", "hotline.cli", "createpartner", "Benchmark partner"],
         env={**env, "DJANGO_SETTINGS_MODULE": "hotline.settings"},
         check=True,
         capture_output=True,
         text=True,
-    )
-    return out.stdout.strip().splitlines()[-1]
+    ).stdout
+    return next(line.strip() for line in out.splitlines() if line.strip().startswith("ohp_"))
 
 
 def run_database(kind: str, args: argparse.Namespace) -> list[Result]:
@@ -511,7 +540,8 @@ def print_result(r: Result) -> None:
         f"  {r.db:8} {r.path:5} {r.server:8} {r.reports_per_s:8.0f} {unit}  "
         f"p50 {r.p50_ms:6.1f} ms  p99 {r.p99_ms:6.1f} ms  "
         f"errors {r.requests_bad}  cores: web {r.cpu['web']:.2f} pg {r.cpu['postgres']:.2f} "
-        f"wrk {r.cpu['wrk']:.2f} other {r.cpu['other']:.2f}" + (f"  ({r.note})" if r.note else ""),
+        f"wrk {r.cpu['wrk']:.2f} other {r.cpu['other']:.2f}  "
+        f"cpu/report {r.cpu_ms_per_report:.2f} ms" + (f"  ({r.note})" if r.note else ""),
         flush=True,
     )
 
@@ -519,8 +549,8 @@ def print_result(r: Result) -> None:
 def summary(results: list[Result]) -> str:
     lines = [
         "| database | path | server | reports/s | p50 ms | p99 ms | of ceiling | target "
-        "| cores: web / db / wrk / other |",
-        "| --- | --- | --- | ---: | ---: | ---: | ---: | --- | --- |",
+        "| CPU ms/report | cores: web / db / wrk / other |",
+        "| --- | --- | --- | ---: | ---: | ---: | ---: | --- | ---: | --- |",
     ]
     for r in results:
         ceiling = next(
@@ -549,8 +579,9 @@ def summary(results: list[Result]) -> str:
         server_name = r.server + (f" ({r.note})" if r.note else "")
         lines.append(
             f"| {r.db} | {r.path} | {server_name} | {r.reports_per_s:,.0f} | {r.p50_ms:.1f} | "
-            f"{r.p99_ms:.1f} | {ratio} | {target} | {r.cpu['web']:.2f} / {r.cpu['postgres']:.2f}"
-            f" / {r.cpu['wrk']:.2f} / {r.cpu['other']:.2f} |"
+            f"{r.p99_ms:.1f} | {ratio} | {target} | {r.cpu_ms_per_report:.2f} | "
+            f"{r.cpu['web']:.2f} / {r.cpu['postgres']:.2f} / {r.cpu['wrk']:.2f} / "
+            f"{r.cpu['other']:.2f} |"
         )
     return "\n".join(lines)
 
@@ -589,6 +620,8 @@ def main() -> None:
     parser.add_argument("--quiet-timeout", type=float, default=600, help="seconds (0: no wait)")
     parser.add_argument("--keep", action="store_true", help="keep the data dir and logs")
     args = parser.parse_args()
+    # Stopped with SIGTERM: still stop the servers and drop the throwaway database.
+    signal.signal(signal.SIGTERM, lambda signum, frame: sys.exit(1))
     args.paths = [p.strip() for p in args.paths.split(",") if p.strip()]
     if shutil.which("wrk") is None:
         raise SystemExit("wrk is not installed (Debian: apt-get install wrk)")
