@@ -57,10 +57,14 @@ class ReportEntity(models.Model):
         EXTRACTED = "extracted", "Found by extraction"
         ANALYST = "analyst", "Added by an analyst"
 
+    # No single-column indexes on these foreign keys: the unique (report, entity) constraint and
+    # the (entity, state) index start with them, and every extra index slows bulk linking.
     report = models.ForeignKey(
-        "intake.Report", related_name="entity_links", on_delete=models.CASCADE
+        "intake.Report", related_name="entity_links", on_delete=models.CASCADE, db_index=False
     )
-    entity = models.ForeignKey(Entity, related_name="report_links", on_delete=models.PROTECT)
+    entity = models.ForeignKey(
+        Entity, related_name="report_links", on_delete=models.PROTECT, db_index=False
+    )
     # Which field of the report the mention came from and its character span there; the span
     # text itself stays in the report's ciphertext.
     field = models.CharField(max_length=40, blank=True)
@@ -71,7 +75,12 @@ class ReportEntity(models.Model):
     created_at = models.DateTimeField()
     decided_at = models.DateTimeField(null=True, blank=True)
     decided_by = models.ForeignKey(
-        "accounts.User", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        "accounts.User",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        db_index=False,  # read only with a link in hand; deleting a user is rare
     )
 
     class Meta:
