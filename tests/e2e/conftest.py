@@ -1,0 +1,116 @@
+"""Browser-test set-up: Debian's chromium driven by Playwright against pytest-django's live server.
+
+Every browser context records each request it makes and aborts any request to another host,
+so a test can assert that nothing leaves 127.0.0.1.
+"""
+
+from __future__ import annotations
+
+import importlib
+import re
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import pytest
+from django.apps import apps as django_apps
+from e2e_support import CHROMIUM, CHROMIUM_ARGS, PHONE_VIEWPORT, TIMEOUT_MS, Session
+from playwright.sync_api import Browser, BrowserContext, Request, Route, sync_playwright
+from pytest_django.live_server_helper import LiveServer
+
+
+@pytest.fixture(scope="session")
+def live_server(request: pytest.FixtureRequest) -> Iterator[LiveServer]:
+    """Serve on 127.0.0.1 (not "localhost", which may resolve elsewhere) unless told otherwise."""
+    server = LiveServer(request.config.getvalue("liveserver") or "127.0.0.1")
+    yield server
+    server.stop()
+
+
+@pytest.fixture(autouse=True)
+def _default_emergency_contacts(transactional_db: None) -> None:
+    """Put back the shipped emergency contacts (each transactional test's flush drops them).
+
+    Serialized rollback cannot do this here: while Playwright's loop runs, Django hands this
+    thread a fresh connection object, without the serialized copy made at database set-up.
+    """
+    seed = importlib.import_module("hotline.core.migrations.0002_default_contacts").seed
+    seed(django_apps, None)
+
+
+@pytest.fixture(scope="module")
+def _async_unsafe_allowed() -> Iterator[None]:
+    """Let test code use the ORM while Playwright's event loop runs in this thread.
+
+    The sync Playwright API keeps an asyncio loop running (in a greenlet), which makes Django
+    refuse database access from the test thread. Module-scoped (like the browser) so the loop
+    is gone and Django's check is back before any other test runs: "package" scope would last
+    the whole session here, as tests/ folders are not Python packages.
+    """
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "1")
+        yield
+
+
+@pytest.fixture(scope="module")
+def chromium(_async_unsafe_allowed: None) -> Iterator[Browser]:
+    """Start Debian's chromium once per test module."""
+    if not Path(CHROMIUM).exists():
+        pytest.fail(f"{CHROMIUM} is missing: install Debian's chromium (scripts/test does).")
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(
+            executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS
+        )
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def browser_session(
+    chromium: Browser, live_server: LiveServer, request: pytest.FixtureRequest
+) -> Iterator[Callable[..., Session]]:
+    """Return a factory of phone-sized browser sessions (closed at the end of the test)."""
+    artifacts_root = request.config.rootpath / "test-artifacts" / "e2e"
+    test_dir = re.sub(r"[^A-Za-z0-9_.-]+", "-", request.node.name).strip("-")
+    origin = urlsplit(live_server.url).netloc
+    contexts: list[BrowserContext] = []
+
+    def open_session(*, javascript: bool = True, locale: str = "km-KH", name: str = "") -> Session:
+        context = chromium.new_context(
+            viewport=PHONE_VIEWPORT,
+            java_script_enabled=javascript,
+            locale=locale,
+            service_workers="block",
+        )
+        context.set_default_timeout(TIMEOUT_MS)
+        contexts.append(context)
+        artifacts = artifacts_root / test_dir / name if name else artifacts_root / test_dir
+        artifacts.mkdir(parents=True, exist_ok=True)
+        for old in artifacts.glob("*.png"):
+            old.unlink()
+        session = Session(
+            context=context,
+            page=context.new_page(),
+            base_url=live_server.url,
+            artifacts=artifacts,
+        )
+
+        def record(req: Request) -> None:
+            session.requests.append(req.url)
+
+        def only_local(route: Route) -> None:
+            url = route.request.url
+            parts = urlsplit(url)
+            if parts.scheme in {"http", "https"} and parts.netloc == origin:
+                route.continue_()
+            else:
+                session.foreign.append(url)
+                route.abort("blockedbyclient")
+
+        context.on("request", record)
+        context.route("**/*", only_local)
+        return session
+
+    yield open_session
+    for context in contexts:
+        context.close()
