@@ -10,8 +10,12 @@ from pathlib import Path
 import pytest
 from babel.messages.extract import extract
 from babel.messages.pofile import read_po
+from django import forms
 from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
+from django.utils import translation
 from django.utils.translation import template
 
 from hotline.intake.models import Report
@@ -187,3 +191,45 @@ def test_the_same_errors_in_english_after_switching() -> None:
     assert "Please choose one of the answers shown." in html
     assert "Please answer this question." in html
     assert not KHMER.search(_main(html))
+
+
+@pytest.mark.parametrize(
+    ("field", "value", "khmer", "english"),
+    [
+        (forms.CharField(), "", "សូមឆ្លើយសំណួរនេះ។", "Please answer this question."),
+        (
+            forms.ChoiceField(choices=[("a", "A")]),
+            "b",
+            "សូមជ្រើសរើសចម្លើយណាមួយដែលមាននៅទីនេះ។ “b” មិនមែនជាចម្លើយមួយក្នុងចំណោមនោះទេ។",
+            "Please choose one of the answers shown. “b” is not one of them.",
+        ),
+        (
+            forms.CharField(max_length=3),
+            "abcd",
+            "វែងពេក៖ សូមសរសេរមិនឱ្យលើសពី 3 តួអក្សរ (ឥឡូវមាន 4)។",
+            "Ensure this value has at most 3 characters (it has 4).",
+        ),
+        (
+            forms.CharField(),
+            "a\x00b",
+            "អត្ថបទនេះមានតួអក្សរដែលយើងមិនអាចទទួលបាន។ សូមលុបវាចេញ។",
+            "This text contains characters we cannot accept.",
+        ),
+        (
+            forms.FileField(),
+            SimpleUploadedFile("x.jpg", b""),
+            "ឯកសារនេះទទេ គ្មានអ្វីនៅខាងក្នុងទេ។",
+            "This file is empty.",
+        ),
+    ],
+)
+def test_djangos_default_messages_are_overridden_in_our_catalogs(
+    field: forms.Field, value: object, khmer: str, english: str
+) -> None:
+    # A field without FRIENDLY_ERRORS (a future form that forgets the mixin) still speaks
+    # plain Khmer, and kinder English.
+    for language, expected in (("km", khmer), ("en", english)):
+        with translation.override(language):
+            with pytest.raises(ValidationError) as caught:
+                field.clean(value)
+            assert caught.value.messages == [expected]  # lazy: read in the same language

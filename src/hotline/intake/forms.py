@@ -9,7 +9,7 @@ from django import forms
 from django.conf import settings
 from django.core.files.uploadedfile import UploadedFile
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy, pgettext_lazy
+from django.utils.translation import gettext_lazy, gettext_noop, ngettext_lazy, pgettext_lazy
 
 from hotline.intake.choices import (
     AgeRange,
@@ -41,6 +41,30 @@ FRIENDLY_ERRORS = {
     "max_length": gettext_lazy("This is too long: please use at most %(limit_value)d characters."),
     "null_characters_not_allowed": gettext_lazy("This text contains characters we cannot accept."),
 }
+
+
+# Django's own wording of the same errors, listed so `makemessages` keeps our Khmer for them:
+# a field or validator that misses FRIENDLY_ERRORS still speaks Khmer, never half-translated.
+DJANGO_MESSAGES = (
+    gettext_noop("This field is required."),
+    gettext_noop("Select a valid choice. %(value)s is not one of the available choices."),
+    gettext_noop("Enter a list of values."),
+    gettext_noop("Enter a valid value."),
+    gettext_noop("Null characters are not allowed."),
+    gettext_noop("No file was submitted. Check the encoding type on the form."),
+    gettext_noop("No file was submitted."),
+    gettext_noop("The submitted file is empty."),
+    ngettext_lazy(
+        "Ensure this value has at most %(limit_value)d character (it has %(show_value)d).",
+        "Ensure this value has at most %(limit_value)d characters (it has %(show_value)d).",
+        "limit_value",
+    ),
+    ngettext_lazy(
+        "Ensure this filename has at most %(max)d character (it has %(length)d).",
+        "Ensure this filename has at most %(max)d characters (it has %(length)d).",
+        "max",
+    ),
+)
 
 
 class FriendlyErrorsMixin:
