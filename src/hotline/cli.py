@@ -29,6 +29,10 @@ def main(argv: list[str] | None = None) -> int:
     except (ConfigError, ImproperlyConfigured) as exc:
         print(f"hotline: {exc}", file=sys.stderr)
         return 2
+    except OSError as exc:  # the data directory or key file cannot be created or read
+        where = f" {exc.filename}" if exc.filename else ""
+        print(f"hotline: cannot use{where}: {exc.strerror or exc}", file=sys.stderr)
+        return 2
 
     from django.core.management import execute_from_command_line
 
@@ -38,16 +42,24 @@ def main(argv: list[str] | None = None) -> int:
         print(f"hotline: {exc}", file=sys.stderr)
         return 2
     except DatabaseError as exc:
-        first_line = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-        print(
-            f"hotline: the database cannot be used ({first_line}). "
-            "Check HOTLINE_DATABASE_URL and that the database server is running.",
-            file=sys.stderr,
-        )
+        print(f"hotline: {database_error_message(exc)}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         return 130
     return 0
+
+
+def database_error_message(exc: Exception) -> str:
+    """Return one line telling the operator what to do about a database error."""
+    first_line = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+    if "no such table" in first_line or (
+        "relation" in first_line and "does not exist" in first_line
+    ):
+        return f"the database is not set up ({first_line}): run `hotline migrate` first."
+    return (
+        f"the database cannot be used ({first_line}). "
+        "Check HOTLINE_DATABASE_URL and that the database server is running."
+    )
 
 
 USAGE = """usage: hotline <command> [options]
@@ -55,6 +67,7 @@ USAGE = """usage: hotline <command> [options]
 Commands an operator uses:
   run [--demo] [--port 8000]   set up the database if needed, start the web server and a worker
   worker                       start background workers only (run several on big installs)
+  tasks [--failed] [--retry ID]  show the background queue; list or retry failed tasks
   createstaff USERNAME         create a staff account (asks for a password)
   migrate                      apply database changes
   hash FILE...                 print hashes of image files (nothing leaves this computer)

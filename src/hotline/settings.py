@@ -10,7 +10,14 @@ import django_stubs_ext
 from django.utils.csp import CSP
 from django.utils.translation import gettext_lazy as _
 
-from hotline.config import ConfigError, data_dir, env_bool, env_list, load_keys
+from hotline.config import (
+    ConfigError,
+    data_dir,
+    env_bool,
+    env_list,
+    env_number,
+    load_keys,
+)
 
 django_stubs_ext.monkeypatch()
 
@@ -88,10 +95,17 @@ TEMPLATES = [
     },
 ]
 
+_DATABASE_URL_HELP = (
+    "HOTLINE_DATABASE_URL must look like postgres://user:password@host:5432/name "
+    "or sqlite:////absolute/path/hotline.sqlite3"
+)
 try:
     _db = dj_database_url.parse(DATABASE_URL, conn_max_age=60, conn_health_checks=True)
-except ValueError as exc:
-    raise ConfigError(f"HOTLINE_DATABASE_URL is not a database URL I understand: {exc}") from exc
+except ValueError:
+    # Not the URL itself in the message: it may hold a password.
+    raise ConfigError(f"{_DATABASE_URL_HELP}.") from None
+if _db["ENGINE"] not in {"django.db.backends.sqlite3", "django.db.backends.postgresql"}:
+    raise ConfigError(f"{_DATABASE_URL_HELP} (OpenHotline runs on PostgreSQL or SQLite).")
 if _db["ENGINE"] == "django.db.backends.sqlite3":
     _db["CONN_MAX_AGE"] = 0
     _db["OPTIONS"] = {
@@ -199,15 +213,35 @@ DEFAULT_FROM_EMAIL = os.environ.get("HOTLINE_FROM_EMAIL", "hotline@localhost")
 CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 
 # The task queue (django-q2) keeps its queue in the same database: one command runs it all.
+# See docs/decisions/task-queue.md. A task running longer than TIMEOUT seconds is stopped and
+# retried; a task whose worker died is delivered again RETRY seconds after a worker took it.
+# A worker holds at most one waiting task per process, so RETRY must cover a wait plus a run.
+HOTLINE_TASK_TIMEOUT = int(env_number("HOTLINE_TASK_TIMEOUT", 120))
+HOTLINE_TASK_RETRY = int(env_number("HOTLINE_TASK_RETRY", 2 * HOTLINE_TASK_TIMEOUT + 60))
+if HOTLINE_TASK_TIMEOUT < 1 or HOTLINE_TASK_RETRY <= HOTLINE_TASK_TIMEOUT:
+    raise ConfigError(
+        "HOTLINE_TASK_RETRY must be larger than HOTLINE_TASK_TIMEOUT (both in seconds, >= 1)."
+    )
+# Failed tasks are retried after BACKOFF, 2 x BACKOFF, 4 x BACKOFF, ... (at most BACKOFF_MAX)
+# seconds, MAX_ATTEMPTS times in all; then they are kept as FailedTask rows (`hotline tasks`).
+HOTLINE_TASK_MAX_ATTEMPTS = max(1, int(env_number("HOTLINE_TASK_MAX_ATTEMPTS", 6)))
+HOTLINE_TASK_BACKOFF_SECONDS = env_number("HOTLINE_TASK_BACKOFF_SECONDS", 30)
+HOTLINE_TASK_BACKOFF_MAX_SECONDS = env_number("HOTLINE_TASK_BACKOFF_MAX_SECONDS", 3600)
+_task_workers = max(1, int(env_number("HOTLINE_WORKER_PROCESSES", 2)))
 Q_CLUSTER = {
     "name": "hotline",
     "orm": "default",
-    "workers": int(os.environ.get("HOTLINE_WORKER_PROCESSES", "2")),
-    "timeout": 120,
-    "retry": 180,  # must exceed timeout: a task leased by a killed worker comes back after this
+    # The ORM broker plus delivery counting and delayed retries (hotline.tasks.broker).
+    "broker_class": "hotline.tasks.broker.HotlineBroker",
+    "workers": _task_workers,
+    "queue_limit": _task_workers,
+    "timeout": HOTLINE_TASK_TIMEOUT,
+    "retry": HOTLINE_TASK_RETRY,
     "max_attempts": 0,  # retries and backoff are ours (hotline.tasks), not the broker's
-    "ack_failures": True,
-    "save_limit": 1000,
+    # Task failures are handled (and acknowledged) in hotline.tasks.queue.execute; what still
+    # fails is the queue itself (database down): leave the task to be delivered again.
+    "ack_failures": False,
+    "save_limit": -1,  # keep failures only: fewer writes competing with intake on SQLite
     "poll": 0.5,
     "catch_up": False,
     "log_level": "WARNING",

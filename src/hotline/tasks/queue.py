@@ -2,66 +2,118 @@
 
 The queue lives in the application database, so `enqueue` inside a transaction commits or
 rolls back with it. Delivery is at-least-once: a task whose worker dies is delivered again
-after Q_CLUSTER["retry"] seconds, so every task must be safe to run twice. Failures are
-retried by us with exponential backoff (django-q2's own retry is a fixed interval).
+`HOTLINE_TASK_RETRY` seconds after it was taken, so every task must be safe to run twice.
+
+Every task runs through `execute`, which adds what django-q2 lacks:
+- retries with exponential backoff (django-q2's own retry is a fixed interval);
+- an end to a task that kills its worker every time (counted by hotline.tasks.broker);
+- a FailedTask row when a task has failed `HOTLINE_TASK_MAX_ATTEMPTS` times, to inspect and
+  retry with `hotline tasks`.
 """
 
 from __future__ import annotations
 
 import logging
+import uuid
 from datetime import timedelta
 
+from django.conf import settings
 from django.utils import timezone
 from django.utils.module_loading import import_string
+from django_q.exceptions import TimeoutException
 
 logger = logging.getLogger(__name__)
 
-MAX_ATTEMPTS = 6
-BACKOFF_BASE_SECONDS = 30.0
-BACKOFF_MAX_SECONDS = 3600.0
+# A message delivered this many times without finishing killed its worker each time (out of
+# memory, a crash in C code, a timeout the worker could not interrupt): count it as a failed
+# attempt. Two deaths are forgiven, since a whole worker can be killed by an operator.
+MAX_DELIVERIES = 3
 
 TaskArg = int | str
 
 
+def max_attempts() -> int:
+    """Return how many times a task runs before it is recorded as failed."""
+    return int(settings.HOTLINE_TASK_MAX_ATTEMPTS)
+
+
 def backoff_seconds(attempt: int) -> float:
-    """Return the delay before retry number `attempt` (1-based): 30 s, 60 s, 120 s, ..."""
-    return float(min(BACKOFF_BASE_SECONDS * (2 ** (attempt - 1)), BACKOFF_MAX_SECONDS))
+    """Return the delay after failed attempt number `attempt` (1-based): B, 2B, 4B, ..."""
+    base = float(settings.HOTLINE_TASK_BACKOFF_SECONDS)
+    ceiling = float(settings.HOTLINE_TASK_BACKOFF_MAX_SECONDS)
+    return min(base * 2.0 ** (attempt - 1), ceiling)
 
 
-def enqueue(func_path: str, *args: TaskArg, attempt: int = 1, delay_seconds: float = 0) -> None:
-    """Queue `func_path(*args)` for a worker; with a delay it runs no earlier than that."""
-    from django_q.models import Schedule
-    from django_q.tasks import async_task, schedule
+def enqueue(
+    func_path: str,
+    *args: TaskArg,
+    attempt: int = 1,
+    delay_seconds: float = 0,
+    job_id: str = "",
+) -> str:
+    """Queue `func_path(*args)` for a worker, no earlier than `delay_seconds`; return its job id.
 
-    if delay_seconds > 0:
-        schedule(
-            "hotline.tasks.queue.execute",
-            func_path,
-            list(args),
-            attempt,
-            schedule_type=Schedule.ONCE,
-            repeats=1,
-            next_run=timezone.now() + timedelta(seconds=delay_seconds),
-        )
-    else:
-        async_task("hotline.tasks.queue.execute", func_path, list(args), attempt)
+    The job id stays the same across retries (it names the FailedTask row, if any).
+    """
+    from django_q.tasks import async_task
+
+    from hotline.tasks.broker import EXECUTE, HotlineBroker
+
+    job_id = job_id or uuid.uuid4().hex
+    not_before = timezone.now() + timedelta(seconds=delay_seconds) if delay_seconds > 0 else None
+    async_task(
+        EXECUTE,
+        func_path,
+        list(args),
+        attempt,
+        job_id,
+        broker=HotlineBroker(not_before=not_before),
+        task_name=f"{func_path}#{job_id}/{attempt}",
+    )
+    return job_id
 
 
-def execute(func_path: str, args: list[TaskArg], attempt: int) -> None:
-    """Run one task in a worker; on failure queue a retry with backoff, up to MAX_ATTEMPTS."""
-    func = import_string(func_path)
+def execute(
+    func_path: str, args: list[TaskArg], attempt: int, job_id: str = "", delivery: int = 1
+) -> None:
+    """Run one task in a worker; on failure queue the next attempt with backoff.
+
+    `delivery` is set by the broker: above 1, earlier deliveries of this attempt died.
+    """
+    job_id = job_id or uuid.uuid4().hex
+    if delivery > MAX_DELIVERIES:
+        error = f"its worker stopped {delivery - 1} times while running it"
+        logger.error("task %s attempt %d: %s", func_path, attempt, error)
+        _attempt_failed(func_path, args, attempt, job_id, error)
+        return
+    if delivery > 1:
+        logger.warning("task %s attempt %d: delivery %d", func_path, attempt, delivery)
     try:
-        func(*args)
-    except Exception:
-        if attempt >= MAX_ATTEMPTS:
-            logger.exception("task %s gave up after %d attempts", func_path, attempt)
-            raise
-        delay = backoff_seconds(attempt)
-        logger.warning(
-            "task %s failed (attempt %d), retrying in %.0f s",
-            func_path,
-            attempt,
-            delay,
-            exc_info=True,
+        import_string(func_path)(*args)
+    except (Exception, TimeoutException) as exc:
+        # TimeoutException is a SystemExit: django-q2 would record it and drop the task.
+        logger.warning("task %s attempt %d failed", func_path, attempt, exc_info=True)
+        _attempt_failed(func_path, args, attempt, job_id, _describe(exc))
+
+
+def _attempt_failed(
+    func_path: str, args: list[TaskArg], attempt: int, job_id: str, error: str
+) -> None:
+    from hotline.tasks.services import failed_task_record
+
+    if attempt >= max_attempts():
+        logger.error("task %s gave up after %d attempts: %s", func_path, attempt, error)
+        failed_task_record(
+            job_id=job_id, func_path=func_path, args=args, attempts=attempt, error=error
         )
-        enqueue(func_path, *args, attempt=attempt + 1, delay_seconds=delay)
+        return
+    delay = backoff_seconds(attempt)
+    logger.warning("task %s: attempt %d in %.1f s", func_path, attempt + 1, delay)
+    enqueue(func_path, *args, attempt=attempt + 1, delay_seconds=delay, job_id=job_id)
+
+
+def _describe(exc: BaseException) -> str:
+    # Exception messages in this code base never carry report content (house rule), so the
+    # type and message are safe to keep; cut them short all the same.
+    text = f"{type(exc).__module__}.{type(exc).__qualname__}: {exc}"
+    return text[:500]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import getpass
 import os
+import sys
 from typing import Any
 
 from django.core.exceptions import ValidationError
@@ -25,8 +26,17 @@ class Command(BaseCommand):
     def handle(self, *args: Any, **options: Any) -> None:
         password = os.environ.get("HOTLINE_STAFF_PASSWORD")
         if password is None:
-            password = getpass.getpass("Password: ")
-            if password != getpass.getpass("Password (again): "):
+            if not sys.stdin.isatty():
+                raise CommandError(
+                    "No terminal to ask for the password: run this in a terminal, or set "
+                    "HOTLINE_STAFF_PASSWORD."
+                )
+            try:
+                password = getpass.getpass("Password: ")
+                again = getpass.getpass("Password (again): ")
+            except EOFError:
+                raise CommandError("No password given; nothing was created.") from None
+            if password != again:
                 raise CommandError("The two passwords differ; nothing was created.")
         try:
             user = staff_create(

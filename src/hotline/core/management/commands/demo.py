@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.core.management.base import BaseCommand
+from django.core.management.base import BaseCommand, CommandParser
 
 from hotline.accounts.models import User
 from hotline.accounts.services import staff_create
@@ -56,6 +56,11 @@ DEMO_REPORTS = [
 class Command(BaseCommand):
     help = "Load demo data (generated) and a demo staff account."
 
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument(
+            "--base-url", default="http://127.0.0.1:8000", help="where the site is reached"
+        )
+
     def handle(self, *args: Any, **options: Any) -> None:
         if not User.objects.filter(username=DEMO_USER).exists():
             staff_create(username=DEMO_USER, password=DEMO_PASSWORD)
@@ -68,6 +73,6 @@ class Command(BaseCommand):
                     body="(demo) Thank you. We are looking at your report.",
                 )
         self.stdout.write(
-            "Demo data loaded. Staff log in at http://127.0.0.1:8000/staff/login/ "
+            f"Demo data loaded. Staff log in at {options['base_url']}/staff/login/ "
             f"as {DEMO_USER} / {DEMO_PASSWORD}"
         )

@@ -1,0 +1,87 @@
+"""django-q2's ORM broker, plus delayed tasks and a count of deliveries.
+
+The queue is the `django_q_ormq` table: a row is taken by setting its `lock` to now + `retry`
+seconds, and deleted when the task is acknowledged. A row whose worker died is taken again once
+the lock has passed. Two small additions, both inside the broker's own statements:
+
+- `not_before`: a task enqueued with a lock in the future is invisible until then. Retries with
+  backoff use it, so they run on time (within `poll` seconds) without a schedule row each.
+- Delivery count: taking a row rewrites its payload with `delivery` + 1 in the same UPDATE that
+  sets the lock, so `hotline.tasks.queue.execute` knows when earlier deliveries died (a task
+  that kills its worker every time must end, not loop forever). No extra query per task.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import datetime
+from time import sleep
+from typing import Any
+
+from django.utils import timezone
+from django_q.brokers.orm import ORM
+from django_q.conf import Conf
+from django_q.signing import BadSignature, SignedPackage
+
+logger = logging.getLogger(__name__)
+
+EXECUTE = "hotline.tasks.queue.execute"
+
+
+def count_delivery(payload: str) -> str:
+    """Return `payload` with its `delivery` keyword raised by one (for our own tasks only)."""
+    try:
+        task = SignedPackage.loads(payload)
+    except (BadSignature, TypeError, ValueError):
+        # The pusher rejects and deletes it; nothing to count.
+        return payload
+    if not isinstance(task, dict) or task.get("func") != EXECUTE:
+        return payload
+    kwargs = dict(task.get("kwargs") or {})
+    kwargs["delivery"] = int(kwargs.get("delivery", 0)) + 1
+    task["kwargs"] = kwargs
+    return str(SignedPackage.dumps(task))
+
+
+class HotlineBroker(ORM):  # type: ignore[misc]  # django-q2 has no type hints
+    """The ORM broker with `not_before` on enqueue and a delivery count on dequeue."""
+
+    def __init__(self, list_key: str | None = None, not_before: datetime | None = None) -> None:
+        super().__init__(list_key=list_key)
+        self.not_before = not_before
+
+    def __getstate__(self) -> Any:
+        return super().__getstate__(), self.not_before
+
+    def __setstate__(self, state: Any) -> None:
+        parent, self.not_before = state
+        super().__setstate__(parent)
+
+    def enqueue(self, task: str) -> int:
+        """Put a signed task on the queue, invisible to workers until `not_before`."""
+        lock = self.not_before or timezone.now()
+        row = self.get_connection().create(
+            key=self.list_key or Conf.CLUSTER_NAME, payload=task, lock=lock
+        )
+        return int(row.pk)
+
+    def dequeue(self) -> list[tuple[int, str]] | None:
+        """Take up to `bulk` due tasks, each leased for `retry` seconds and counted."""
+        rows = list(
+            self.get_connection().filter(key=self.list_key, lock__lt=timezone.now())[: Conf.BULK]
+        )
+        if not rows:
+            sleep(Conf.POLL)  # empty queue: spare the database
+            return None
+        taken = []
+        for row in rows:
+            payload = count_delivery(row.payload)
+            # The WHERE on the old lock makes the take atomic: if another worker took the row
+            # first, this updates nothing and we leave it to them.
+            if (
+                self.get_connection()
+                .filter(id=row.id, lock=row.lock)
+                .update(lock=self.timeout(row), payload=payload)
+            ):
+                taken.append((row.pk, payload))
+        return taken

@@ -1,0 +1,73 @@
+"""State changes of the task queue: failed-task records, retries, periodic schedules."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.db import transaction
+
+from hotline.tasks.models import FailedTask
+from hotline.tasks.queue import TaskArg, enqueue
+
+
+def failed_task_record(
+    *, job_id: str, func_path: str, args: list[TaskArg], attempts: int, error: str
+) -> FailedTask:
+    """Record that a task gave up (idempotent per job: a redelivered last attempt updates it)."""
+    failed, _ = FailedTask.objects.update_or_create(
+        job_id=job_id,
+        defaults={"func_path": func_path, "args": list(args), "attempts": attempts, "error": error},
+    )
+    return failed
+
+
+@transaction.atomic
+def failed_task_retry(*, failed_task_id: int) -> str:
+    """Queue a failed task again from attempt 1 and forget the failure; return the job id."""
+    failed = FailedTask.objects.select_for_update().get(pk=failed_task_id)
+    job_id = enqueue(failed.func_path, *failed.args, job_id=failed.job_id)
+    failed.delete()
+    return job_id
+
+
+@dataclass(frozen=True)
+class Periodic:
+    """A job that the workers run every `minutes` minutes."""
+
+    name: str
+    func_path: str
+    minutes: int
+
+
+# Each capability adds its periodic jobs here; they run through `execute` (retries, records).
+PERIODIC: tuple[Periodic, ...] = (
+    Periodic(
+        name="intake.submission_tokens_purge",
+        func_path="hotline.intake.services.submission_tokens_purge",
+        minutes=15,
+    ),
+)
+
+
+@transaction.atomic
+def periodic_schedules_install(periodic: tuple[Periodic, ...] = PERIODIC) -> None:
+    """Create or update the schedule row of every periodic job (run by each worker at start)."""
+    from django_q.models import Schedule
+
+    from hotline.tasks.broker import EXECUTE
+
+    for job in periodic:
+        fields = {
+            "func": EXECUTE,
+            "args": repr((job.func_path, [], 1)),
+            "schedule_type": Schedule.MINUTES,
+            "minutes": job.minutes,
+            "repeats": -1,
+        }
+        rows = list(Schedule.objects.select_for_update().filter(name=job.name).order_by("pk"))
+        if not rows:
+            Schedule.objects.create(name=job.name, **fields)
+            continue
+        # Workers starting at once may each have created one: keep the first.
+        Schedule.objects.filter(pk__in=[row.pk for row in rows[1:]]).delete()
+        Schedule.objects.filter(pk=rows[0].pk).update(**fields)

@@ -1,0 +1,145 @@
+"""The queue with real worker processes: SIGKILL mid-task, retries with backoff, give-up.
+
+Each test runs `hotline worker` in child processes against a throwaway install (SQLite, or
+PostgreSQL when the suite runs on it) with short timeouts set through the environment.
+"""
+
+from __future__ import annotations
+
+import itertools
+import os
+import signal
+import time
+
+import pytest
+from probe_tasks import runs
+
+from process_helpers import Install, group_alive, kill_group, log_of, wait_for
+
+pytestmark = pytest.mark.slow
+
+# A task running longer than TIMEOUT is stopped; one whose worker died comes back RETRY s
+# after it was taken.
+FAST = {"HOTLINE_TASK_TIMEOUT": "4", "HOTLINE_TASK_RETRY": "6", "HOTLINE_WORKER_PROCESSES": "2"}
+
+
+def enqueue(install: Install, func: str, *args: str | int) -> None:
+    install.shell(f"from hotline.tasks.queue import enqueue; enqueue({func!r}, *{args!r})")
+
+
+def starts(path: str) -> list[tuple[str, int, float]]:
+    return [run for run in runs(path) if run[0] == "start"]
+
+
+def dones(path: str) -> list[tuple[str, int, float]]:
+    return [run for run in runs(path) if run[0] == "done"]
+
+
+def queue_status(install: Install, **env: str) -> str:
+    return install.shell(
+        "from hotline.tasks.selectors import queue_status; print(queue_status())", **env
+    )
+
+
+def failed_tasks(install: Install) -> list[str]:
+    out = install.shell(
+        "from hotline.tasks.models import FailedTask\n"
+        "for f in FailedTask.objects.all(): print(f.func_path, f.attempts, f.error)"
+    )
+    return out.splitlines() if out else []
+
+
+def test_task_of_a_killed_worker_runs_again_on_a_new_worker(install: Install) -> None:
+    path = str(install.data_dir / "runs.txt")
+    enqueue(install, "probe_tasks.hold_first_run", path)
+    first = install.start("worker", **FAST)
+    wait_for(lambda: starts(path), timeout=60, what="the first run to start")
+
+    # Power cut: every process of the worker dies at once, the task half done.
+    kill_group(first)
+    wait_for(lambda: not group_alive(first.pid), timeout=10, what="the worker to die")
+    assert dones(path) == []
+
+    second = install.start("worker", **FAST)
+    wait_for(lambda: dones(path), timeout=60, what="the task to finish on the new worker")
+    first_run, second_run = starts(path)
+    (done,) = dones(path)
+    assert first_run[1] != second_run[1] == done[1]
+    print(f"run again {second_run[2] - first_run[2]:.2f} s after the killed run started")
+    # Delivered again only once its lease ran out: never while it might still be running.
+    assert second_run[2] - first_run[2] > int(FAST["HOTLINE_TASK_TIMEOUT"])
+    wait_for(
+        lambda: queue_status(install) == "QueueStatus(ready=0, taken=0, delayed=0, failed=0)",
+        timeout=30,
+        what="the queue to empty",
+    )
+    assert "Traceback" not in log_of(second)
+
+
+def test_task_whose_worker_process_dies_runs_again_in_the_same_cluster(install: Install) -> None:
+    path = str(install.data_dir / "runs.txt")
+    worker = install.start("worker", **FAST)
+    enqueue(install, "probe_tasks.hold_first_run", path)
+    (first_run,) = wait_for(lambda: starts(path), timeout=60, what="the first run")
+
+    # Only the process running the task dies (out of memory, say); the cluster lives on.
+    os.kill(first_run[1], signal.SIGKILL)
+    wait_for(lambda: dones(path), timeout=60, what="the task to run again")
+    assert len(starts(path)) == 2
+    assert worker.poll() is None
+
+
+def test_task_that_kills_its_worker_every_time_ends_as_failed(install: Install) -> None:
+    env = {**FAST, "HOTLINE_TASK_TIMEOUT": "1", "HOTLINE_TASK_RETRY": "2"}
+    env["HOTLINE_TASK_MAX_ATTEMPTS"] = "1"
+    path = str(install.data_dir / "runs.txt")
+    install.start("worker", **env)
+    enqueue(install, "probe_tasks.kill_own_worker", path)
+
+    (failed,) = wait_for(lambda: failed_tasks(install), timeout=60, what="a FailedTask row")
+    assert failed.startswith("probe_tasks.kill_own_worker 1 ")
+    assert "stopped 3 times" in failed
+    assert len(starts(path)) == 3  # MAX_DELIVERIES: it stopped looping
+    time.sleep(3)  # longer than RETRY: nothing comes back
+    assert len(starts(path)) == 3
+    assert queue_status(install, **env).endswith("delayed=0, failed=1)")
+
+
+def test_failing_task_is_retried_with_growing_delays_then_succeeds_or_is_recorded(
+    install: Install,
+) -> None:
+    env = {**FAST, "HOTLINE_TASK_BACKOFF_SECONDS": "1", "HOTLINE_TASK_MAX_ATTEMPTS": "4"}
+    flaky = str(install.data_dir / "flaky.txt")
+    hopeless = str(install.data_dir / "hopeless.txt")
+    worker = install.start("worker", **env)
+    enqueue(install, "probe_tasks.fail_first_runs", flaky, 3)
+    enqueue(install, "probe_tasks.fail_first_runs", hopeless, 99)
+
+    wait_for(lambda: dones(flaky), timeout=60, what="the flaky task to succeed")
+    times = [stamp for _, _, stamp in starts(flaky)]
+    gaps = [later - earlier for earlier, later in itertools.pairwise(times)]
+    assert len(times) == 4  # three failures, then success on attempt 4
+    print("gaps between attempts (s):", [round(gap, 2) for gap in gaps])
+    for gap, delay in zip(gaps, [1, 2, 4], strict=True):
+        # Not before the backoff delay; late by at most a few polls of the queue.
+        assert delay <= gap < delay + 3, gaps
+    assert gaps[0] < gaps[1] < gaps[2], gaps
+
+    (failed,) = wait_for(lambda: failed_tasks(install), timeout=60, what="a FailedTask row")
+    assert failed.startswith("probe_tasks.fail_first_runs 4 builtins.RuntimeError: probe failure")
+    assert len(starts(hopeless)) == 4
+    wait_for(
+        lambda: queue_status(install, **env).startswith("QueueStatus(ready=0, taken=0, delayed=0"),
+        timeout=30,
+        what="nothing left on the queue",
+    )
+    time.sleep(2)
+    assert len(starts(hopeless)) == 4  # it stopped: no fifth attempt
+
+    # An operator fixes the cause and retries it: it runs again from attempt 1.
+    retried = install.run("tasks", "--retry", "all", **env)
+    assert retried.returncode == 0, retried.stderr
+    assert "1 task(s) queued again." in retried.stdout
+    assert failed_tasks(install) == []
+    wait_for(lambda: len(starts(hopeless)) >= 5, timeout=30, what="the retried task to run")
+    assert worker.poll() is None
