@@ -148,3 +148,13 @@ def mih_query(
                         out_dist[n_out] = d
                     n_out += 1
     return n_out
+
+
+@njit(**_JIT)  # type: ignore[untyped-decorator]
+def bucket_ids(keys: np.ndarray, offsets: np.ndarray, out: np.ndarray) -> None:
+    """Write row ids grouped by 16-bit key (a counting sort, stable, linear time)."""
+    next_slot = offsets[:-1].copy()
+    for i in range(keys.shape[0]):
+        k = keys[i]
+        out[next_slot[k]] = i
+        next_slot[k] += 1
