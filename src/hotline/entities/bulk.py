@@ -398,3 +398,14 @@ def cluster_label(*, report_id: int) -> int | None:
 def cluster_size(*, label: int) -> int:
     """Return how many reports carry a cluster label."""
     return ReportCluster.objects.filter(label=label).count()
+
+
+def entity_cluster_label(*, entity_id: int) -> int | None:
+    """Return the cluster label of the reports naming an entity (last clustering run)."""
+    # No ordering: any live link will do, and LIMIT 1 then walks the (entity, state) index.
+    report_ids = ReportEntity.objects.filter(entity_id=entity_id, state__in=_LIVE).values_list(
+        "report_id", flat=True
+    )[:1]
+    for report_id in report_ids:
+        return cluster_label(report_id=report_id)
+    return None
