@@ -47,7 +47,9 @@ class Gen:
     def username(self, sep: str = "_", min_len: int = 5) -> str:
         r = self.r
         while True:
-            name = r.choice(FIRST_NAMES) + r.choice(["", sep]) + r.choice(FIRST_NAMES + [self.word()])
+            name = (
+                r.choice(FIRST_NAMES) + r.choice(["", sep]) + r.choice(FIRST_NAMES + [self.word()])
+            )
             if r.random() < 0.6:
                 name += str(r.randint(1, 2024))
             if len(name) >= min_len and name[0].isalpha():
@@ -67,7 +69,9 @@ class Gen:
             national = "0" + prefix + rest
             number = phonenumbers.parse(national, "KH")
             if phonenumbers.is_valid_number(number):
-                return national, phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+                return national, phonenumbers.format_number(
+                    number, phonenumbers.PhoneNumberFormat.E164
+                )
 
     def foreign_phone(self) -> tuple[str, str]:
         while True:
@@ -76,7 +80,9 @@ class Gen:
             number = phonenumbers.parse("+" + cc + body, None)
             if phonenumbers.is_valid_number(number):
                 e164 = phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
-                pretty = phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.INTERNATIONAL)
+                pretty = phonenumbers.format_number(
+                    number, phonenumbers.PhoneNumberFormat.INTERNATIONAL
+                )
                 return pretty, e164
 
 
@@ -104,15 +110,22 @@ def telegram_account(g: Gen) -> tuple[str, list[tuple[str, str]]]:
 
 def telegram_invite(g: Gen) -> tuple[str, list[tuple[str, str]]]:
     token = g.token(g.r.choice([16, 22]))
-    surface = g.r.choice([f"https://t.me/joinchat/{token}", f"t.me/+{token}", f"https://telegram.me/+{token}"])
+    surface = g.r.choice(
+        [f"https://t.me/joinchat/{token}", f"t.me/+{token}", f"https://telegram.me/+{token}"]
+    )
     return surface, [("url", "https://t.me/+" + token)]
 
 
 def telegram_message(g: Gen) -> tuple[str, list[tuple[str, str]]]:
     name = g.username()
     post = g.r.randint(2, 99999)
-    surface = f"https://t.me/{g.mixed_case(name)}/{post}" + g.r.choice(["", "?single", "?comment=3"])
-    return surface, [("url", f"https://t.me/{name.lower()}/{post}"), ("handle", f"https://t.me/{name.lower()}")]
+    surface = f"https://t.me/{g.mixed_case(name)}/{post}" + g.r.choice(
+        ["", "?single", "?comment=3"]
+    )
+    return surface, [
+        ("url", f"https://t.me/{name.lower()}/{post}"),
+        ("handle", f"https://t.me/{name.lower()}"),
+    ]
 
 
 def facebook(g: Gen) -> tuple[str, list[tuple[str, str]]]:
@@ -131,13 +144,17 @@ def facebook(g: Gen) -> tuple[str, list[tuple[str, str]]]:
         host = r.choice(["https://www.facebook.com", "https://m.facebook.com", "facebook.com", "fb.com",
                          "https://web.facebook.com"])  # fmt: skip
         extra = r.choice(["", "?mibextid=LQQJ4d", "/"])
-        return f"{host}/{g.mixed_case(name)}{extra}", [("handle", "https://www.facebook.com/" + name.lower())]
+        return f"{host}/{g.mixed_case(name)}{extra}", [
+            ("handle", "https://www.facebook.com/" + name.lower())
+        ]
     if kind < 0.85:
         name = g.username(sep=".") + str(r.randint(1, 99))
         cue = r.choice(["my FB is", "his facebook is", "FB:", "Facebook account:", "ហ្វេសប៊ុក៖"])
         return f"{cue} {name}", [("handle", "https://www.facebook.com/" + name.lower())]
     slug = g.word(5) + str(r.randint(10, 999))
-    return f"https://www.facebook.com/groups/{slug}/", [("url", "https://www.facebook.com/groups/" + slug)]
+    return f"https://www.facebook.com/groups/{slug}/", [
+        ("url", "https://www.facebook.com/groups/" + slug)
+    ]
 
 
 def instagram(g: Gen) -> tuple[str, list[tuple[str, str]]]:
@@ -167,7 +184,9 @@ def tiktok(g: Gen) -> tuple[str, list[tuple[str, str]]]:
     if kind < 0.45:
         code = g.token(9)
         return f"https://vm.tiktok.com/{code}/", [("url", "https://vm.tiktok.com/" + code)]
-    return r.choice([f"tiktok.com/@{name}", f"TikTok @{name}", f"ធីកតុក @{name}"]), [("handle", account)]
+    return r.choice([f"tiktok.com/@{name}", f"TikTok @{name}", f"ធីកតុក @{name}"]), [
+        ("handle", account)
+    ]
 
 
 def whatsapp(g: Gen) -> tuple[str, list[tuple[str, str]]]:
@@ -201,7 +220,9 @@ def dropbox(g: Gen) -> tuple[str, list[tuple[str, str]]]:
     kind = r.random()
     if kind < 0.4:
         key = g.token(15).lower()
-        return f"https://www.dropbox.com/s/{key}/{fname}?dl=0", [("url", f"https://www.dropbox.com/s/{key}/{fname}")]
+        return f"https://www.dropbox.com/s/{key}/{fname}?dl=0", [
+            ("url", f"https://www.dropbox.com/s/{key}/{fname}")
+        ]
     key = g.token(21).lower()
     part = "fi" if kind < 0.7 else "fo"
     tail = fname if part == "fi" else g.token(10).lower()
@@ -220,13 +241,23 @@ def mega(g: Gen) -> tuple[str, list[tuple[str, str]]]:
 
 def generic_url(g: Gen) -> tuple[str, list[tuple[str, str]]]:
     r = g.r
-    host = g.word(r.randint(5, 9)) + r.choice(["", "-" + g.word(3)]) + "." + r.choice(["com", "xyz", "site", "net", "top", "online", "vip"])
+    host = (
+        g.word(r.randint(5, 9))
+        + r.choice(["", "-" + g.word(3)])
+        + "."
+        + r.choice(["com", "xyz", "site", "net", "top", "online", "vip"])
+    )
     path = "/" + "/".join(g.word() for _ in range(r.randint(1, 3)))
     keep = r.random() < 0.4
     query = f"?id={r.randint(1, 9999)}" if keep else ""
     tracking = r.choice(["", "utm_source=telegram&utm_medium=share", "fbclid=" + g.token(20)])
     sep = "&" if query else "?"
-    surface = r.choice(["https://", "http://", "https://www.", ""]) + host + path + (query + (sep + tracking if tracking else ""))
+    surface = (
+        r.choice(["https://", "http://", "https://www.", ""])
+        + host
+        + path
+        + (query + (sep + tracking if tracking else ""))
+    )
     if not surface.startswith("http") and not surface.startswith("www"):
         surface = "www." + surface if r.random() < 0.5 else surface
     return surface, [("url", "https://" + host + path + query)]  # fmt: skip
@@ -254,7 +285,9 @@ def phone(g: Gen) -> tuple[str, list[tuple[str, str]]]:
 
 def email(g: Gen) -> tuple[str, list[tuple[str, str]]]:
     local = g.username(sep=g.r.choice([".", "_"]))
-    domain = g.r.choice(["gmail.com", "yahoo.com", "outlook.com", "protonmail.com", "mail.ru", "hotmail.co.uk"])
+    domain = g.r.choice(
+        ["gmail.com", "yahoo.com", "outlook.com", "protonmail.com", "mail.ru", "hotmail.co.uk"]
+    )
     surface = g.mixed_case(local) + "@" + g.r.choice([domain, domain.upper()])
     return surface, [("email", (local + "@" + domain).lower())]
 
@@ -290,7 +323,10 @@ def payment(g: Gen) -> tuple[str, list[tuple[str, str]]]:
     if kind < 0.3:
         national, e164 = g.kh_phone()
         label = r.choice(["Wing", "WING", "វីង", "wing account"])
-        return f"{label} {group_digits(national, r)}", [("payment_account", "wing:" + national), ("phone", e164)]
+        return f"{label} {group_digits(national, r)}", [
+            ("payment_account", "wing:" + national),
+            ("phone", e164),
+        ]
     if kind < 0.55:
         digits = "".join(r.choice("0123456789") for _ in range(9))
         shown = r.choice([digits, f"{digits[:3]} {digits[3:6]} {digits[6:]}"])
@@ -315,7 +351,11 @@ def distractor(g: Gen) -> str:
     broken_tron = b58check_encode(b"\x41" + hashlib.sha256(g.token(8).encode()).digest()[:20])
     broken_tron = broken_tron[:-1] + ("z" if broken_tron[-1] != "z" else "y")
     broken_eth = eip55(hashlib.sha256(g.token(8).encode()).hexdigest()[:40])
-    broken_eth = broken_eth[:-6] + broken_eth[-6:].swapcase() if any(c.isalpha() for c in broken_eth[-6:]) else "0xabc"
+    broken_eth = (
+        broken_eth[:-6] + broken_eth[-6:].swapcase()
+        if any(c.isalpha() for c in broken_eth[-6:])
+        else "0xabc"
+    )
     return r.choice([
         f"on {r.randint(1, 28)}/{r.randint(1, 12)}/2024", f"since 2024-0{r.randint(1, 9)}-1{r.randint(0, 9)}",
         f"${r.randint(50, 3000)}", f"{r.randint(100, 900)} ដុល្លារ", f"at {r.randint(1, 12)}:{r.randint(10, 59)}pm",
@@ -353,7 +393,13 @@ def make_text(g: Gen, lang: str) -> tuple[str, list[tuple[str, str]]]:
     parts: list[str] = []
     for _ in range(r.randint(1, 4)):
         templates = EN if lang == "en" else KM if lang == "km" else r.choice([EN, KM])
-        filler = FILLER_EN if lang == "en" else FILLER_KM if lang == "km" else r.choice([FILLER_EN, FILLER_KM])
+        filler = (
+            FILLER_EN
+            if lang == "en"
+            else FILLER_KM
+            if lang == "km"
+            else r.choice([FILLER_EN, FILLER_KM])
+        )
         roll = r.random()
         if roll < 0.6:
             surface, found = r.choice(MAKERS)(g)
@@ -405,11 +451,25 @@ def main() -> None:
     g = Gen(20260501)
     records = []
     for i, (lang, text, labels) in enumerate(HAND):
-        records.append({"id": f"hand-{i:03d}", "lang": lang, "text": text, "entities": [list(x) for x in labels]})
+        records.append(
+            {
+                "id": f"hand-{i:03d}",
+                "lang": lang,
+                "text": text,
+                "entities": [list(x) for x in labels],
+            }
+        )
     langs = ["en"] * 130 + ["km"] * 130 + ["mixed"] * 120
     for i, lang in enumerate(langs):
         text, labels = make_text(g, lang)
-        records.append({"id": f"gen-{i:04d}", "lang": lang, "text": text, "entities": [list(x) for x in labels]})
+        records.append(
+            {
+                "id": f"gen-{i:04d}",
+                "lang": lang,
+                "text": text,
+                "entities": [list(x) for x in labels],
+            }
+        )
     with OUT.open("w", encoding="utf-8") as handle:
         for record in records:
             handle.write(json.dumps(record, ensure_ascii=False) + "\n")
