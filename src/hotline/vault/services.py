@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import os
 import secrets
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -31,12 +32,18 @@ def _keys() -> tuple[str, dict[str, bytes]]:
     return keys.vault_primary, keys.vault_keys
 
 
+@lru_cache(maxsize=16)
+def _cipher(key: bytes) -> AESGCM:
+    # Building an AESGCM object costs about as much as sealing a short field: reuse it.
+    return AESGCM(key)
+
+
 def encrypt(plaintext: bytes, *, context: str) -> bytes:
     """Return `plaintext` encrypted under the primary key, bound to `context`."""
     kid, ring = _keys()
     nonce = secrets.token_bytes(NONCE_BYTES)
     kid_bytes = kid.encode()
-    sealed = AESGCM(ring[kid]).encrypt(nonce, plaintext, context.encode())
+    sealed = _cipher(ring[kid]).encrypt(nonce, plaintext, context.encode())
     return MAGIC + bytes([len(kid_bytes)]) + kid_bytes + nonce + sealed
 
 
@@ -54,7 +61,7 @@ def decrypt(blob: bytes, *, context: str) -> bytes:
     if kid not in ring:
         raise VaultError(f"unknown key id {kid!r}: is the right key file loaded?")
     try:
-        return AESGCM(ring[kid]).decrypt(nonce, sealed, context.encode())
+        return _cipher(ring[kid]).decrypt(nonce, sealed, context.encode())
     except InvalidTag as exc:
         raise VaultError("blob failed authentication (wrong key, context or tampering)") from exc
 
