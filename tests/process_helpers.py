@@ -10,7 +10,10 @@ second.
 from __future__ import annotations
 
 import contextlib
+import html
+import http.cookiejar
 import os
+import re
 import secrets
 import shutil
 import signal
@@ -19,6 +22,7 @@ import subprocess
 import sys
 import time
 import urllib.error
+import urllib.parse
 import urllib.request
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -183,6 +187,38 @@ def http_get(url: str, timeout: float = 5) -> tuple[int, str]:
         return exc.code, exc.read().decode(errors="replace")
     except (urllib.error.URLError, ConnectionError, TimeoutError):
         return 0, ""
+
+
+class WebClient:
+    """A cookie-keeping HTTP client for a running server (stdlib only, 127.0.0.1)."""
+
+    def __init__(self, base_url: str) -> None:
+        self.base_url = base_url
+        self.opener = urllib.request.build_opener(
+            urllib.request.HTTPCookieProcessor(http.cookiejar.CookieJar())
+        )
+
+    def request(self, path: str, data: dict[str, Any] | None = None) -> tuple[int, str, str]:
+        """GET (or POST `data`, lists as repeated fields); return status, final path, body."""
+        body = urllib.parse.urlencode(data, doseq=True).encode() if data is not None else None
+        try:
+            with self.opener.open(self.base_url + path, data=body, timeout=30) as response:
+                final = urllib.parse.urlsplit(response.url).path
+                return response.status, final, response.read().decode(errors="replace")
+        except urllib.error.HTTPError as exc:
+            return exc.code, path, exc.read().decode(errors="replace")
+
+    def form_fields(self, path: str) -> dict[str, str]:
+        """GET a page and return its hidden inputs (CSRF token, submission token)."""
+        status, _, page = self.request(path)
+        assert status == 200, page
+        hidden: dict[str, str] = {}
+        for tag in re.findall(r"<input[^>]*>", page):
+            name = re.search(r'name="([^"]+)"', tag)
+            value = re.search(r'value="([^"]*)"', tag)
+            if name and 'type="hidden"' in tag:
+                hidden[name.group(1)] = html.unescape(value.group(1)) if value else ""
+        return hidden
 
 
 @pytest.fixture(scope="session")

@@ -49,6 +49,9 @@ def gunicorn_command(*, host: str, port: int, processes: int, threads: int) -> l
         "20",
         "--timeout",
         "60",
+        # gunicorn 27 otherwise opens a control socket in $HOME/.gunicorn, shared by every
+        # server of the user (two installs, tests, benchmarks) and not needed here.
+        "--no-control-socket",
     ]
 
 
