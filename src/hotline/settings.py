@@ -62,6 +62,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "hotline.core.middleware.PrivacyHeadersMiddleware",
+    "hotline.core.middleware.RequestSizeLimitMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "django.middleware.csp.ContentSecurityPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
@@ -162,10 +163,13 @@ HOTLINE_MAX_FILES = int(os.environ.get("HOTLINE_MAX_FILES", "5"))
 HOTLINE_MAX_FILE_BYTES = int(os.environ.get("HOTLINE_MAX_FILE_BYTES", str(10 * 1024 * 1024)))
 HOTLINE_MAX_TEXT_CHARS = 20_000
 DATA_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
-FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
 DATA_UPLOAD_MAX_NUMBER_FIELDS = 200
 DATA_UPLOAD_MAX_NUMBER_FILES = HOTLINE_MAX_FILES + 1
 HOTLINE_MAX_REQUEST_BYTES = HOTLINE_MAX_FILES * HOTLINE_MAX_FILE_BYTES + 2 * 1024 * 1024
+# Uploads stay in memory (bounded by the request limit above): Django's default would spool
+# files over 2 MB to an unencrypted temporary file.
+FILE_UPLOAD_HANDLERS = ["django.core.files.uploadhandler.MemoryFileUploadHandler"]
+FILE_UPLOAD_MAX_MEMORY_SIZE = HOTLINE_MAX_REQUEST_BYTES
 
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"

@@ -44,3 +44,45 @@ class PrivacyHeadersMiddleware:
             "camera=(), microphone=(), geolocation=(), interest-cohort=()"
         )
         return response
+
+
+class RequestSizeLimitMiddleware:
+    """Refuse a request whose declared body exceeds HOTLINE_MAX_REQUEST_BYTES before reading it.
+
+    Uploads are held in memory only (settings.FILE_UPLOAD_HANDLERS), never spooled unencrypted
+    to a temporary file, so the whole request must be bounded first.
+    """
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        from django.conf import settings
+
+        try:
+            length = int(request.META.get("CONTENT_LENGTH") or 0)
+        except ValueError:
+            length = 0
+        if length > settings.HOTLINE_MAX_REQUEST_BYTES:
+            return self._too_large(request)
+        return self.get_response(request)
+
+    @staticmethod
+    def _too_large(request: HttpRequest) -> HttpResponse:
+        from django.http import JsonResponse
+        from django.shortcuts import render
+        from django.utils import translation
+        from django.utils.translation import gettext
+
+        if request.path.startswith("/api/"):
+            return JsonResponse(
+                {"error": "too_large", "message": "The request body is too large.", "errors": []},
+                status=413,
+            )
+        with translation.override(translation.get_language_from_request(request)):
+            return render(
+                request,
+                "intake/error_page.html",
+                {"message": gettext("What you sent is too large.")},
+                status=413,
+            )

@@ -59,7 +59,9 @@ def sniff_content_type(data: bytes) -> str | None:
         matches = []
     for match in matches:
         mime = getattr(match, "mime_type", "") or ""
-        if mime in IMAGE_TYPES or mime in OTHER_TYPES:
+        # Text is decided below from the whole content, never from a leading marker (a UTF-16
+        # byte-order mark followed by binary is not text).
+        if mime in IMAGE_TYPES or (mime in OTHER_TYPES and mime != "text/plain"):
             return mime
     if data[4:8] == b"ftyp":
         return "video/quicktime" if data[8:10] == b"qt" else "video/mp4"

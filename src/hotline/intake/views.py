@@ -6,7 +6,6 @@ from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils.translation import get_language
-from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
 from hotline.core.selectors import emergency_contacts
@@ -137,11 +136,4 @@ def status_reply(request: HttpRequest) -> HttpResponse:
     )
     return _status_page(
         request, report, code_text, ReplyForm(initial={"code": code_text}), sent=True
-    )
-
-
-def too_large(request: HttpRequest) -> HttpResponse:
-    """Explain that the request was too large (used by the upload-size middleware)."""
-    return render(
-        request, "intake/error_page.html", {"message": _("What you sent is too large.")}, status=413
     )
