@@ -191,6 +191,9 @@ def _link_postgres(
                     copy.write("".join(lines))
                     lines.clear()
             copy.write("".join(lines))
+        # Temporary tables get no statistics on their own; without them the planner guesses a
+        # few thousand rows and may pick a nested loop over millions.
+        cursor.execute("ANALYZE entities_links_new")
         cursor.execute(
             'INSERT INTO entities_reportentity (report_id, entity_id, field, start, "end", state,'
             " origin, created_at)"
