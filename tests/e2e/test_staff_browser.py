@@ -1,0 +1,43 @@
+"""Staff log in with a real browser and read a report decrypted (CSRF and referrer included)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import pytest
+from e2e_support import Session
+
+from hotline.accounts.services import staff_create
+from hotline.intake.services import ReportInput, report_submit
+
+pytestmark = pytest.mark.e2e
+
+PASSWORD = "browser staff passphrase 77"
+
+
+def test_staff_login_and_report_detail(browser_session: Callable[..., Session]) -> None:
+    staff_create(username="analyst", password=PASSWORD)
+    submitted = report_submit(
+        data=ReportInput(
+            reporter_role="saw_online",
+            categories=["selling_group"],
+            narrative="Browser staff test narrative",
+            links=["https://t.me/browser_demo_group"],
+        ),
+        evidence=[],
+    )
+    session = browser_session(name="staff")
+    page = session.page
+    page.goto(session.url("/staff/"))
+    assert "/staff/login/" in page.url
+    page.fill("input[name=username]", "analyst")
+    page.fill("input[name=password]", PASSWORD)
+    page.click("button[type=submit]")
+    page.wait_for_url(f"{session.base_url}/staff/")
+    session.shot("queue")
+    page.click(f"a[href='/staff/reports/{submitted.report.public_id}/']")
+    page.wait_for_selector(".narrative")
+    session.shot("detail")
+    assert "Browser staff test narrative" in page.inner_text(".narrative")
+    assert "https://t.me/browser_demo_group" in page.content()
+    assert session.foreign == []
