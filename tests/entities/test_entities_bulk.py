@@ -71,3 +71,30 @@ def test_clusters_compute_matches_the_live_walk() -> None:
         by_label = set(bulk.cluster_reports_by_label(report_id=report_id))
         assert by_label == selectors.cluster_of_report(report_id=report_id).report_ids
     assert bulk.cluster_reports_by_label(report_id=ids[6]) == [ids[6]]
+
+
+def test_connected_components_matches_union_find_on_random_graphs() -> None:
+    import numpy as np
+
+    rng = np.random.default_rng(4)
+    for nodes, edges in [(1, 0), (50, 10), (2000, 1500), (2000, 4000)]:
+        u = rng.integers(0, nodes, edges).astype(np.int64)
+        v = rng.integers(0, nodes, edges).astype(np.int64)
+        labels = bulk.connected_components(u, v, nodes)
+        parent = list(range(nodes))
+
+        def find(x: int, parent: list[int] = parent) -> int:
+            while parent[x] != x:
+                parent[x] = parent[parent[x]]
+                x = parent[x]
+            return x
+
+        for a, b in zip(u.tolist(), v.tolist(), strict=True):
+            ra, rb = find(a), find(b)
+            if ra != rb:
+                parent[max(ra, rb)] = min(ra, rb)
+        assert labels.tolist() == [find(x) for x in range(nodes)]
+
+
+def test_clusters_compute_on_an_empty_database() -> None:
+    assert bulk.clusters_compute() == 0
