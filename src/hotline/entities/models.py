@@ -151,8 +151,15 @@ class ReportCluster(models.Model):
     statistics and the queue, and are as fresh as the last run.
     """
 
+    # No database constraint: the table is derived and rewritten wholesale, and checking a
+    # million foreign keys at commit would double the run. Deleting a report through the ORM
+    # still deletes its label (Django cascades in Python).
     report = models.OneToOneField(
-        "intake.Report", primary_key=True, on_delete=models.CASCADE, related_name="+"
+        "intake.Report",
+        primary_key=True,
+        on_delete=models.CASCADE,
+        related_name="+",
+        db_constraint=False,
     )
     label = models.BigIntegerField(db_index=True)
     computed_at = models.DateTimeField()
