@@ -198,3 +198,35 @@ def test_tasks_command_shows_counts_and_failures(capsys: pytest.CaptureFixture[s
     call_command("tasks", "--retry", str(FailedTask.objects.get().pk))
     assert "1 task(s) queued again." in capsys.readouterr().out
     assert not FailedTask.objects.exists()
+
+
+# django-q2's scheduler closes "old" connections, which ends a test's enclosing transaction.
+@pytest.mark.django_db(transaction=True)
+def test_scheduler_queues_the_purge_and_execute_runs_it() -> None:
+    from django_q.scheduler import scheduler
+
+    from hotline.intake.models import SubmissionToken
+    from hotline.intake.services import ReportInput, report_submit
+
+    report_submit(
+        data=ReportInput(reporter_role="myself", categories=["sextortion"], narrative="x"),
+        evidence=[],
+        submission_token="t" * 40,
+    )
+    SubmissionToken.objects.update(created_at=timezone.now() - timedelta(hours=2))
+    OrmQ.objects.all().delete()  # the report's own processing task
+    assert SubmissionToken.objects.filter(replay_ciphertext__isnull=False).count() == 1
+
+    periodic_schedules_install()
+    Schedule.objects.update(next_run=timezone.now() - timedelta(seconds=1))
+    scheduler(broker=HotlineBroker())
+    ((task, _),) = queued()
+    assert task["func"] == "hotline.tasks.queue.execute"
+    func_path, args, attempt = task["args"]
+    assert (func_path, args, attempt) == (PERIODIC[0].func_path, [], 1)
+    queue.execute(func_path, args, attempt)
+    assert SubmissionToken.objects.filter(replay_ciphertext__isnull=False).count() == 0
+    assert not FailedTask.objects.exists()
+    # The schedule stays, due again in 15 minutes.
+    schedule = Schedule.objects.get(name=PERIODIC[0].name)
+    assert schedule.next_run > timezone.now() + timedelta(minutes=14)
