@@ -18,14 +18,27 @@ def limit_from_env(name: str, default: int) -> int:
 
 def throttle_exceeded(request: HttpRequest, *, scope: str, limit: int, window_seconds: int) -> bool:
     """Count this request in its window and return True when it is over the limit."""
-    bucket = int(time.time() // window_seconds)
-    key = f"throttle:{scope}:{client_token(request)}:{bucket}"
-    if cache.add(key, 1, timeout=window_seconds + 1):
-        count = 1
+    key = f"{scope}:{client_token(request)}"
+    return throttle_spend(key=key, cost=1, limit=limit, window_seconds=window_seconds) > 0
+
+
+def throttle_spend(*, key: str, cost: int, limit: int, window_seconds: int) -> int:
+    """Add `cost` to `key`'s count in the current window; return 0, or the seconds to wait.
+
+    For callers that know who is asking (a partner), or that count units other than requests.
+    Refused attempts count too, so hammering does not get through sooner.
+    """
+    now = time.time()
+    bucket = int(now // window_seconds)
+    cache_key = f"throttle:{key}:{bucket}"
+    if cache.add(cache_key, cost, timeout=window_seconds + 1):
+        count = cost
     else:
         try:
-            count = cache.incr(key)
+            count = cache.incr(cache_key, cost)
         except ValueError:  # expired between add and incr
-            cache.add(key, 1, timeout=window_seconds + 1)
-            count = 1
-    return count > limit
+            cache.add(cache_key, cost, timeout=window_seconds + 1)
+            count = cost
+    if count <= limit:
+        return 0
+    return max(1, int((bucket + 1) * window_seconds - now + 0.999))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from hotline.hashing.formats import Export, FileFormat, HashRow, write_hash_file
@@ -16,6 +17,7 @@ class BankMatch:
 
     entry_id: int
     bank: str
+    category: str
     hash_type: HashType
     value: str
     label: str
@@ -29,15 +31,18 @@ def match_hashes(
     sha256: list[str] | None = None,
     pdq: list[str] | None = None,
     threshold: int = DEFAULT_THRESHOLD,
+    victim_submitted: bool = True,
 ) -> list[BankMatch]:
     """Return enabled entries of enabled banks matching the given (normalised) hashes.
 
     MD5 and SHA-256 match exactly; PDQ within `threshold` bits, through the shared index.
+    With victim_submitted=False the victim-submitted bank is left out (callers outside the
+    hotline: such a match would tell them that someone reported that picture).
     """
     found: list[BankMatch] = []
     for hash_type, values in ((HashType.MD5, md5 or []), (HashType.SHA256, sha256 or [])):
         if values:
-            for entry in _enabled(hash_type, values):
+            for entry in _enabled(hash_type, values, victim_submitted):
                 found.append(_match(entry, 0, entry.value))
     if pdq:
         index = pdq_index()
@@ -46,24 +51,52 @@ def match_hashes(
             for m in index.query(query, threshold=threshold):
                 near.setdefault(m.pdq_hex, []).append((query, m.distance))
         if near:
-            for entry in _enabled(HashType.PDQ, list(near)):
+            for entry in _enabled(HashType.PDQ, list(near), victim_submitted):
                 for query, distance in near[entry.value]:
                     found.append(_match(entry, distance, query))
     return sorted(found, key=lambda m: (m.distance, m.bank, m.entry_id, m.query))
 
 
-def _enabled(hash_type: HashType, values: list[str]) -> list[BankEntry]:
-    return list(
-        BankEntry.objects.filter(
-            hash_type=hash_type, value__in=values, enabled=True, bank__enabled=True
-        ).select_related("bank")
+def match_each(
+    *,
+    queries: Sequence[tuple[str, str]],
+    threshold: int = DEFAULT_THRESHOLD,
+    victim_submitted: bool = True,
+) -> list[list[BankMatch]]:
+    """Return the matches of each (kind, normalised value) query, in the order given.
+
+    One lookup per kind for the whole batch; a query repeated in the batch gets the same answer.
+    """
+    wanted: dict[str, list[str]] = {"md5": [], "sha256": [], "pdq": []}
+    for kind, value in dict.fromkeys(queries):
+        wanted[kind].append(value)
+    found = match_hashes(
+        md5=wanted["md5"],
+        sha256=wanted["sha256"],
+        pdq=wanted["pdq"],
+        threshold=threshold,
+        victim_submitted=victim_submitted,
     )
+    by_query: dict[tuple[str, str], list[BankMatch]] = {}
+    for match in found:
+        by_query.setdefault((str(match.hash_type), match.query), []).append(match)
+    return [by_query.get(query, []) for query in queries]
+
+
+def _enabled(hash_type: HashType, values: list[str], victim_submitted: bool) -> list[BankEntry]:
+    entries = BankEntry.objects.filter(
+        hash_type=hash_type, value__in=values, enabled=True, bank__enabled=True
+    )
+    if not victim_submitted:
+        entries = entries.filter(bank__victim_submitted=False)
+    return list(entries.select_related("bank"))
 
 
 def _match(entry: BankEntry, distance: int, query: str) -> BankMatch:
     return BankMatch(
         entry_id=entry.pk,
         bank=entry.bank.name,
+        category=entry.bank.category,
         hash_type=HashType(entry.hash_type),
         value=entry.value,
         label=entry.label,

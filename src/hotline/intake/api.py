@@ -19,6 +19,9 @@ from ninja.errors import AuthenticationError, HttpError, ValidationError
 from ninja.parser import Parser
 from ninja.security import HttpBearer
 
+from hotline.core.throttle import limit_from_env, throttle_spend
+from hotline.hashing.index import DEFAULT_THRESHOLD
+from hotline.hashing.selectors import match_each
 from hotline.intake.api_schemas import (
     MAX_IDEMPOTENCY_KEY_CHARS,
     MAX_REFERENCE_CHARS,
@@ -26,6 +29,8 @@ from hotline.intake.api_schemas import (
     BatchAccepted,
     BatchIn,
     ErrorOut,
+    HashMatchIn,
+    HashMatchOut,
     ReportAccepted,
     ReportIn,
     ReportList,
@@ -85,7 +90,8 @@ api = NinjaAPI(
         "Submit reports (one, or up to 500 in one all-or-nothing batch) with image hashes "
         "instead of files, and read back the status of the reports you submitted. "
         "Authenticate with `Authorization: Bearer <token>`. Send an `Idempotency-Key` header "
-        "to make a retry safe: the same key with the same body returns the stored answer."
+        "to make a retry safe: the same key with the same body returns the stored answer. "
+        "Check up to 1000 hashes (PDQ, MD5, SHA-256) against the hotline's hash lists."
     ),
     urls_namespace="partner-api",
     docs_url=None,
@@ -101,6 +107,16 @@ ERRORS: dict[int, type[ErrorOut]] = {
     422: ErrorOut,
 }
 READ_ERRORS: dict[int, type[ErrorOut]] = {400: ErrorOut, 401: ErrorOut, 404: ErrorOut}
+CHECK_ERRORS: dict[int, type[ErrorOut]] = {
+    400: ErrorOut,
+    401: ErrorOut,
+    413: ErrorOut,
+    429: ErrorOut,
+}
+# Hashes (not requests) a partner may check per minute: a full batch costs 1000.
+HASH_CHECK_WINDOW_SECONDS = 60
+HASH_CHECK_LIMIT_ENV = "HOTLINE_THROTTLE_PARTNER_HASHES_PER_MIN"
+HASH_CHECK_LIMIT_DEFAULT = 30_000
 IDEMPOTENCY_KEY = P(
     alias="Idempotency-Key",
     max_length=MAX_IDEMPOTENCY_KEY_CHARS,
@@ -318,6 +334,60 @@ def reports_list(
     partner = request.auth  # type: ignore[attr-defined]
     rows = partner_reports_list(partner=partner, reference=reference, limit=limit, offset=offset)
     return {"reports": [_status(row) for row in rows]}
+
+
+@api.post(
+    "/v1/hashes/match",
+    response={200: HashMatchOut, **CHECK_ERRORS},
+    summary="Check up to 1000 hashes against the hotline's hash lists",
+    operation_id="hashes_match",
+)
+def hashes_match(request: HttpRequest, payload: HashMatchIn) -> HttpResponse:
+    """Answer, for each hash, the entries of the hotline's lists it matches.
+
+    The victim-submitted list is left out: a match there would tell the partner that
+    someone reported that picture to the hotline (docs/decisions/partner-hash-check.md).
+    """
+    partner = request.auth  # type: ignore[attr-defined]
+    assert isinstance(partner, Partner)
+    wait = throttle_spend(
+        # The token digest too: a database rolled back in tests reuses partner ids.
+        key=f"partner-hashes:{partner.pk}:{partner.token_digest[:16]}",
+        cost=len(payload.hashes),
+        limit=limit_from_env(HASH_CHECK_LIMIT_ENV, HASH_CHECK_LIMIT_DEFAULT),
+        window_seconds=HASH_CHECK_WINDOW_SECONDS,
+    )
+    if wait:
+        response = _error(
+            request,
+            429,
+            "too_many_requests",
+            f"Too many hashes checked this minute: try again in {wait} seconds.",
+        )
+        response["Retry-After"] = str(wait)
+        return response
+    queries = [(item.kind, item.value) for item in payload.hashes]
+    found = match_each(queries=queries, victim_submitted=False)
+    body = {
+        "results": [
+            {
+                "kind": kind,
+                "value": value,
+                "matches": [
+                    {
+                        "bank": m.bank,
+                        "category": m.category,
+                        "distance": m.distance,
+                        "label": m.label,
+                    }
+                    for m in matches
+                ],
+            }
+            for (kind, value), matches in zip(queries, found, strict=True)
+        ],
+        "pdq_threshold": DEFAULT_THRESHOLD,
+    }
+    return api.create_response(request, body, status=200)
 
 
 def api_not_found(request: HttpRequest) -> HttpResponse:

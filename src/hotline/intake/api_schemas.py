@@ -36,6 +36,7 @@ from hotline.intake.forms import MAX_LINE_CHARS, MAX_LINES
 
 MAX_BATCH = 500
 MAX_HASHES = 50
+MAX_HASH_QUERIES = 1000
 MAX_REFERENCE_CHARS = 200
 MAX_IDEMPOTENCY_KEY_CHARS = 200
 
@@ -89,8 +90,8 @@ def _contact_needs_consent(schema: dict[str, Any]) -> None:
     ]
 
 
-class HashIn(Input):
-    """A fingerprint of an image or video, computed by the partner instead of sending the file."""
+class HashQuery(Input):
+    """A hash to look up in the hotline's hash lists."""
 
     model_config = ConfigDict(json_schema_extra=_hash_lengths)
 
@@ -100,9 +101,6 @@ class HashIn(Input):
         StringConstraints(pattern=r"^(?:[0-9a-fA-F]{32}|[0-9a-fA-F]{64})$"),
         Field(description="Hexadecimal: 32 digits for md5, 64 for sha256 and pdq."),
     ]
-    quality: Annotated[int, Field(ge=0, le=100, strict=True)] | None = Field(
-        default=None, description="PDQ quality (0-100), if known."
-    )
 
     @field_validator("value")
     @classmethod
@@ -111,6 +109,14 @@ class HashIn(Input):
         if kind is not None and len(value) != (32 if kind == "md5" else 64):
             raise ValueError(f"a {kind} hash has {32 if kind == 'md5' else 64} hex digits")
         return value.lower()
+
+
+class HashIn(HashQuery):
+    """A fingerprint of an image or video, computed by the partner instead of sending the file."""
+
+    quality: Annotated[int, Field(ge=0, le=100, strict=True)] | None = Field(
+        default=None, description="PDQ quality (0-100), if known."
+    )
 
 
 class ReportIn(Input):
@@ -198,6 +204,38 @@ class ReportList(BaseModel):
     """Reports this partner submitted, newest first."""
 
     reports: list[ReportStatusOut]
+
+
+class HashMatchIn(Input):
+    """Up to MAX_HASH_QUERIES hashes to check against the hotline's hash lists."""
+
+    hashes: Annotated[list[HashQuery], Field(min_length=1, max_length=MAX_HASH_QUERIES)]
+
+
+class HashMatchFound(BaseModel):
+    """An entry of one of the hotline's hash lists that matches the queried hash."""
+
+    bank: str = Field(description="The name of the hash list.")
+    category: str = Field(description="What the list holds: csam, ncii, sextortion or other.")
+    distance: int = Field(
+        ge=0, le=256, description="Bits that differ (PDQ, up to the threshold); 0 for md5/sha256."
+    )
+    label: str = Field(description="The entry's label in that list (may be empty).")
+
+
+class HashMatchResult(BaseModel):
+    """The matches of one queried hash (an empty list: no match)."""
+
+    kind: Literal["md5", "sha256", "pdq"]
+    value: str
+    matches: list[HashMatchFound]
+
+
+class HashMatchOut(BaseModel):
+    """One result per queried hash, in the order they were sent."""
+
+    results: list[HashMatchResult]
+    pdq_threshold: int = Field(description="PDQ hashes match within this many differing bits.")
 
 
 class FieldError(BaseModel):
