@@ -158,14 +158,24 @@ def group_alive(pgid: int) -> bool:
 
 
 def wait_for(
-    condition: Callable[[], Any], *, timeout: float, interval: float = 0.1, what: str = ""
+    condition: Callable[[], Any],
+    *,
+    timeout: float,
+    interval: float = 0.1,
+    what: str = "",
+    alive: subprocess.Popen[bytes] | None = None,
 ) -> Any:
-    """Poll `condition` until it returns something true; fail the test after `timeout` s."""
+    """Poll `condition` until it returns something true; fail the test after `timeout` s.
+
+    With `alive`, fail at once if that process exits meanwhile.
+    """
     deadline = time.monotonic() + timeout
     while True:
         value = condition()
         if value:
             return value
+        if alive is not None and alive.poll() is not None:
+            pytest.fail(f"{alive.args} exited ({alive.returncode}) before {what}:\n{log_of(alive)}")
         if time.monotonic() > deadline:
             pytest.fail(f"timed out after {timeout} s waiting for {what or condition}")
         time.sleep(interval)

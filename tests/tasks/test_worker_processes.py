@@ -53,7 +53,7 @@ def test_task_of_a_killed_worker_runs_again_on_a_new_worker(install: Install) ->
     path = str(install.data_dir / "runs.txt")
     enqueue(install, "probe_tasks.hold_first_run", path)
     first = install.start("worker", **FAST)
-    wait_for(lambda: starts(path), timeout=60, what="the first run to start")
+    wait_for(lambda: starts(path), timeout=60, what="the first run to start", alive=first)
 
     # Power cut: every process of the worker dies at once, the task half done.
     kill_group(first)
@@ -61,7 +61,9 @@ def test_task_of_a_killed_worker_runs_again_on_a_new_worker(install: Install) ->
     assert dones(path) == []
 
     second = install.start("worker", **FAST)
-    wait_for(lambda: dones(path), timeout=60, what="the task to finish on the new worker")
+    wait_for(
+        lambda: dones(path), timeout=60, what="the task to finish on the new worker", alive=second
+    )
     first_run, second_run = starts(path)
     (done,) = dones(path)
     assert first_run[1] != second_run[1] == done[1]
@@ -80,11 +82,11 @@ def test_task_whose_worker_process_dies_runs_again_in_the_same_cluster(install: 
     path = str(install.data_dir / "runs.txt")
     worker = install.start("worker", **FAST)
     enqueue(install, "probe_tasks.hold_first_run", path)
-    (first_run,) = wait_for(lambda: starts(path), timeout=60, what="the first run")
+    (first_run,) = wait_for(lambda: starts(path), timeout=60, what="the first run", alive=worker)
 
     # Only the process running the task dies (out of memory, say); the cluster lives on.
     os.kill(first_run[1], signal.SIGKILL)
-    wait_for(lambda: dones(path), timeout=60, what="the task to run again")
+    wait_for(lambda: dones(path), timeout=60, what="the task to run again", alive=worker)
     assert len(starts(path)) == 2
     assert worker.poll() is None
 
@@ -93,10 +95,12 @@ def test_task_that_kills_its_worker_every_time_ends_as_failed(install: Install) 
     env = {**FAST, "HOTLINE_TASK_TIMEOUT": "1", "HOTLINE_TASK_RETRY": "2"}
     env["HOTLINE_TASK_MAX_ATTEMPTS"] = "1"
     path = str(install.data_dir / "runs.txt")
-    install.start("worker", **env)
+    worker = install.start("worker", **env)
     enqueue(install, "probe_tasks.kill_own_worker", path)
 
-    (failed,) = wait_for(lambda: failed_tasks(install), timeout=60, what="a FailedTask row")
+    (failed,) = wait_for(
+        lambda: failed_tasks(install), timeout=60, what="a FailedTask row", alive=worker
+    )
     assert failed.startswith("probe_tasks.kill_own_worker 1 ")
     assert "stopped 3 times" in failed
     assert len(starts(path)) == 3  # MAX_DELIVERIES: it stopped looping
@@ -115,7 +119,7 @@ def test_failing_task_is_retried_with_growing_delays_then_succeeds_or_is_recorde
     enqueue(install, "probe_tasks.fail_first_runs", flaky, 3)
     enqueue(install, "probe_tasks.fail_first_runs", hopeless, 99)
 
-    wait_for(lambda: dones(flaky), timeout=60, what="the flaky task to succeed")
+    wait_for(lambda: dones(flaky), timeout=60, what="the flaky task to succeed", alive=worker)
     times = [stamp for _, _, stamp in starts(flaky)]
     gaps = [later - earlier for earlier, later in itertools.pairwise(times)]
     assert len(times) == 4  # three failures, then success on attempt 4
