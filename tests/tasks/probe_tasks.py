@@ -40,9 +40,10 @@ def kill_own_worker(path: str) -> None:
     os.kill(os.getpid(), signal.SIGKILL)
 
 
-def record_run(path: str) -> None:
-    """Record one run."""
+def record_run(path: str, pause_ms: int = 0) -> None:
+    """Record one run (taking `pause_ms` milliseconds)."""
     _record(path, "start")
+    time.sleep(int(pause_ms) / 1000)
     _record(path, "done")
 
 

@@ -147,3 +147,28 @@ def test_failing_task_is_retried_with_growing_delays_then_succeeds_or_is_recorde
     assert failed_tasks(install) == []
     wait_for(lambda: len(starts(hopeless)) >= 5, timeout=30, what="the retried task to run")
     assert worker.poll() is None
+
+
+def test_several_workers_share_the_queue_and_run_each_task_once(install: Install) -> None:
+    folder = install.data_dir / "many"
+    folder.mkdir()
+    workers = [install.start("worker", **FAST) for _ in range(2)]
+    install.shell(
+        "from hotline.tasks.queue import enqueue\n"
+        f"for n in range(60): enqueue('probe_tasks.record_run', '{folder}/%d.txt' % n, 100)"
+    )
+    wait_for(
+        lambda: sum(1 for n in range(60) if dones(str(folder / f"{n}.txt"))) == 60,
+        timeout=120,
+        what="60 tasks to run",
+        alive=workers[0],
+    )
+    time.sleep(1)
+    pids = set()
+    for n in range(60):
+        record = runs(str(folder / f"{n}.txt"))
+        assert [event for event, _, _ in record] == ["start", "done"]  # once, not twice
+        pids.add(record[0][1])
+    print(f"60 tasks ran in {len(pids)} worker processes")
+    assert len(pids) > 2  # more than one cluster (2 processes each) took tasks
+    assert all(worker.poll() is None for worker in workers)
