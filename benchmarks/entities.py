@@ -2,8 +2,9 @@
 
 Run: `.venv/bin/python benchmarks/entities.py extract [--mb 8]`
      `.venv/bin/python benchmarks/entities.py link [--reports 1000000 --mentions 3000000]`
-The link benchmark needs PostgreSQL (HOTLINE_BENCH_DATABASE_URL, default
+The link benchmark needs PostgreSQL (--database, default
 postgres://postgres@127.0.0.1:5432/hotline_bench_entities); it creates and fills that database.
+It runs `entities_link_bulk(exclusive=True)` (the maintenance-window path) unless --online.
 
 The text is generated: English, Khmer and mixed sentences, about one identifier per 300 bytes
 (links, handles, phone numbers, wallets, payment accounts), plus digits, dates and prices that
@@ -206,7 +207,9 @@ def _make_mentions(report_ids: list[int], total: int, seed: int = 3) -> list[Any
     return mentions
 
 
-def bench_link(reports: int, mentions_total: int, url: str, lookups_only: bool) -> None:
+def bench_link(
+    reports: int, mentions_total: int, url: str, lookups_only: bool, online: bool
+) -> None:
     _setup_django(url)
     from hotline.entities import bulk
     from hotline.entities.keys import entity_digest
@@ -226,13 +229,14 @@ def bench_link(reports: int, mentions_total: int, url: str, lookups_only: bool) 
         mentions = _make_mentions(report_ids, mentions_total)
         print(f"generated {len(mentions):,} mentions")
         started = time.perf_counter()
-        result = bulk.entities_link_bulk(mentions=mentions)
+        result = bulk.entities_link_bulk(mentions=mentions, exclusive=not online)
         linked = time.perf_counter() - started
         started = time.perf_counter()
         clusters = bulk.clusters_compute()
         clustered = time.perf_counter() - started
+        mode = "online, per-row FK checks" if online else "exclusive, set-wise FK checks"
         print(
-            f"link: {result.mentions:,} mentions, {result.entities_new:,} entities,"
+            f"link ({mode}): {result.mentions:,} mentions, {result.entities_new:,} entities,"
             f" {result.links_new:,} links in {linked:.1f} s"
         )
         print(
@@ -279,11 +283,16 @@ def main() -> None:
         help="PostgreSQL URL (the database is created and overwritten)",
     )
     link.add_argument("--lookups-only", action="store_true", help="reuse an earlier run's data")
+    link.add_argument(
+        "--online",
+        action="store_true",
+        help="link without exclusive locks (foreign keys checked row by row at commit)",
+    )
     args = parser.parse_args()
     if args.bench == "extract":
         bench_extract(args.mb)
     elif args.bench == "link":
-        bench_link(args.reports, args.mentions, args.database, args.lookups_only)
+        bench_link(args.reports, args.mentions, args.database, args.lookups_only, args.online)
 
 
 if __name__ == "__main__":

@@ -98,3 +98,44 @@ def test_connected_components_matches_union_find_on_random_graphs() -> None:
 
 def test_clusters_compute_on_an_empty_database() -> None:
     assert bulk.clusters_compute() == 0
+
+
+def test_encrypt_many_matches_encrypt() -> None:
+    from hotline.vault import services as vault
+
+    items = [(b"+85512345678", "entities.entity:aa:value"), ("ស្រី".encode(), "x:1:value")]
+    blobs = vault.encrypt_many(items)
+    assert [vault.decrypt(b, context=c) for b, (_, c) in zip(blobs, items, strict=True)] == [
+        p for p, _ in items
+    ]
+    assert len({blob[-28:-16] for blob in blobs}) == 2  # distinct nonces
+    with pytest.raises(vault.VaultError):
+        vault.decrypt(blobs[0], context=items[1][1])
+    assert vault.encrypt_many([]) == []
+
+
+@pytest.mark.django_db(transaction=True)
+def test_exclusive_bulk_link_keeps_foreign_keys() -> None:
+    from django.db import IntegrityError, connection
+
+    reports = [_report() for _ in range(2)]
+    mentions = [
+        bulk.BulkMention(reports[0].pk, "handle", "https://t.me/shared_group", "telegram"),
+        bulk.BulkMention(reports[1].pk, "handle", "https://t.me/shared_group", "telegram"),
+    ]
+    result = bulk.entities_link_bulk(mentions=mentions, exclusive=True)
+    assert (result.entities_new, result.links_new) == (1, 2)
+    missing = max(r.pk for r in reports) + 1000
+    bad = [bulk.BulkMention(missing, "phone", "+85512345678")]
+    # A link to a report that does not exist is refused in either mode (set-wise check on
+    # PostgreSQL, per-row check on SQLite) and nothing of the run is kept.
+    with pytest.raises(IntegrityError):
+        bulk.entities_link_bulk(mentions=bad, exclusive=True)
+    assert Entity.objects.count() == 1
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT count(*) FROM pg_constraint WHERE contype = 'f'"
+                " AND conrelid = 'entities_reportentity'::regclass"
+            )
+            assert cursor.fetchone() == (3,)
