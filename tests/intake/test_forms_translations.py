@@ -34,7 +34,7 @@ KEYWORDS = {
     "pgettext": ((1, "c"), 2),
     "pgettext_lazy": ((1, "c"), 2),
 }
-PUBLIC_PAGES = ["/", "/report/", "/danger/", "/status/", "/help/"]
+PUBLIC_PAGES = ["/", "/report/", "/danger/", "/status/", "/escrow/", "/help/"]
 GUIDANCE_PAGES = ["/help/extortion/", "/help/parents/", "/help/evidence/"]
 
 

@@ -414,3 +414,53 @@ class ReplyForm(FriendlyErrorsMixin, forms.Form):
             except forms.ValidationError as exc:
                 self.add_error("evidence_files", exc)
         return cleaned
+
+
+# An identifier is one link, handle, phone number, wallet or account: a few hundred characters
+# at most. The cap keeps extraction cheap on a throttled public form.
+MAX_IDENTIFIER_CHARS = 500
+
+
+class EscrowForm(FriendlyErrorsMixin, forms.Form):
+    """A receipt code and one offender identifier to keep in escrow."""
+
+    code = forms.CharField(
+        label=gettext_lazy("Your receipt code"),
+        help_text=gettext_lazy("For example: 7KQ4-M2XD-9FTB-R6HC-W. Small letters are fine."),
+        max_length=80,
+        widget=forms.TextInput(
+            attrs={"autocomplete": "off", "autocapitalize": "characters", "spellcheck": "false"}
+        ),
+    )
+    identifier = forms.CharField(
+        label=gettext_lazy("The name, number or link of the person who hurt you"),
+        help_text=gettext_lazy(
+            "One at a time: a Telegram or Facebook account, a phone number, a Wing or ABA "
+            "account number, or a link."
+        ),
+        max_length=MAX_IDENTIFIER_CHARS,
+        widget=forms.TextInput(attrs={"autocomplete": "off", "spellcheck": "false"}),
+    )
+
+    def clean_identifier(self) -> str:
+        from hotline.entities.services import EntityInputError, canonical_identifier
+
+        text = clean_text(self.cleaned_data["identifier"], limit=MAX_IDENTIFIER_CHARS)
+        try:
+            canonical_identifier(text)
+        except EntityInputError:
+            raise forms.ValidationError(
+                _(
+                    "We could not read one name, number or link here. Please write only one, "
+                    "for example @name on Telegram, 012 345 678 or a link."
+                )
+            ) from None
+        return text
+
+
+class EscrowAnswerForm(forms.Form):
+    """A reporter's answer to a consent question on their status page."""
+
+    code = forms.CharField(widget=forms.HiddenInput, max_length=80)
+    question = forms.IntegerField(widget=forms.HiddenInput, min_value=1, max_value=2**62)
+    answer = forms.ChoiceField(choices=[("yes", "yes"), ("no", "no")])

@@ -9,4 +9,6 @@ urlpatterns = [
     path("danger/", views.danger, name="danger"),
     path("status/", views.status, name="status"),
     path("status/reply/", views.status_reply, name="status_reply"),
+    path("status/answer/", views.status_escrow_answer, name="status_escrow_answer"),
+    path("escrow/", views.escrow, name="escrow"),
 ]

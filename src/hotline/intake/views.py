@@ -10,7 +10,9 @@ from django.views.decorators.http import require_http_methods
 
 from hotline.core.selectors import emergency_contacts
 from hotline.core.throttle import limit_from_env, throttle_exceeded
-from hotline.intake.forms import CodeForm, ReplyForm, ReportForm
+from hotline.entities.selectors import escrow_questions
+from hotline.entities.services import escrow_answer, escrow_deposit
+from hotline.intake.forms import CodeForm, EscrowAnswerForm, EscrowForm, ReplyForm, ReportForm
 from hotline.intake.selectors import status_view_data
 from hotline.intake.services import (
     report_add_information,
@@ -107,12 +109,22 @@ def _status_page(
     reply: ReplyForm,
     *,
     sent: bool = False,
+    answered: bool = False,
+    answer_failed: bool = False,
     status_code: int = 200,
 ) -> HttpResponse:
     from hotline.intake.models import Report
 
     assert isinstance(report, Report)
-    context = {"status": status_view_data(report), "reply_form": reply, "code": code, "sent": sent}
+    context = {
+        "status": status_view_data(report),
+        "reply_form": reply,
+        "code": code,
+        "sent": sent,
+        "questions": list(escrow_questions(report=report).order_by("pk")),
+        "answered": answered,
+        "answer_failed": answer_failed,
+    }
     return render(request, "intake/status.html", context, status=status_code)
 
 
@@ -137,3 +149,59 @@ def status_reply(request: HttpRequest) -> HttpResponse:
     return _status_page(
         request, report, code_text, ReplyForm(initial={"code": code_text}), sent=True
     )
+
+
+@require_http_methods(["POST"])
+def status_escrow_answer(request: HttpRequest) -> HttpResponse:
+    """Record a reporter's answer to a consent question shown on their status page."""
+    if throttle_exceeded(request, scope="code", limit=CODE_LIMIT, window_seconds=600):
+        return _too_many(request)
+    code_text = request.POST.get("code", "")[:80]
+    report = report_find_by_code(code_text=code_text)
+    if report is None:
+        return _not_found(request)
+    form = EscrowAnswerForm(request.POST)
+    reply = ReplyForm(initial={"code": code_text})
+    # Only this report's open questions can be answered: an id from elsewhere finds nothing.
+    question = (
+        escrow_questions(report=report).filter(pk=form.cleaned_data["question"]).first()
+        if form.is_valid()
+        else None
+    )
+    if question is None:
+        return _status_page(request, report, code_text, reply, answer_failed=True, status_code=400)
+    try:
+        escrow_answer(escrow=question, agree=form.cleaned_data["answer"] == "yes")
+    except ValueError:
+        # Answered a moment ago (two taps, two tabs): the first answer stands.
+        return _status_page(request, report, code_text, reply, answer_failed=True, status_code=409)
+    return _status_page(request, report, code_text, reply, answered=True)
+
+
+@require_http_methods(["GET", "POST"])
+def escrow(request: HttpRequest) -> HttpResponse:
+    """Let a reporter leave an offender's identifier in escrow with their receipt code.
+
+    The answer is the same whether or not the identifier matches anything (no oracle). A wrong
+    code gets the status page's generic answer, and every lookup counts against the same
+    throttle as receipt-code guesses.
+    """
+    if request.method == "GET":
+        return render(request, "intake/escrow.html", {"form": EscrowForm()})
+    if request.POST.get("start"):
+        # Opened from the receipt or status page: fill in the code; nothing is looked up.
+        form = EscrowForm(initial={"code": request.POST.get("code", "")[:80]})
+        return render(request, "intake/escrow.html", {"form": form})
+    if throttle_exceeded(request, scope="code", limit=CODE_LIMIT, window_seconds=600):
+        return _too_many(request)
+    form = EscrowForm(request.POST)
+    if not form.is_valid():
+        return render(request, "intake/escrow.html", {"form": form}, status=400)
+    code_text = form.cleaned_data["code"]
+    report = report_find_by_code(code_text=code_text)
+    if report is None:
+        # The same page for every wrong code (malformed or unknown): the code is not echoed.
+        retry = EscrowForm(initial={"identifier": form.cleaned_data["identifier"]})
+        return render(request, "intake/escrow.html", {"form": retry, "not_found": True}, status=404)
+    escrow_deposit(report=report, text=form.cleaned_data["identifier"])
+    return render(request, "intake/escrow_done.html", {"code": code_text})
