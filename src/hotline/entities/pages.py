@@ -10,8 +10,13 @@ from django.shortcuts import get_object_or_404
 
 from hotline.accounts.models import User
 from hotline.audit.services import audit_record
-from hotline.entities.models import Entity, ReportEntity
-from hotline.entities.selectors import cluster_of_entity, cluster_summary, entity_find
+from hotline.entities.models import Entity, EscrowedIdentifier, ReportEntity
+from hotline.entities.selectors import (
+    cluster_of_entity,
+    cluster_summary,
+    entity_find,
+    escrows_matched,
+)
 from hotline.entities.services import entity_value
 from hotline.intake.models import Report
 
@@ -111,3 +116,46 @@ def cluster_page(entity: Entity) -> dict[str, Any]:
         "graph": _graph(reports, entities, links),
         "listed_limit": MAX_LISTED,
     }
+
+
+def report_entity_rows(report: Report) -> list[dict[str, Any]]:
+    """Return a report's entity links with decrypted values (callers checked permission)."""
+    links = ReportEntity.objects.filter(report=report).select_related("entity", "decided_by")
+    return [
+        {"link": link, "entity": link.entity, "value": entity_value(link.entity)}
+        for link in links.order_by("state", "entity__kind", "pk")
+    ]
+
+
+def access_report_entity(user: User, report: Report, link_id: int) -> ReportEntity:
+    """Return one entity link of a report a staff member has opened."""
+    _require_staff(user)
+    return get_object_or_404(ReportEntity, pk=link_id, report=report)
+
+
+def staff_escrows(user: User) -> dict[str, Any]:
+    """Return matched escrows awaiting a decision and recent decisions; audit the viewing.
+
+    Nothing here shows an escrowed identifier: the rows hold only digests. The analyst sees
+    which report deposited and which later report matched, and opens both to judge.
+    """
+    _require_staff(user)
+    audit_record(actor=user, action="entities.escrows_view", target_type="entities.escrow")
+    decided = EscrowedIdentifier.objects.filter(
+        state__in=(
+            EscrowedIdentifier.State.CONSENT_ASKED,
+            EscrowedIdentifier.State.CONSENTED,
+            EscrowedIdentifier.State.DECLINED,
+        )
+    ).order_by("-matched_at")
+    related = ("report", "matched_report")
+    return {
+        "matched": list(escrows_matched().select_related(*related)[:MAX_LISTED]),
+        "decided": list(decided.select_related(*related)[:MAX_LISTED]),
+    }
+
+
+def access_escrow(user: User, escrow_id: int) -> EscrowedIdentifier:
+    """Return one escrow for a staff member (its digest only; nothing to decrypt)."""
+    _require_staff(user)
+    return get_object_or_404(EscrowedIdentifier, pk=escrow_id)

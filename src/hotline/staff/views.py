@@ -7,15 +7,33 @@ from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.views.decorators.http import require_POST
 
 from hotline.accounts.models import User
-from hotline.intake.models import Message
+from hotline.entities.models import EscrowedIdentifier, ReportEntity
+from hotline.entities.pages import access_report_entity, report_entity_rows
+from hotline.entities.services import EntityInputError, report_entity_add, report_entity_decide
+from hotline.intake.models import Message, Report
 from hotline.intake.services import message_add, message_body, report_details
 from hotline.staff.selectors import access_report, report_queue
 
 
 class StaffMessageForm(forms.Form):
     body = forms.CharField(widget=forms.Textarea(attrs={"rows": 4}), max_length=20_000)
+
+
+class EntityAddForm(forms.Form):
+    identifier = forms.CharField(
+        label="Add an identifier (a link, handle, phone number, e-mail, wallet or account)",
+        max_length=2000,
+    )
+
+
+class EntityDecisionForm(forms.Form):
+    decision = forms.ChoiceField(
+        choices=[(ReportEntity.State.CONFIRMED, "confirm"), (ReportEntity.State.REJECTED, "reject")]
+    )
 
 
 def _user(request: HttpRequest) -> User:
@@ -39,13 +57,66 @@ def report_detail(request: HttpRequest, public_id: str) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         message_add(report=report, author=Message.Author.STAFF, body=form.cleaned_data["body"])
         return redirect("staff:report_detail", public_id=report.public_id)
+    return _detail(request, report, form=form)
+
+
+def _detail(
+    request: HttpRequest,
+    report: Report,
+    *,
+    form: StaffMessageForm | None = None,
+    entity_form: EntityAddForm | None = None,
+    status: int = 200,
+) -> HttpResponse:
     messages = [(m, message_body(m)) for m in report.messages.all()]
+    escrow_states = sorted(
+        str(EscrowedIdentifier.State(state).label)
+        for state in report.escrowed_identifiers.values_list("state", flat=True)
+    )
     context = {
         "report": report,
         "details": report_details(report),
         "messages": messages,
         "files": report.files.all(),
         "hashes": report.hashes.all(),
-        "form": form,
+        "form": form or StaffMessageForm(),
+        "entities": report_entity_rows(report),
+        "entity_form": entity_form or EntityAddForm(),
+        "escrow_states": escrow_states,
     }
-    return render(request, "staff/report_detail.html", context)
+    return render(request, "staff/report_detail.html", context, status=status)
+
+
+@login_required
+@require_POST
+def report_entity_new(request: HttpRequest, public_id: str) -> HttpResponse:
+    """Link an identifier an analyst typed to the report (confirmed, audited)."""
+    user = _user(request)
+    report = access_report(user, public_id)
+    form = EntityAddForm(request.POST)
+    if form.is_valid():
+        try:
+            report_entity_add(report=report, text=form.cleaned_data["identifier"], actor=user)
+        except EntityInputError as exc:
+            form.add_error("identifier", str(exc))
+        else:
+            return redirect(f"{report_url(report)}#entities")
+    return _detail(request, report, entity_form=form, status=400)
+
+
+@login_required
+@require_POST
+def report_entity_decision(request: HttpRequest, public_id: str, link_id: int) -> HttpResponse:
+    """Confirm or reject an extracted identifier of the report (audited)."""
+    user = _user(request)
+    report = access_report(user, public_id)
+    link = access_report_entity(user, report, link_id)
+    form = EntityDecisionForm(request.POST)
+    if not form.is_valid():
+        return _detail(request, report, status=400)
+    report_entity_decide(link=link, state=form.cleaned_data["decision"], actor=user)
+    return redirect(f"{report_url(report)}#entities")
+
+
+def report_url(report: Report) -> str:
+    return reverse("staff:report_detail", kwargs={"public_id": report.public_id})
