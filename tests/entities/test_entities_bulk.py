@@ -116,7 +116,7 @@ def test_encrypt_many_matches_encrypt() -> None:
 
 @pytest.mark.django_db(transaction=True)
 def test_exclusive_bulk_link_keeps_foreign_keys() -> None:
-    from django.db import IntegrityError, connection
+    from django.db import IntegrityError, connection, transaction
 
     reports = [_report() for _ in range(2)]
     mentions = [
@@ -139,3 +139,13 @@ def test_exclusive_bulk_link_keeps_foreign_keys() -> None:
                 " AND conrelid = 'entities_reportentity'::regclass"
             )
             assert cursor.fetchone() == (3,)
+            # The first run found empty tables and rebuilt their secondary indexes afterwards.
+            cursor.execute(
+                "SELECT count(*) FROM pg_indexes WHERE tablename IN"
+                " ('entities_entity', 'entities_reportentity')"
+            )
+            assert cursor.fetchone() == (5,)
+    with pytest.raises(IntegrityError), transaction.atomic():
+        ReportEntity.objects.create(
+            report=reports[0], entity=Entity.objects.get(), created_at=timezone.now()
+        )

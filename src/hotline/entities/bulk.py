@@ -129,8 +129,7 @@ def entities_link_bulk(*, mentions: Iterable[BulkMention], exclusive: bool = Fal
         entities_new, links_new = _link_postgres(entities, links, exclusive=exclusive)
     else:
         entities_new, links_new = _link_generic(entities, links)
-    by_digest = {digest: (kind, value) for (kind, value), (digest, _) in entities.items()}
-    matched = _match_escrows(by_digest, links)
+    matched = _match_escrows(entities, links)
     return BulkResult(count, entities_new, links_new, matched)
 
 
@@ -183,8 +182,14 @@ def _link_postgres(
         with cursor.copy(
             "COPY entities_new (kind, digest, value_ciphertext, platform) FROM STDIN"
         ) as copy:
-            for row in rows:
-                copy.write_row(row)
+            # Formatted by hand: write_row costs about 2.5 µs a row, a million rows 2.5 s.
+            copy.write(
+                "".join(
+                    f"{_copy_text(kind)}\t{_BYTEA_HEX}{digest.hex()}\t{_BYTEA_HEX}{blob.hex()}"
+                    f"\t{_copy_text(platform)}\n"
+                    for kind, digest, blob, platform in rows
+                )
+            )
         cursor.execute(
             "CREATE TEMPORARY TABLE entities_links_new (report_id bigint, digest bytea,"
             ' field text, start integer, "end" integer) ON COMMIT DROP'
@@ -207,6 +212,20 @@ def _link_postgres(
         cursor.execute("ANALYZE entities_links_new")
         # Everything so far only read shared tables; the merge starts here.
         dropped = _foreign_keys_drop(cursor, ("report_id", "entity_id")) if exclusive else []
+        rebuilt: list[str] = []
+        if dropped:
+            # ALTER TABLE refuses while checks of the kept foreign key (decided_by, NULL here)
+            # are pending, so this transaction runs them per statement until the re-adding.
+            kept = [connection.ops.quote_name(name) for name in _foreign_keys(cursor)]
+            if kept:
+                cursor.execute(f"SET CONSTRAINTS {', '.join(kept)} IMMEDIATE")
+            # A first load into empty tables: building the secondary indexes once afterwards
+            # (sorted, bulk-logged) is about twice as fast as millions of single inserts.
+            cursor.execute("SET LOCAL maintenance_work_mem = '256MB'")
+            for table in ("entities_entity", "entities_reportentity"):
+                cursor.execute(f"SELECT NOT EXISTS (SELECT 1 FROM {table})")  # noqa: S608
+                if cursor.fetchone() == (True,):
+                    rebuilt += _indexes_drop(cursor, table)
         # Under the exclusive lock nobody else can insert, so a plain anti-join replaces ON
         # CONFLICT (whose speculative insertion costs extra index work per row).
         new_entity = (
@@ -237,12 +256,10 @@ def _link_postgres(
             [ReportEntity.State.EXTRACTED.value, ReportEntity.Origin.EXTRACTED.value, now],
         )
         links_new = cursor.rowcount
+        for statement in rebuilt:
+            cursor.execute(statement)
         if dropped:
-            # ALTER TABLE refuses while checks of the kept foreign key (decided_by, NULL here)
-            # are pending: run them now, then restore the deferral.
-            kept = [connection.ops.quote_name(name) for name in _foreign_keys(cursor)]
             if kept:
-                cursor.execute(f"SET CONSTRAINTS {', '.join(kept)} IMMEDIATE")
                 cursor.execute(f"SET CONSTRAINTS {', '.join(kept)} DEFERRED")
             # Re-adding validates every row with one anti-join (the constraints' names and
             # definitions are unchanged, so migrations still find them).
@@ -254,6 +271,29 @@ def _link_postgres(
                 )
             )
     return entities_new, links_new
+
+
+def _indexes_drop(cursor: CursorWrapper, table: str) -> list[str]:
+    """Drop a table's indexes except its primary key; return the statements recreating them."""
+    cursor.execute(
+        "SELECT i.relname, c.conname, pg_get_constraintdef(c.oid), pg_get_indexdef(i.oid)"
+        " FROM pg_index x JOIN pg_class i ON i.oid = x.indexrelid"
+        " LEFT JOIN pg_constraint c ON c.conindid = x.indexrelid AND c.conrelid = x.indrelid"
+        " WHERE x.indrelid = %s::regclass AND NOT x.indisprimary ORDER BY i.relname",
+        [table],
+    )
+    recreate = []
+    quote = connection.ops.quote_name
+    for index, constraint, constraint_definition, index_definition in cursor.fetchall():
+        if constraint:
+            cursor.execute(f"ALTER TABLE {table} DROP CONSTRAINT {quote(constraint)}")
+            recreate.append(
+                f"ALTER TABLE {table} ADD CONSTRAINT {quote(constraint)} {constraint_definition}"
+            )
+        else:
+            cursor.execute(f"DROP INDEX {quote(index)}")
+            recreate.append(str(index_definition))
+    return recreate
 
 
 def _foreign_keys(cursor: CursorWrapper) -> list[str]:
@@ -327,7 +367,7 @@ def _link_generic(
 
 
 def _match_escrows(
-    entities: dict[bytes, tuple[str, str]],
+    entities: dict[tuple[str, str], tuple[bytes, str]],
     links: dict[tuple[int, bytes], tuple[str, int | None, int | None]],
 ) -> int:
     if not EscrowedIdentifier.objects.filter(state=EscrowedIdentifier.State.WAITING).exists():
@@ -337,7 +377,7 @@ def _match_escrows(
 
     escrow_key = _derived(_ESCROW_LABEL)
     by_escrow: dict[bytes, bytes] = {}
-    for digest, (kind, value) in entities.items():
+    for (kind, value), (digest, _) in entities.items():
         message = kind.encode() + b"\x00" + value.encode("utf-8")
         by_escrow[hmac.digest(escrow_key, message, hashlib.sha256)] = digest
     reports_of: dict[bytes, list[int]] = {}
