@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+from django.db import connection
 from django.utils import timezone
 
 from hotline.accounts.models import User
@@ -71,6 +72,15 @@ def test_clusters_compute_matches_the_live_walk() -> None:
         by_label = set(bulk.cluster_reports_by_label(report_id=report_id))
         assert by_label == selectors.cluster_of_report(report_id=report_id).report_ids
     assert bulk.cluster_reports_by_label(report_id=ids[6]) == [ids[6]]
+    # A second run replaces the labels (PostgreSQL: truncated, indexes rebuilt after the COPY).
+    assert bulk.clusters_compute() == 3
+    assert set(bulk.cluster_reports_by_label(report_id=ids[0])) == set(ids[:3])
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT count(*) FROM pg_indexes WHERE tablename = 'entities_reportcluster'"
+            )
+            assert cursor.fetchone() == (2,)
 
 
 def test_connected_components_matches_union_find_on_random_graphs() -> None:
