@@ -120,9 +120,11 @@ def test_one_megabyte_of_random_unicode_is_fast() -> None:
     ],
 )
 def test_hundred_thousand_character_lines_stay_linear(bait: str) -> None:
-    started = time.perf_counter()
+    # CPU time of this process, so a loaded machine does not fail it; quadratic or exponential
+    # backtracking on 100,000 characters would take minutes to hours, not seconds.
+    started = time.process_time()
     extract_entities(bait)
-    assert time.perf_counter() - started < 10, "super-linear behaviour"
+    assert time.process_time() - started < 20, "super-linear behaviour"
 
 
 def test_doubling_the_input_roughly_doubles_the_time() -> None:
@@ -130,9 +132,9 @@ def test_doubling_the_input_roughly_doubles_the_time() -> None:
 
     def run(copies: int) -> float:
         text = unit * copies
-        started = time.perf_counter()
+        started = time.process_time()
         extract_entities(text)
-        return time.perf_counter() - started
+        return time.process_time() - started
 
     run(200)
     small = min(run(2_000) for _ in range(3))
