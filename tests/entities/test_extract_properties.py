@@ -89,9 +89,9 @@ def test_one_megabyte_of_random_unicode_is_fast() -> None:
     alphabet = [chr(c) for c in range(0x20, 0x3000) if not 0xD800 <= c <= 0xDFFF]
     text = "".join(rng.choice(alphabet) for _ in range(400_000))
     assert len(text.encode()) > 1_000_000
-    started = time.perf_counter()
+    started = time.process_time()
     extract_entities(text)
-    assert time.perf_counter() - started < 20
+    assert time.process_time() - started < 20
 
 
 @pytest.mark.parametrize(
