@@ -20,7 +20,8 @@ def _report() -> Report:
     return report_submit(data=data, evidence=[]).report
 
 
-def test_bulk_link_is_idempotent_keeps_rejections_and_matches_escrow() -> None:
+@pytest.mark.parametrize("exclusive", [False, True])
+def test_bulk_link_is_idempotent_keeps_rejections_and_matches_escrow(exclusive: bool) -> None:
     reports = [_report() for _ in range(4)]
     analyst = User.objects.create_user(username="a", password="x")
     services.report_entity_add(report=reports[0], text="t.me/shared_group", actor=analyst)
@@ -35,10 +36,10 @@ def test_bulk_link_is_idempotent_keeps_rejections_and_matches_escrow() -> None:
         ),
         bulk.BulkMention(reports[2].pk, "phone", "+85512345678"),
     ]
-    result = bulk.entities_link_bulk(mentions=mentions)
+    result = bulk.entities_link_bulk(mentions=mentions, exclusive=exclusive)
     assert (result.mentions, result.entities_new, result.links_new) == (4, 1, 3)
     assert result.escrows_matched == 1
-    again = bulk.entities_link_bulk(mentions=mentions)
+    again = bulk.entities_link_bulk(mentions=mentions, exclusive=exclusive)
     assert (again.entities_new, again.links_new, again.escrows_matched) == (0, 0, 0)
     link.refresh_from_db()
     assert link.state == ReportEntity.State.REJECTED
@@ -48,6 +49,11 @@ def test_bulk_link_is_idempotent_keeps_rejections_and_matches_escrow() -> None:
     assert phone is not None
     assert services.entity_value(phone) == "+85512345678"
     assert Entity.objects.count() == 2
+    # Ids assigned by the bulk run were taken from the sequence: the ORM's next id is free.
+    later = Entity.objects.create(
+        kind="email", digest=b"x" * 32, value_ciphertext=b"", created_at=timezone.now()
+    )
+    assert later.pk > phone.pk
 
 
 def test_clusters_compute_matches_the_live_walk() -> None:

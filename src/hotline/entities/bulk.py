@@ -12,6 +12,7 @@ import hashlib
 import hmac
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
+from datetime import datetime
 from functools import lru_cache
 from itertools import islice
 
@@ -167,16 +168,22 @@ def _link_postgres(
         # Dropped first: inside an enclosing transaction ON COMMIT DROP has not fired yet.
         for table in ("entities_bulk_digests", "entities_new", "entities_links_new"):
             cursor.execute(f"DROP TABLE IF EXISTS {table}")
+        if exclusive:
+            # Other writers of entities wait from here to the commit (readers only during the
+            # merge), so the entities found now are all there will be.
+            cursor.execute("LOCK TABLE entities_entity IN SHARE ROW EXCLUSIVE MODE")
         cursor.execute("CREATE TEMPORARY TABLE entities_bulk_digests (digest bytea) ON COMMIT DROP")
         with cursor.copy("COPY entities_bulk_digests (digest) FROM STDIN") as copy:
             buffer = [f"{_BYTEA_HEX}{digest.hex()}\n" for digest, _ in entities.values()]
             copy.write("".join(buffer))
         cursor.execute(
-            "SELECT d.digest FROM entities_bulk_digests d JOIN entities_entity e"
+            "SELECT d.digest, e.id FROM entities_bulk_digests d JOIN entities_entity e"
             " ON e.digest = d.digest"
         )
-        existing = {bytes(row[0]) for row in cursor.fetchall()}
-        rows = _new_entity_rows(entities, existing)
+        existing = {bytes(digest): int(pk) for digest, pk in cursor.fetchall()}
+        rows = _new_entity_rows(entities, set(existing))
+        if exclusive:
+            return _merge_exclusive(cursor, rows, existing, links, now)
         cursor.execute(
             "CREATE TEMPORARY TABLE entities_new (kind text, digest bytea, value_ciphertext bytea,"
             " platform text) ON COMMIT DROP"
@@ -193,86 +200,157 @@ def _link_postgres(
                 )
             )
         cursor.execute(
+            "INSERT INTO entities_entity (kind, digest, value_ciphertext, platform, created_at)"
+            " SELECT kind, digest, value_ciphertext, platform, %s FROM entities_new"
+            " ON CONFLICT (digest) DO NOTHING",
+            [now],
+        )
+        entities_new = cursor.rowcount
+        cursor.execute(
             "CREATE TEMPORARY TABLE entities_links_new (report_id bigint, digest bytea,"
             ' field text, start integer, "end" integer) ON COMMIT DROP'
         )
         columns = 'report_id, digest, field, start, "end"'
         with cursor.copy(f"COPY entities_links_new ({columns}) FROM STDIN") as copy:
-            lines = []
-            for (report_id, digest), (field, start, end) in links.items():
-                first = _NULL if start is None else str(start)
-                last = _NULL if end is None else str(end)
-                lines.append(
-                    f"{report_id}\t{_BYTEA_HEX}{digest.hex()}\t{_copy_text(field)}\t{first}\t{last}\n"
-                )
-                if len(lines) >= 50_000:
-                    copy.write("".join(lines))
-                    lines.clear()
-            copy.write("".join(lines))
+            for chunk in _chunked(
+                f"{report_id}\t{_BYTEA_HEX}{digest.hex()}\t{_span(field, start, end)}\n"
+                for (report_id, digest), (field, start, end) in links.items()
+            ):
+                copy.write(chunk)
         # Temporary tables get no statistics on their own; without them the planner guesses a
         # few thousand rows and may pick a nested loop over millions.
         cursor.execute("ANALYZE entities_links_new")
-        # Everything so far only read shared tables; the merge starts here.
-        dropped = _foreign_keys_drop(cursor, ("report_id", "entity_id")) if exclusive else []
-        rebuilt: list[str] = []
-        if dropped:
-            # ALTER TABLE refuses while checks of the kept foreign key (decided_by, NULL here)
-            # are pending, so this transaction runs them per statement until the re-adding.
-            kept = [connection.ops.quote_name(name) for name in _foreign_keys(cursor)]
-            if kept:
-                cursor.execute(f"SET CONSTRAINTS {', '.join(kept)} IMMEDIATE")
-            # A first load into empty tables: building the secondary indexes once afterwards
-            # (sorted, bulk-logged) is about twice as fast as millions of single inserts.
-            cursor.execute("SET LOCAL maintenance_work_mem = '256MB'")
-            for table in ("entities_entity", "entities_reportentity"):
-                cursor.execute(f"SELECT NOT EXISTS (SELECT 1 FROM {table})")  # noqa: S608
-                if cursor.fetchone() == (True,):
-                    rebuilt += _indexes_drop(cursor, table)
-        # Under the exclusive lock nobody else can insert, so a plain anti-join replaces ON
-        # CONFLICT (whose speculative insertion costs extra index work per row).
-        new_entity = (
-            " WHERE NOT EXISTS (SELECT 1 FROM entities_entity e WHERE e.digest = n.digest)"
-            if dropped
-            else " ON CONFLICT (digest) DO NOTHING"
-        )
-        insert_entities = (
-            "INSERT INTO entities_entity (kind, digest, value_ciphertext, platform, created_at)"
-            " SELECT n.kind, n.digest, n.value_ciphertext, n.platform, %s FROM entities_new n"
-        )
-        cursor.execute(insert_entities + new_entity, [now])
-        entities_new = cursor.rowcount
-        new_link = (
-            " WHERE NOT EXISTS (SELECT 1 FROM entities_reportentity r"
-            " WHERE r.report_id = l.report_id AND r.entity_id = e.id)"
-            if dropped
-            else " ON CONFLICT (report_id, entity_id) DO NOTHING"
-        )
-        insert_links = (
+        cursor.execute(
             'INSERT INTO entities_reportentity (report_id, entity_id, field, start, "end", state,'
             " origin, created_at)"
             ' SELECT l.report_id, e.id, l.field, l.start, l."end", %s, %s, %s'
             " FROM entities_links_new l JOIN entities_entity e ON e.digest = l.digest"
-        )
-        cursor.execute(
-            insert_links + new_link,
+            " ON CONFLICT (report_id, entity_id) DO NOTHING",
             [ReportEntity.State.EXTRACTED.value, ReportEntity.Origin.EXTRACTED.value, now],
         )
         links_new = cursor.rowcount
-        for statement in rebuilt:
-            cursor.execute(statement)
-        if dropped:
-            if kept:
-                cursor.execute(f"SET CONSTRAINTS {', '.join(kept)} DEFERRED")
-            # Re-adding validates every row with one anti-join (the constraints' names and
-            # definitions are unchanged, so migrations still find them).
-            cursor.execute(
-                "ALTER TABLE entities_reportentity "
-                + ", ".join(
-                    f"ADD CONSTRAINT {connection.ops.quote_name(name)} {definition}"
-                    for name, definition in dropped
-                )
-            )
     return entities_new, links_new
+
+
+def _span(field: str, start: int | None, end: int | None) -> str:
+    """Return field, start and end as COPY text columns."""
+    first = _NULL if start is None else str(start)
+    last = _NULL if end is None else str(end)
+    return f"{_copy_text(field)}\t{first}\t{last}"
+
+
+def _chunked(lines: Iterable[str], size: int = 50_000) -> list[str]:
+    """Join COPY lines into a few large strings (one write each, little memory per line)."""
+    chunks = []
+    batch: list[str] = []
+    for line in lines:
+        batch.append(line)
+        if len(batch) >= size:
+            chunks.append("".join(batch))
+            batch.clear()
+    if batch:
+        chunks.append("".join(batch))
+    return chunks
+
+
+def _merge_exclusive(
+    cursor: CursorWrapper,
+    rows: list[tuple[str, bytes, bytes, str]],
+    existing: dict[bytes, int],
+    links: dict[tuple[int, bytes], tuple[str, int | None, int | None]],
+    now: datetime,
+) -> tuple[int, int]:
+    """Merge with entity ids assigned here and rows COPYed straight into the tables.
+
+    Entity writers are locked out (see the caller), so a block of ids reserved from the
+    sequence is ours and the new entities cannot collide. Links to a new entity cannot exist
+    yet and are COPYed directly; only links to entities that existed before need the
+    anti-join against existing links. Everything is formatted before the merge starts.
+    """
+    first = 0
+    if rows:
+        cursor.execute(
+            "SELECT setval(pg_get_serial_sequence('entities_entity', 'id'),"
+            " nextval(pg_get_serial_sequence('entities_entity', 'id')) + %s - 1)",
+            [len(rows)],
+        )
+        first = int(cursor.fetchone()[0]) - len(rows) + 1
+    stamp = now.isoformat()
+    new_ids = {digest: first + offset for offset, (_, digest, _, _) in enumerate(rows)}
+    entity_chunks = _chunked(
+        f"{first + offset}\t{_copy_text(kind)}\t{_BYTEA_HEX}{digest.hex()}"
+        f"\t{_BYTEA_HEX}{blob.hex()}\t{_copy_text(platform)}\t{stamp}\n"
+        for offset, (kind, digest, blob, platform) in enumerate(rows)
+    )
+    extracted = f"\t{ReportEntity.State.EXTRACTED.value}\t{ReportEntity.Origin.EXTRACTED.value}"
+    direct: list[str] = []
+    earlier: list[str] = []
+    for (report_id, digest), (field, start, end) in links.items():
+        entity_id = new_ids.get(digest)
+        if entity_id is not None:
+            direct.append(f"{report_id}\t{entity_id}\t{_span(field, start, end)}{extracted}")
+        else:
+            earlier.append(f"{report_id}\t{existing[digest]}\t{_span(field, start, end)}\n")
+    direct_chunks = _chunked(f"{line}\t{stamp}\n" for line in direct)
+    direct.clear()
+    if earlier:
+        cursor.execute(
+            "CREATE TEMPORARY TABLE entities_links_new (report_id bigint, entity_id bigint,"
+            ' field text, start integer, "end" integer) ON COMMIT DROP'
+        )
+        columns = 'report_id, entity_id, field, start, "end"'
+        with cursor.copy(f"COPY entities_links_new ({columns}) FROM STDIN") as copy:
+            for chunk in _chunked(earlier):
+                copy.write(chunk)
+        cursor.execute("ANALYZE entities_links_new")
+
+    # ALTER TABLE refuses while deferred checks on the table are pending (from earlier work in
+    # an enclosing transaction, or of the kept decided_by key during the merge): run them now
+    # and per statement until the end of the merge.
+    cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+    # The merge: reports, entities and links are locked from here to the commit.
+    dropped = _foreign_keys_drop(cursor, ("report_id", "entity_id"))
+    # A first load into empty tables: building the secondary indexes once afterwards (sorted,
+    # bulk-logged) is about twice as fast as millions of single inserts.
+    cursor.execute("SET LOCAL maintenance_work_mem = '256MB'")
+    rebuilt: list[str] = []
+    for table in ("entities_entity", "entities_reportentity"):
+        cursor.execute(f"SELECT NOT EXISTS (SELECT 1 FROM {table})")  # noqa: S608
+        if cursor.fetchone() == (True,):
+            rebuilt += _indexes_drop(cursor, table)
+    columns = "id, kind, digest, value_ciphertext, platform, created_at"
+    with cursor.copy(f"COPY entities_entity ({columns}) FROM STDIN") as copy:
+        for chunk in entity_chunks:
+            copy.write(chunk)
+    columns = 'report_id, entity_id, field, start, "end", state, origin, created_at'
+    with cursor.copy(f"COPY entities_reportentity ({columns}) FROM STDIN") as copy:
+        for chunk in direct_chunks:
+            copy.write(chunk)
+    links_new = sum(chunk.count("\n") for chunk in direct_chunks)
+    if earlier:
+        cursor.execute(
+            'INSERT INTO entities_reportentity (report_id, entity_id, field, start, "end", state,'
+            " origin, created_at)"
+            ' SELECT l.report_id, l.entity_id, l.field, l.start, l."end", %s, %s, %s'
+            " FROM entities_links_new l WHERE NOT EXISTS (SELECT 1 FROM entities_reportentity r"
+            " WHERE r.report_id = l.report_id AND r.entity_id = l.entity_id)",
+            [ReportEntity.State.EXTRACTED.value, ReportEntity.Origin.EXTRACTED.value, now],
+        )
+        links_new += cursor.rowcount
+    for statement in rebuilt:
+        cursor.execute(statement)
+    _constraints_defer_again(cursor)
+    if dropped:
+        # Re-adding validates every row with one anti-join (the constraints' names and
+        # definitions are unchanged, so migrations still find them).
+        cursor.execute(
+            "ALTER TABLE entities_reportentity "
+            + ", ".join(
+                f"ADD CONSTRAINT {connection.ops.quote_name(name)} {definition}"
+                for name, definition in dropped
+            )
+        )
+    return len(rows), links_new
 
 
 def _indexes_drop(cursor: CursorWrapper, table: str, *, primary: bool = False) -> list[str]:
@@ -298,13 +376,17 @@ def _indexes_drop(cursor: CursorWrapper, table: str, *, primary: bool = False) -
     return recreate
 
 
-def _foreign_keys(cursor: CursorWrapper) -> list[str]:
-    """Return the names of the link table's foreign keys."""
+def _constraints_defer_again(cursor: CursorWrapper) -> None:
+    """Undo SET CONSTRAINTS ALL IMMEDIATE: deferrable constraints back to their initial mode."""
+    cursor.execute("SET CONSTRAINTS ALL DEFERRED")
     cursor.execute(
-        "SELECT conname FROM pg_constraint"
-        " WHERE conrelid = 'entities_reportentity'::regclass AND contype = 'f'"
+        "SELECT quote_ident(n.nspname) || '.' || quote_ident(c.conname) FROM pg_constraint c"
+        " JOIN pg_namespace n ON n.oid = c.connamespace"
+        " WHERE c.condeferrable AND NOT c.condeferred"
     )
-    return [str(name) for (name,) in cursor.fetchall()]
+    immediate = [str(name) for (name,) in cursor.fetchall()]
+    if immediate:
+        cursor.execute(f"SET CONSTRAINTS {', '.join(immediate)} IMMEDIATE")
 
 
 def _foreign_keys_drop(cursor: CursorWrapper, columns: tuple[str, ...]) -> list[tuple[str, str]]:
