@@ -26,6 +26,7 @@ import shutil
 import signal
 import socket
 import sqlite3
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -149,6 +150,21 @@ def system_busy_seconds() -> float:
     return (sum(fields[:8]) - idle) / os.sysconf("SC_CLK_TCK")
 
 
+def fsync_ms(directory: Path, rounds: int = 50) -> float:
+    """Return the median time to write 4 KiB and fsync it: what one durable commit waits for."""
+    times = []
+    path = directory / "fsync-probe"
+    with open(path, "wb") as handle:
+        for _ in range(rounds):
+            start = time.perf_counter()
+            handle.write(b"\0" * 4096)
+            handle.flush()
+            os.fsync(handle.fileno())
+            times.append(time.perf_counter() - start)
+    path.unlink()
+    return statistics.median(times) * 1000
+
+
 def wait_until_quiet(*, below: float, timeout: float) -> None:
     """Wait (up to `timeout` s) until the machine's load is under `below` cores.
 
@@ -266,10 +282,12 @@ def manage(env: dict[str, str], settings: str, *args: str) -> str:
     out = subprocess.run(
         [PYTHON, "-m", "django", *args],
         env={**env, "DJANGO_SETTINGS_MODULE": settings},
-        check=True,
+        check=False,
         capture_output=True,
         text=True,
     )
+    if out.returncode:
+        raise SystemExit(f"`django-admin {' '.join(args)}` failed:\n{out.stderr[-3000:]}")
     return out.stdout
 
 
@@ -630,7 +648,8 @@ def main() -> None:
     print(
         f"OpenHotline intake benchmark, {started:%Y-%m-%d %H:%M} UTC, {os.cpu_count()} cores, "
         f"gunicorn {args.processes} processes x {args.threads} threads, "
-        f"wrk 2 threads {args.connections} connections, {args.duration} s per run",
+        f"wrk 2 threads {args.connections} connections, {args.duration} s per run, "
+        f"fsync {fsync_ms(Path(tempfile.gettempdir())):.1f} ms",
         flush=True,
     )
     results: list[Result] = []
