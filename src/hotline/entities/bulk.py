@@ -23,6 +23,7 @@ import numpy.typing as npt
 from django.db import connection, transaction
 from django.db.backends.utils import CursorWrapper
 from django.utils import timezone
+from psycopg.copy import QueuedLibpqWriter
 
 from hotline.entities.keys import _derived
 from hotline.entities.models import Entity, EscrowedIdentifier, ReportCluster, ReportEntity
@@ -201,9 +202,14 @@ def _link_postgres(
             " ON e.digest = d.digest"
         )
         existing = {bytes(digest): int(pk) for digest, pk in cursor.fetchall()}
-        rows = _new_entity_rows(entities, set(existing))
         if exclusive:
-            return _merge_exclusive(cursor, rows, existing, links, now)
+            fresh = [
+                (kind, value, digest, platform)
+                for (kind, value), (digest, platform) in entities.items()
+                if digest not in existing
+            ]
+            return _merge_exclusive(cursor, fresh, existing, links, now)
+        rows = _new_entity_rows(entities, set(existing))
         cursor.execute(
             "CREATE TEMPORARY TABLE entities_new (kind text, digest bytea, value_ciphertext bytea,"
             " platform text) ON COMMIT DROP"
@@ -275,7 +281,7 @@ def _chunked(lines: Iterable[str], size: int = 50_000) -> list[str]:
 
 def _merge_exclusive(
     cursor: CursorWrapper,
-    rows: list[tuple[str, bytes, bytes, str]],
+    new: list[tuple[str, str, bytes, str]],
     existing: dict[bytes, int],
     links: dict[tuple[int, bytes], tuple[str, int | None, int | None]],
     now: datetime,
@@ -283,36 +289,31 @@ def _merge_exclusive(
     """Merge with entity ids assigned here and rows COPYed straight into the tables.
 
     Entity writers are locked out (see the caller), so a block of ids reserved from the
-    sequence is ours and the new entities cannot collide. Links to a new entity cannot exist
-    yet and are COPYed directly; only links to entities that existed before need the
-    anti-join against existing links. Everything is formatted before the merge starts.
+    sequence is ours and the new entities (kind, value, digest, platform) cannot collide.
+    Links to a new entity cannot exist yet and are COPYed directly; only links to entities
+    that existed before need the anti-join against existing links. Values are encrypted and
+    rows formatted chunk by chunk while a writer thread sends the previous chunk, so Python
+    and PostgreSQL work at the same time.
     """
     first = 0
-    if rows:
+    if new:
         cursor.execute(
             "SELECT setval(pg_get_serial_sequence('entities_entity', 'id'),"
             " nextval(pg_get_serial_sequence('entities_entity', 'id')) + %s - 1)",
-            [len(rows)],
+            [len(new)],
         )
-        first = int(cursor.fetchone()[0]) - len(rows) + 1
+        first = int(cursor.fetchone()[0]) - len(new) + 1
     stamp = now.isoformat()
-    new_ids = {digest: first + offset for offset, (_, digest, _, _) in enumerate(rows)}
-    entity_chunks = _chunked(
-        f"{first + offset}\t{_copy_text(kind)}\t{_BYTEA_HEX}{digest.hex()}"
-        f"\t{_BYTEA_HEX}{blob.hex()}\t{_copy_text(platform)}\t{stamp}\n"
-        for offset, (kind, digest, blob, platform) in enumerate(rows)
-    )
-    extracted = f"\t{ReportEntity.State.EXTRACTED.value}\t{ReportEntity.Origin.EXTRACTED.value}"
-    direct: list[str] = []
+    new_ids = {digest: first + offset for offset, (_, _, digest, _) in enumerate(new)}
+    direct: list[tuple[int, int, str, int | None, int | None]] = []
     earlier: list[str] = []
     for (report_id, digest), (field, start, end) in links.items():
         entity_id = new_ids.get(digest)
         if entity_id is not None:
-            direct.append(f"{report_id}\t{entity_id}\t{_span(field, start, end)}{extracted}")
+            direct.append((report_id, entity_id, field, start, end))
         else:
             earlier.append(f"{report_id}\t{existing[digest]}\t{_span(field, start, end)}\n")
-    direct_chunks = _chunked(f"{line}\t{stamp}\n" for line in direct)
-    direct.clear()
+    del new_ids
     if earlier:
         cursor.execute(
             "CREATE TEMPORARY TABLE entities_links_new (report_id bigint, entity_id bigint,"
@@ -320,8 +321,7 @@ def _merge_exclusive(
         )
         columns = 'report_id, entity_id, field, start, "end"'
         with cursor.copy(f"COPY entities_links_new ({columns}) FROM STDIN") as copy:
-            for chunk in _chunked(earlier):
-                copy.write(chunk)
+            copy.write("".join(earlier))
         cursor.execute("ANALYZE entities_links_new")
 
     # ALTER TABLE refuses while deferred checks on the table are pending (from earlier work in
@@ -339,14 +339,42 @@ def _merge_exclusive(
         if cursor.fetchone() == (True,):
             rebuilt += _indexes_drop(cursor, table)
     columns = "id, kind, digest, value_ciphertext, platform, created_at"
-    with cursor.copy(f"COPY entities_entity ({columns}) FROM STDIN") as copy:
-        for chunk in entity_chunks:
-            copy.write(chunk)
+    with cursor.copy(
+        f"COPY entities_entity ({columns}) FROM STDIN", writer=QueuedLibpqWriter(cursor.cursor)
+    ) as copy:
+        for offset in range(0, len(new), _CHUNK):
+            batch = new[offset : offset + _CHUNK]
+            blobs = vault.encrypt_many(
+                [
+                    (value.encode(), f"entities.entity:{digest.hex()}:value")
+                    for _, value, digest, _ in batch
+                ]
+            )
+            copy.write(
+                "".join(
+                    f"{first + offset + index}\t{_copy_text(kind)}\t{_BYTEA_HEX}{digest.hex()}"
+                    f"\t{_BYTEA_HEX}{blob.hex()}\t{_copy_text(platform)}\t{stamp}\n"
+                    for index, ((kind, _, digest, platform), blob) in enumerate(
+                        zip(batch, blobs, strict=True)
+                    )
+                )
+            )
+    extracted = (
+        f"\t{ReportEntity.State.EXTRACTED.value}\t{ReportEntity.Origin.EXTRACTED.value}\t{stamp}\n"
+    )
     columns = 'report_id, entity_id, field, start, "end", state, origin, created_at'
-    with cursor.copy(f"COPY entities_reportentity ({columns}) FROM STDIN") as copy:
-        for chunk in direct_chunks:
-            copy.write(chunk)
-    links_new = sum(chunk.count("\n") for chunk in direct_chunks)
+    with cursor.copy(
+        f"COPY entities_reportentity ({columns}) FROM STDIN",
+        writer=QueuedLibpqWriter(cursor.cursor),
+    ) as copy:
+        for offset in range(0, len(direct), _CHUNK):
+            copy.write(
+                "".join(
+                    f"{report_id}\t{entity_id}\t{_span(field, start, end)}{extracted}"
+                    for report_id, entity_id, field, start, end in direct[offset : offset + _CHUNK]
+                )
+            )
+    links_new = len(direct)
     if earlier:
         cursor.execute(
             'INSERT INTO entities_reportentity (report_id, entity_id, field, start, "end", state,'
@@ -370,7 +398,7 @@ def _merge_exclusive(
                 for name, definition in dropped
             )
         )
-    return len(rows), links_new
+    return len(new), links_new
 
 
 def _indexes_drop(cursor: CursorWrapper, table: str, *, primary: bool = False) -> list[str]:
