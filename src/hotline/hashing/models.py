@@ -119,3 +119,31 @@ class ReportMatch(models.Model):
 
     def __str__(self) -> str:
         return f"report {self.report_id} ~ {self.entry} ({self.distance})"
+
+
+class VideoHashing(models.Model):
+    """That one uploaded video was hashed with vPDQ, and how it went (so it is hashed once).
+
+    The distinct frame hashes themselves are intake EvidenceHash rows of kind "pdq", which the
+    matching pipeline already reads; this row only marks the file as done.
+    """
+
+    class Outcome(models.TextChoices):
+        HASHED = "hashed", "hashed"
+        CORRUPT = "corrupt", "damaged or undecodable"
+        TRUNCATED = "truncated", "incomplete"
+        TOO_LARGE = "too_large", "too large"
+        TOO_LONG = "too_long", "too long"
+        EMPTY = "empty", "empty"
+        ERROR = "video_error", "not hashable"
+
+    evidence = models.OneToOneField(
+        "intake.EvidenceFile", related_name="video_hashing", on_delete=models.CASCADE
+    )
+    outcome = models.CharField(max_length=20, choices=Outcome.choices)
+    frames = models.PositiveIntegerField(default=0)
+    distinct_pdq = models.PositiveIntegerField(default=0)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    def __str__(self) -> str:
+        return f"video {self.evidence_id}: {self.outcome}"

@@ -10,12 +10,15 @@ import logging
 from dataclasses import dataclass
 
 from django.db import transaction
+from django.utils import timezone
 
+from hotline.hashing.hashers import HashingError
 from hotline.hashing.models import (
     BankEntry,
     HashType,
     ReportMatch,
     VictimSubmission,
+    VideoHashing,
 )
 from hotline.hashing.selectors import match_hashes
 from hotline.hashing.services import entry_add, victim_bank
@@ -24,6 +27,7 @@ logger = logging.getLogger(__name__)
 
 # Meta's guidance: PDQ hashes of quality below 50 (flat, near-blank images) match too much.
 MIN_PDQ_QUALITY = 50
+VIDEO_TYPES = ("video/mp4", "video/quicktime")
 
 
 @dataclass(frozen=True, slots=True)
@@ -46,6 +50,7 @@ def report_hashes_match(report_id: int) -> MatchOutcome:
     if not Report.objects.filter(pk=report_id).exists():
         logger.warning("report %s no longer exists; nothing to match", report_id)
         return MatchOutcome(0, 0, ())
+    report_videos_hash(report_id)
     hashes: dict[tuple[HashType, str], int | None] = {}
     for md5, sha256, pdq, quality in EvidenceFile.objects.filter(report_id=report_id).values_list(
         "md5", "sha256", "pdq", "pdq_quality"
@@ -103,6 +108,65 @@ def report_hashes_match(report_id: int) -> MatchOutcome:
         )
         new += created
     return MatchOutcome(new, bank_matches, tuple(sorted(linked)))
+
+
+def report_videos_hash(report_id: int) -> int:
+    """Store the distinct vPDQ frame hashes of a report's videos as its PDQ hashes.
+
+    Each video is hashed once (a VideoHashing row marks it, whatever the outcome), so the rematch
+    after every bank import does not decode it again. Without vpdq nothing is marked: the videos
+    are hashed by the first run after the `video` extra is installed. Returns videos hashed now.
+    """
+    from hotline.hashing.video import VideoHashingUnavailableError, hash_video_bytes
+    from hotline.intake.models import EvidenceFile, EvidenceHash
+    from hotline.vault import services as vault
+
+    pending = (
+        EvidenceFile.objects.filter(
+            report_id=report_id, content_type__in=VIDEO_TYPES, video_hashing__isnull=True
+        )
+        .select_related("report")
+        .order_by("pk")
+    )
+    done = 0
+    for evidence in pending:
+        # Decoding takes seconds: outside any transaction.
+        data = vault.file_read(name=evidence.working_name, context=evidence.context)
+        try:
+            video = hash_video_bytes(data)
+        except VideoHashingUnavailableError:
+            logger.info(
+                "video hashing is not installed; evidence %s keeps exact hashes", evidence.pk
+            )
+            return done
+        except HashingError as exc:
+            outcome = exc.code if exc.code in VideoHashing.Outcome.values else "video_error"
+            logger.warning("video evidence %s not hashed: %s", evidence.pk, exc.code)
+            VideoHashing.objects.get_or_create(evidence=evidence, defaults={"outcome": outcome})
+            continue
+        distinct = video.distinct_pdq()
+        now = timezone.now()
+        with transaction.atomic():
+            # Unique (report, kind, value): a frame seen before, or a redelivery, adds nothing.
+            EvidenceHash.objects.bulk_create(
+                [
+                    EvidenceHash(
+                        report_id=report_id, kind="pdq", value=pdq, quality=q, created_at=now
+                    )
+                    for pdq, q in distinct.items()
+                ],
+                ignore_conflicts=True,
+            )
+            VideoHashing.objects.get_or_create(
+                evidence=evidence,
+                defaults={
+                    "outcome": VideoHashing.Outcome.HASHED,
+                    "frames": len(video.frames),
+                    "distinct_pdq": len(distinct),
+                },
+            )
+        done += 1
+    return done
 
 
 def reports_rematch(bank_id: int) -> int:
