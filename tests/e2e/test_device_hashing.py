@@ -152,3 +152,34 @@ def test_without_javascript_there_is_no_picker_and_the_form_still_works(
     report = Report.objects.get()
     assert not EvidenceHash.objects.filter(report=report).exists()
     assert_only_local(session)
+
+
+def large_png(seed: int) -> bytes:
+    """A 3000x3000 synthetic picture: hashing it in the browser takes a noticeable moment."""
+    small = Image.open(io.BytesIO(generated_png(seed)))
+    out = io.BytesIO()
+    small.resize((3000, 3000)).save(out, "PNG", compress_level=1)
+    return out.getvalue()
+
+
+def test_submit_while_a_picture_is_still_being_hashed_waits_for_it(
+    browser_session: OpenSession,
+) -> None:
+    session = browser_session()
+    page = session.page
+    picture = large_png(seed=11)
+    server = hash_image_bytes(picture)
+    page.goto(session.url("/report/"))
+    page.check('input[name="reporter_role"][value="myself"]')
+    page.check('input[name="categories"][value="nonconsensual"]')
+    # No waiting for the fingerprint: submit at once, as an impatient reporter would.
+    page.set_input_files(
+        PICKER, files=[{"name": "big.png", "mimeType": "image/png", "buffer": picture}]
+    )
+    page.locator('form.report button[type="submit"]').click()
+    expect(page.locator("#receipt-code")).to_be_visible(timeout=60_000)
+    report = Report.objects.get()
+    stored = {h.kind: h.value for h in EvidenceHash.objects.filter(report=report)}
+    assert stored.get("md5") == server.md5
+    assert stored.get("pdq") == server.pdq_hex
+    assert_only_local(session)

@@ -28,10 +28,33 @@
     input.removeAttribute("name");
     box.hidden = false;
 
+    // A submit while pictures are still being hashed waits for them, then goes ahead:
+    // otherwise the fingerprints of a large photo would be silently left out.
+    var pending = 0;
+    var submitWanted = false;
+    form.addEventListener("submit", function (event) {
+      if (pending > 0) {
+        event.preventDefault();
+        submitWanted = true;
+      }
+    });
+    function settle() {
+      pending -= 1;
+      if (pending > 0) return;
+      box.removeAttribute("aria-busy");
+      if (submitWanted) {
+        submitWanted = false;
+        if (form.requestSubmit) form.requestSubmit();
+        else form.submit();
+      }
+    }
+
     input.addEventListener("change", function () {
       var files = Array.prototype.slice.call(input.files || []);
       if (error) error.hidden = true;
       files.forEach(function (file) {
+        pending += 1;
+        box.setAttribute("aria-busy", "true");
         window.OpenHotlineHashing.hashFile(file).then(
           function (hashes) {
             var lines = field.value ? field.value.split("\n") : [];
@@ -45,9 +68,11 @@
               item.setAttribute("data-pdq", hashes.pdq);
               list.appendChild(item);
             }
+            settle();
           },
           function () {
             if (error) error.hidden = false;
+            settle();
           }
         );
       });
