@@ -98,6 +98,9 @@ def test_relink_and_cluster_commands() -> None:
     assert ReportEntity.objects.count() == 2
     call_command("entities", "relink", stdout=out)
     assert ReportEntity.objects.count() == 2
+    call_command("entities", "relink", "--exclusive", stdout=out)
+    assert "3 reports, 2 mentions, 0 new links" in out.getvalue()
+    assert ReportEntity.objects.count() == 2
     call_command("entities", "cluster", stdout=out)
     assert "1 clusters." in out.getvalue()
     assert set(cluster_reports_by_label(report_id=reports[0].pk)) == {reports[0].pk, reports[1].pk}

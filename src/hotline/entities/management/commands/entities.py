@@ -39,19 +39,25 @@ class Command(BaseCommand):
         )
         relink = sub.add_parser("relink", help="extract and link every report again, in bulk")
         relink.add_argument("--batch", type=int, default=5000, help="reports per transaction")
+        relink.add_argument(
+            "--exclusive",
+            action="store_true",
+            help="PostgreSQL maintenance window: much faster, but locks reports and identifiers "
+            "against other readers and writers while each batch commits",
+        )
         sub.add_parser("cluster", help="recompute every report's cluster label")
 
     def handle(self, *args: Any, **options: Any) -> None:
         if options["action"] == "extract":
             self._extract(options["files"], options["region"].upper())
         elif options["action"] == "relink":
-            self._relink(options["batch"])
+            self._relink(options["batch"], exclusive=options["exclusive"])
         elif options["action"] == "cluster":
             from hotline.entities.bulk import clusters_compute
 
             self.stdout.write(f"{clusters_compute():,} clusters.")
 
-    def _relink(self, batch: int) -> None:
+    def _relink(self, batch: int, *, exclusive: bool = False) -> None:
         from hotline.entities.bulk import BulkMention, entities_link_bulk
         from hotline.entities.services import report_mentions
         from hotline.intake.models import Report
@@ -67,7 +73,7 @@ class Command(BaseCommand):
                 for report in Report.objects.filter(pk__in=ids[offset : offset + batch])
                 for m in report_mentions(report_details(report))
             ]
-            result = entities_link_bulk(mentions=mentions)
+            result = entities_link_bulk(mentions=mentions, exclusive=exclusive)
             totals = [
                 totals[0] + result.mentions,
                 totals[1] + result.links_new,
