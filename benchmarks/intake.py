@@ -1,10 +1,11 @@
 """Benchmark report intake: the public form and the partner batch API, against a bare ceiling.
 
-    .venv/bin/python benchmarks/intake.py --db both        # about 6 minutes on 2 cores
+    .venv/bin/python benchmarks/intake.py --db both        # about 5 minutes on a quiet machine
 
 For each database (a throwaway SQLite file; a throwaway PostgreSQL database created with the
-postgres superuser at 127.0.0.1) it starts the production web server (gunicorn from
-`hotline run`, several processes) twice - once with OpenHotline, once with the ceiling app in
+postgres superuser at 127.0.0.1) it starts the production web server (gunicorn exactly as
+`hotline run` starts it: 2 processes x 4 threads by default) for each path twice - once with
+OpenHotline, once with the ceiling app in
 benchmarks/ceiling (same settings, middleware and database; a bare view that validates a
 similar form, encrypts one field and inserts one row) - and drives each with wrk at 50
 concurrent connections. The form is posted with a real CSRF cookie/token pair and a fresh
@@ -613,8 +614,19 @@ def main() -> None:
     parser.add_argument("--duration", type=int, default=20, help="seconds measured per run")
     parser.add_argument("--warmup", type=int, default=5, help="seconds of warm-up per run")
     parser.add_argument("--connections", type=int, default=50)
-    parser.add_argument("--processes", type=int, default=4, help="gunicorn processes")
-    parser.add_argument("--threads", type=int, default=4, help="gunicorn threads per process")
+    # The defaults of `hotline run` (same environment variables): what an operator runs.
+    parser.add_argument(
+        "--processes",
+        type=int,
+        default=int(os.environ.get("HOTLINE_WEB_PROCESSES", "2")),
+        help="gunicorn processes (default as `hotline run`: 2)",
+    )
+    parser.add_argument(
+        "--threads",
+        type=int,
+        default=int(os.environ.get("HOTLINE_WEB_THREADS", "4")),
+        help="gunicorn threads per process (default as `hotline run`: 4)",
+    )
     parser.add_argument("--batch-size", type=int, default=100)
     parser.add_argument(
         "--access-log",
