@@ -114,7 +114,7 @@ def child(server: str, args: argparse.Namespace) -> None:
         for _ in range(args.requests):
             post_form()
         profiler.disable()
-        pstats.Stats(profiler, stream=sys.stdout).sort_stats(os.environ.get("PROFILE_SORT", "cumulative")).print_stats(args.profile)
+        pstats.Stats(profiler, stream=sys.stdout).sort_stats("cumulative").print_stats(args.profile)
 
 
 def main() -> None:
