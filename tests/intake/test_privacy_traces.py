@@ -246,10 +246,11 @@ def test_production_server_logs_no_address_and_keeps_no_trace(tmp_path: Path) ->
         deadline = time.monotonic() + 120
         while True:
             try:
-                if _request(port, "GET", "/healthz")[0] == 200:
-                    break
-            except OSError:
-                pass
+                ready = _request(port, "GET", "/healthz")[0] == 200
+            except OSError:  # not listening yet
+                ready = False
+            if ready:
+                break
             assert server.poll() is None, log_path.read_text()
             assert time.monotonic() < deadline, "server did not start"
             time.sleep(0.3)
