@@ -220,7 +220,8 @@ def test_scheduler_queues_the_purge_and_execute_runs_it() -> None:
     periodic_schedules_install()
     Schedule.objects.update(next_run=timezone.now() - timedelta(seconds=1))
     scheduler(broker=HotlineBroker())
-    ((task, _),) = queued()
+    tasks = {task["args"][0]: task for task, _ in queued()}
+    task = tasks[PERIODIC[0].func_path]
     assert task["func"] == "hotline.tasks.queue.execute"
     func_path, args, attempt = task["args"]
     assert (func_path, args, attempt) == (PERIODIC[0].func_path, [], 1)
@@ -230,3 +231,44 @@ def test_scheduler_queues_the_purge_and_execute_runs_it() -> None:
     # The schedule stays, due again in 15 minutes.
     schedule = Schedule.objects.get(name=PERIODIC[0].name)
     assert schedule.next_run > timezone.now() + timedelta(minutes=14)
+
+
+def test_idempotent_partner_answers_purge_is_scheduled_hourly() -> None:
+    periodic_schedules_install()
+    schedule = Schedule.objects.get(name="intake.idempotent_requests_purge")
+    assert schedule.func == "hotline.tasks.queue.execute"
+    assert schedule.args == repr(("hotline.intake.partners.idempotent_requests_purge", [], 1))
+    assert (schedule.schedule_type, schedule.minutes, schedule.repeats) == (
+        Schedule.MINUTES,
+        60,
+        -1,
+    )
+
+
+@pytest.mark.django_db(transaction=True)
+def test_scheduler_queues_the_idempotency_purge_and_it_forgets_old_answers() -> None:
+    from django_q.scheduler import scheduler
+
+    from hotline.intake.models import IdempotentRequest
+    from hotline.intake.partners import partner_create
+
+    partner, _ = partner_create(name="Partner")
+    for key, age in (("old", timedelta(days=8)), ("recent", timedelta(days=6))):
+        IdempotentRequest.objects.create(
+            partner=partner,
+            key=key,
+            request_digest="0" * 64,
+            response={},
+            status_code=201,
+            created_at=timezone.now() - age,
+        )
+    periodic_schedules_install()
+    Schedule.objects.exclude(name="intake.idempotent_requests_purge").delete()
+    Schedule.objects.update(next_run=timezone.now() - timedelta(seconds=1))
+    scheduler(broker=HotlineBroker())
+    ((task, _),) = queued()
+    func_path, args, attempt = task["args"]
+    assert func_path == "hotline.intake.partners.idempotent_requests_purge"
+    queue.execute(func_path, args, attempt)
+    assert list(IdempotentRequest.objects.values_list("key", flat=True)) == ["recent"]
+    assert not FailedTask.objects.exists()

@@ -46,6 +46,12 @@ PERIODIC: tuple[Periodic, ...] = (
         func_path="hotline.intake.services.submission_tokens_purge",
         minutes=15,
     ),
+    Periodic(
+        # Stored partner answers are kept 7 days (IDEMPOTENCY_KEEP); hourly is soon enough.
+        name="intake.idempotent_requests_purge",
+        func_path="hotline.intake.partners.idempotent_requests_purge",
+        minutes=60,
+    ),
 )
 
 
