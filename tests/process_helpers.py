@@ -157,6 +157,41 @@ def group_alive(pgid: int) -> bool:
     return False
 
 
+def _proc_stats() -> Iterator[tuple[int, list[str]]]:
+    """Yield (pid, fields after the command name) of every process (from /proc)."""
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            # The command name in parentheses may hold spaces: parse after the last ")".
+            yield int(stat.parent.name), stat.read_text().rsplit(")", 1)[1].split()
+        except (OSError, IndexError):
+            continue  # the process ended meanwhile
+
+
+def descendants(pid: int) -> set[int]:
+    """Return the pids of every living descendant of `pid` (children, theirs, ...)."""
+    children: dict[int, list[int]] = {}
+    for child, fields in _proc_stats():
+        if fields[0] != "Z":
+            children.setdefault(int(fields[1]), []).append(child)
+    found: set[int] = set()
+    pending = [pid]
+    while pending:
+        for child in children.get(pending.pop(), []):
+            if child not in found:
+                found.add(child)
+                pending.append(child)
+    return found
+
+
+def running(pid: int) -> bool:
+    """Tell whether a process exists and is not a zombie."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except (OSError, IndexError):
+        return False
+    return fields[0] != "Z"
+
+
 def wait_for(
     condition: Callable[[], Any],
     *,

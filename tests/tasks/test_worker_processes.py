@@ -14,7 +14,15 @@ import time
 import pytest
 from probe_tasks import runs
 
-from process_helpers import Install, group_alive, kill_group, log_of, wait_for
+from process_helpers import (
+    Install,
+    descendants,
+    group_alive,
+    kill_group,
+    log_of,
+    running,
+    wait_for,
+)
 
 pytestmark = pytest.mark.slow
 
@@ -172,3 +180,31 @@ def test_several_workers_share_the_queue_and_run_each_task_once(install: Install
     print(f"60 tasks ran in {len(pids)} worker processes")
     assert len(pids) > 2  # more than one cluster (2 processes each) took tasks
     assert all(worker.poll() is None for worker in workers)
+
+
+def test_cluster_processes_exit_when_the_worker_alone_is_killed(install: Install) -> None:
+    """SIGKILL of `hotline worker` only (not its group) must not leave django-q2's children."""
+    path = str(install.data_dir / "runs.txt")
+    enqueue(install, "probe_tasks.hold_first_run", path)
+    first = install.start("worker", **FAST)
+    (first_run,) = wait_for(lambda: starts(path), timeout=60, what="the first run", alive=first)
+    children = descendants(first.pid)
+    # The sentinel, its two worker processes, the monitor and the pusher.
+    assert len(children) == 5, children
+    assert first_run[1] in children
+
+    first.kill()  # this pid only: the children are orphaned, not signalled
+    first.wait(timeout=10)
+    started = time.monotonic()
+    wait_for(
+        lambda: not any(running(pid) for pid in children),
+        timeout=5,
+        what=f"the orphans {sorted(pid for pid in children if running(pid))} to exit",
+    )
+    print(f"the cluster's processes were gone {time.monotonic() - started:.2f} s after the kill")
+    assert dones(path) == []
+
+    second = install.start("worker", **FAST)
+    wait_for(lambda: dones(path), timeout=60, what="the task to run again", alive=second)
+    (_, second_run) = starts(path)
+    assert second_run[1] in descendants(second.pid)

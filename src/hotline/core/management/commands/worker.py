@@ -10,6 +10,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import DEFAULT_DB_ALIAS, connections
 from django.db.migrations.executor import MigrationExecutor
 
+from hotline.tasks.lifetime import children_die_with_parent
 from hotline.tasks.services import periodic_schedules_install
 
 
@@ -42,6 +43,9 @@ class Command(BaseCommand):
             stop_requested = True
 
         cluster = Cluster()
+        # Killed alone (kill -9 of this pid, out of memory), this process must not leave the
+        # cluster's processes running as orphans that keep taking tasks.
+        children_die_with_parent()
         # django-q2's own handler stops the cluster inside the signal handler; a second signal
         # (Ctrl+C reaches the whole process group, then `hotline run` sends SIGTERM) re-enters
         # it and deadlocks on a multiprocessing lock. Ours only sets a flag.
