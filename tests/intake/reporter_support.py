@@ -19,7 +19,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 from PIL import Image
 
-from hotline.intake.models import EvidenceFile, EvidenceHash, Message, Report, SubmissionToken
+from hotline.intake.models import EvidenceFile, EvidenceHash, Message, Report
 
 CODE_RE = re.compile(r'<p class="receipt" id="receipt-code">([^<]+)</p>')
 KHMER = re.compile(r"[\u1780-\u17ff]")
@@ -66,7 +66,6 @@ def assert_nothing_saved() -> None:
     assert Report.objects.count() == 0
     assert EvidenceFile.objects.count() == 0
     assert EvidenceHash.objects.count() == 0
-    assert SubmissionToken.objects.count() == 0
     assert Message.objects.count() == 0
     assert upload_dir_files() == []
 

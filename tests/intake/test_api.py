@@ -18,6 +18,7 @@ from hotline.intake.models import EvidenceHash, IdempotentRequest, Partner, Repo
 from hotline.intake.partners import (
     HASH_COLUMNS,
     REPORT_COLUMNS,
+    WEB_FORM_ONLY_COLUMNS,
     partner_create,
     partner_token_rotate,
     token_digest,
@@ -330,8 +331,9 @@ def test_language_choices_follow_the_site_languages(settings: Any) -> None:
 def test_bulk_insert_columns_cover_every_report_and_hash_column() -> None:
     # The fast path writes rows column by column: a new model field must be added there too.
     report_columns = {f.column for f in Report._meta.concrete_fields} - {"id"}
-    assert set(REPORT_COLUMNS) == report_columns
-    assert len(REPORT_COLUMNS) == len(report_columns)
+    assert set(REPORT_COLUMNS) | set(WEB_FORM_ONLY_COLUMNS) == report_columns
+    assert len(REPORT_COLUMNS) + len(WEB_FORM_ONLY_COLUMNS) == len(report_columns)
+    assert all(Report._meta.get_field(name).null for name in WEB_FORM_ONLY_COLUMNS)
     assert set(HASH_COLUMNS) == {f.column for f in EvidenceHash._meta.concrete_fields} - {"id"}
 
 

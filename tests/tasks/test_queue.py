@@ -205,7 +205,7 @@ def test_tasks_command_shows_counts_and_failures(capsys: pytest.CaptureFixture[s
 def test_scheduler_queues_the_purge_and_execute_runs_it() -> None:
     from django_q.scheduler import scheduler
 
-    from hotline.intake.models import SubmissionToken
+    from hotline.intake.models import Report
     from hotline.intake.services import ReportInput, report_submit
 
     report_submit(
@@ -213,9 +213,9 @@ def test_scheduler_queues_the_purge_and_execute_runs_it() -> None:
         evidence=[],
         submission_token="t" * 40,
     )
-    SubmissionToken.objects.update(created_at=timezone.now() - timedelta(hours=2))
+    Report.objects.update(created_at=timezone.now() - timedelta(hours=2))
     OrmQ.objects.all().delete()  # the report's own processing task
-    assert SubmissionToken.objects.filter(replay_ciphertext__isnull=False).count() == 1
+    assert Report.objects.filter(replay_ciphertext__isnull=False).count() == 1
 
     periodic_schedules_install()
     Schedule.objects.update(next_run=timezone.now() - timedelta(seconds=1))
@@ -226,7 +226,7 @@ def test_scheduler_queues_the_purge_and_execute_runs_it() -> None:
     func_path, args, attempt = task["args"]
     assert (func_path, args, attempt) == (PERIODIC[0].func_path, [], 1)
     queue.execute(func_path, args, attempt)
-    assert SubmissionToken.objects.filter(replay_ciphertext__isnull=False).count() == 0
+    assert Report.objects.filter(replay_ciphertext__isnull=False).count() == 0
     assert not FailedTask.objects.exists()
     # The schedule stays, due again in 15 minutes.
     schedule = Schedule.objects.get(name=PERIODIC[0].name)

@@ -70,8 +70,24 @@ class Report(models.Model):
     base_priority = models.IntegerField(default=0)
     priority_reasons = models.JSONField(default=list, blank=True)
 
+    # Digest of the one-time token in the rendered form (web reports only): a double click or a
+    # retried POST with the same token shows this report's receipt page, not a second report.
+    submission_digest = models.CharField(max_length=64, unique=True, null=True, blank=True)
+    # The receipt code encrypted under a key derived from that token (which only the submitting
+    # browser holds), so the repeated POST can show the same code; forgotten after an hour by a
+    # background task. Kept on the report row: one INSERT per submission, not two.
+    replay_ciphertext = models.BinaryField(null=True, blank=True)
+
     class Meta:
         ordering = ["-priority", "-created_at"]
+        indexes = [
+            # The hourly purge finds the few rows still holding a replayable code.
+            models.Index(
+                fields=["created_at"],
+                condition=models.Q(replay_ciphertext__isnull=False),
+                name="intake_report_replay_pending",
+            ),
+        ]
         constraints = [
             models.UniqueConstraint(
                 fields=["partner", "partner_reference"],
@@ -192,22 +208,3 @@ class IdempotentRequest(models.Model):
 
     def __str__(self) -> str:
         return f"{self.partner_id}:{self.key}"
-
-
-class SubmissionToken(models.Model):
-    """A one-time token in each rendered form: a double-click submits one report.
-
-    Only the token's digest is stored, with the report it produced, so a second POST with the
-    same token shows the same report's receipt page instead of creating another report.
-    """
-
-    digest = models.CharField(max_length=64, unique=True)
-    report = models.OneToOneField(Report, on_delete=models.CASCADE)
-    # The receipt code encrypted under a key derived from the token itself (which only the
-    # submitting browser holds), so a duplicate POST can show the same code; purged after
-    # an hour by a background task.
-    replay_ciphertext = models.BinaryField(null=True)
-    created_at = models.DateTimeField(db_index=True)
-
-    def __str__(self) -> str:
-        return self.digest[:8]

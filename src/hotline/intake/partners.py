@@ -300,6 +300,8 @@ REPORT_COLUMNS = (
     "base_priority",
     "priority_reasons",
 )
+# Columns the batch path leaves NULL: they hold the public form's double-submit token.
+WEB_FORM_ONLY_COLUMNS = ("submission_digest", "replay_ciphertext")
 JSON_COLUMNS = frozenset(
     {"categories", "platforms", "payment_methods", "help_wanted", "priority_reasons"}
 )

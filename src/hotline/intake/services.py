@@ -25,7 +25,6 @@ from hotline.intake.models import (
     Message,
     Partner,
     Report,
-    SubmissionToken,
 )
 from hotline.intake.receipts import code_digest, code_generate
 from hotline.tasks.queue import enqueue
@@ -110,14 +109,13 @@ def _initial_priority(data: ReportInput) -> int:
 
 
 def _replay(token: str) -> SubmittedReport | None:
-    row = (
-        SubmissionToken.objects.select_related("report").filter(digest=_token_digest(token)).first()
-    )
-    if row is None or row.replay_ciphertext is None:
+    digest = _token_digest(token)
+    report = Report.objects.filter(submission_digest=digest).first()
+    if report is None or report.replay_ciphertext is None:
         return None
-    blob = bytes(row.replay_ciphertext)
-    code = AESGCM(_replay_key(token)).decrypt(blob[:12], blob[12:], row.digest.encode()).decode()
-    return SubmittedReport(report=row.report, receipt_code=code, replayed=True)
+    blob = bytes(report.replay_ciphertext)
+    code = AESGCM(_replay_key(token)).decrypt(blob[:12], blob[12:], digest.encode()).decode()
+    return SubmittedReport(report=report, receipt_code=code, replayed=True)
 
 
 def report_submit(
@@ -205,6 +203,12 @@ def _report_store(
         report.details_ciphertext = vault.encrypt_json(
             data.sensitive_details(), context=report.details_context
         )
+        if submission_token:
+            report.submission_digest = _token_digest(submission_token)
+            nonce = secrets.token_bytes(12)
+            report.replay_ciphertext = nonce + AESGCM(_replay_key(submission_token)).encrypt(
+                nonce, code.encode(), report.submission_digest.encode()
+            )
         report.save()
         for item in evidence:
             _evidence_store(report=report, item=item, now=now, written=written)
@@ -215,15 +219,6 @@ def _report_store(
                 for (kind, value), quality in hashes.items()
             ]
         )
-        if submission_token:
-            digest = _token_digest(submission_token)
-            nonce = secrets.token_bytes(12)
-            sealed = AESGCM(_replay_key(submission_token)).encrypt(
-                nonce, code.encode(), digest.encode()
-            )
-            SubmissionToken.objects.create(
-                digest=digest, report=report, replay_ciphertext=nonce + sealed, created_at=now
-            )
         # The queue lives in the same database: the task commits with the report or not at all.
         enqueue("hotline.intake.tasks.report_process", report.pk)
     return SubmittedReport(report=report, receipt_code=code)
@@ -320,9 +315,9 @@ def message_body(message: Message) -> str:
 def submission_tokens_purge() -> int:
     """Forget replayable receipt codes older than the replay window; return how many."""
     cutoff = timezone.now() - REPLAY_WINDOW
-    return SubmissionToken.objects.filter(
-        created_at__lt=cutoff, replay_ciphertext__isnull=False
-    ).update(replay_ciphertext=None)
+    return Report.objects.filter(created_at__lt=cutoff, replay_ciphertext__isnull=False).update(
+        replay_ciphertext=None
+    )
 
 
 @dataclass(frozen=True)
