@@ -1,13 +1,17 @@
 """Check and prepare uploaded evidence before anything is stored.
 
 Every file is sniffed from its bytes (the name and the browser's type are ignored), images
-must decode fully with Pillow within pixel limits, and the copy staff work with is re-encoded
-without metadata (EXIF, GPS, device), since a victim's own screenshot can carry where they live.
+must decode fully with Pillow within pixel limits, and the copy staff work with carries no
+metadata, since a victim's own screenshot, screen recording or exported PDF can carry their
+name, their device or where they live: images are re-encoded from their pixels, PDFs rewritten
+without their information dictionary, XMP, scripts and attachments (`intake.scrub`, in a limited
+child process). Hashes are always of the original bytes.
 """
 
 from __future__ import annotations
 
 import io
+import logging
 import warnings
 from dataclasses import dataclass
 
@@ -22,6 +26,9 @@ from hotline.hashing.hashers import (
     file_digests,
     hash_image_bytes,
 )
+from hotline.intake.scrub.pdf import PdfScrubError, pdf_scrub
+
+logger = logging.getLogger(__name__)
 
 IMAGE_TYPES = {"image/jpeg": "JPEG", "image/png": "PNG", "image/webp": "WEBP", "image/gif": "GIF"}
 OTHER_TYPES = {"application/pdf", "video/mp4", "video/quicktime", "text/plain"}
@@ -97,6 +104,32 @@ def _strip_metadata(data: bytes, pil_format: str) -> bytes:
     return out.getvalue()
 
 
+def _clean_pdf(data: bytes, filename: str) -> bytes:
+    """Return the PDF without metadata, or raise EvidenceRejected saying why it cannot be used."""
+    try:
+        return pdf_scrub(data)
+    except PdfScrubError as exc:
+        # The reason only: the name and content of evidence are never logged.
+        logger.info("PDF evidence refused: %s", exc.reason)
+        if exc.reason == PdfScrubError.ENCRYPTED:
+            message = _(
+                "The PDF “%(name)s” is locked with a password. "
+                "Please send it without the password, or send screenshots of its pages."
+            )
+        elif exc.reason == PdfScrubError.UNAVAILABLE:
+            logger.error("pikepdf is not installed: PDF evidence is refused")
+            message = _(
+                "We cannot accept the file “%(name)s” at the moment. "
+                "You can send screenshots instead."
+            )
+        else:
+            message = _(
+                "The PDF “%(name)s” is damaged or too complex, so we cannot use it. "
+                "You can send screenshots of its pages instead."
+            )
+        raise EvidenceRejected(message % {"name": filename[:80]}) from exc
+
+
 def evidence_prepare(*, filename: str, data: bytes) -> PreparedEvidence:
     """Check one uploaded file and return what to store; raise EvidenceRejected if refused."""
     if not data:
@@ -138,6 +171,8 @@ def evidence_prepare(*, filename: str, data: bytes) -> PreparedEvidence:
                 _("The image “%(name)s” is damaged or too large, so we cannot use it.")
                 % {"name": filename[:80]}
             ) from exc
+    elif content_type == "application/pdf":
+        working = _clean_pdf(data, filename)
     return PreparedEvidence(
         filename=filename[:200],
         content_type=content_type,

@@ -1,0 +1,178 @@
+"""Child process that removes a PDF's metadata: `python -m hotline.intake.scrub.pdf_child ...`.
+
+Arguments: CPU-seconds limit, address-space limit in bytes. Reads the PDF on stdin and writes the
+cleaned PDF on stdout; the exit status says why a file was refused. Nothing is written to disk
+(RLIMIT_FSIZE is 0). qpdf (through pikepdf) parses untrusted input here, never in a web or worker
+process: a crash, a hang or a decompression bomb costs this child only.
+"""
+
+from __future__ import annotations
+
+import io
+import sys
+from typing import TYPE_CHECKING, Final
+
+from hotline.intake.scrub.limited import limit
+
+if TYPE_CHECKING:
+    import pikepdf
+
+EXIT_DAMAGED: Final = 2
+EXIT_ENCRYPTED: Final = 3
+EXIT_TOO_COMPLEX: Final = 4
+EXIT_UNAVAILABLE: Final = 5
+_ARGUMENTS: Final = 3
+
+# Generous for real documents (a 500-page text PDF has some 10,000 objects); a 10 MB file of
+# empty objects could hold a million, each costing qpdf memory and time.
+MAX_OBJECTS: Final = 200_000
+# Streams are decoded one at a time to see what they hold once decompressed: staff's viewer
+# would have to do the same. Past these sizes a file is a decompression bomb, not evidence.
+MAX_STREAM_DECODED_BYTES: Final = 256 * 1024 * 1024
+MAX_TOTAL_DECODED_BYTES: Final = 512 * 1024 * 1024
+# Same limit as images (hashing.hashers.MAX_PIXELS): a larger picture is a pixel bomb.
+MAX_IMAGE_PIXELS: Final = 64_000_000
+# Keys that carry who made a document, with what and when, wherever they appear.
+_METADATA_KEYS: Final = ("/Metadata", "/PieceInfo", "/LastModified")
+# On annotations other than form widgets, /T is the author's name and /M, /CreationDate dates.
+_ANNOTATION_AUTHOR_KEYS: Final = ("/T", "/M", "/CreationDate")
+
+
+class TooComplexError(Exception):
+    """The document is over one of the limits above."""
+
+
+def scrub(data: bytes) -> bytes:
+    """Return the PDF rewritten without metadata, scripts, attachments or external actions."""
+    import pikepdf
+    from pikepdf import Array, Dictionary, Stream
+    from pikepdf.sanitize import Sanitizer
+
+    with pikepdf.open(io.BytesIO(data)) as pdf:
+        objects = pdf.objects
+        if len(objects) > MAX_OBJECTS:
+            raise TooComplexError
+        total = 0
+        for obj in objects:
+            if isinstance(obj, Dictionary | Stream | Array):
+                _strip_keys(obj)
+            if isinstance(obj, Stream):
+                total += _check_stream(obj)
+                if total > MAX_TOTAL_DECODED_BYTES:
+                    raise TooComplexError
+        (
+            Sanitizer()
+            .remove_javascript()
+            .remove_attachments()
+            .remove_external_access()
+            .remove_multimedia()
+            .remove_thumbnails()
+            .remove_search_index()
+            .remove_web_capture()
+            .remove_private_app_data()
+            .remove_collection()
+            .apply(pdf)
+        )
+        # The document information dictionary (author, creator tool, producer, dates) and the
+        # file identifier (often a digest of the path and time on the reporter's device): qpdf
+        # writes a new identifier computed from the cleaned content.
+        for key in ("/Info", "/ID"):
+            if key in pdf.trailer:
+                del pdf.trailer[key]
+        out = io.BytesIO()
+        # Only objects reachable from the new trailer are written: earlier revisions of the
+        # file (incremental updates, which keep old metadata) are dropped. No encryption.
+        pdf.save(out, deterministic_id=True, encryption=False)
+    return out.getvalue()
+
+
+def _strip_keys(top: pikepdf.Object) -> None:
+    """Delete metadata keys from an indirect object and the direct objects inside it."""
+    from pikepdf import Array, Dictionary, Stream
+
+    # Indirect objects are all visited by the caller; direct ones (an annotation written inside
+    # a page's /Annots array, say) only through the object that holds them.
+    pending = [top]
+    while pending:
+        obj = pending.pop()
+        if isinstance(obj, Dictionary | Stream):
+            for key in _METADATA_KEYS:
+                if key in obj:
+                    del obj[key]
+            if _is_markup_annotation(obj):
+                for key in _ANNOTATION_AUTHOR_KEYS:
+                    if key in obj:
+                        del obj[key]
+            children = [obj[key] for key in obj.keys()]  # noqa: SIM118 (a PDF dictionary)
+        elif isinstance(obj, Array):
+            children = list(obj)
+        else:
+            continue
+        pending.extend(
+            child
+            for child in children
+            if isinstance(child, Dictionary | Array) and not child.is_indirect
+        )
+
+
+def _is_markup_annotation(obj: pikepdf.Dictionary | pikepdf.Stream) -> bool:
+    # /Type is optional on annotations; /Subtype with /Rect is what makes one. Form widgets
+    # are left alone: their /T is the field's name, which the form needs.
+    is_annotation = obj.get("/Type") == "/Annot" or ("/Subtype" in obj and "/Rect" in obj)
+    return is_annotation and obj.get("/Subtype") != "/Widget"
+
+
+def _check_stream(stream: pikepdf.Stream) -> int:
+    """Return the stream's decoded size; raise TooComplexError for a bomb."""
+    import pikepdf
+
+    if stream.get("/Subtype") == "/Image":
+        width, height = stream.get("/Width", 0), stream.get("/Height", 0)
+        if isinstance(width, int) and isinstance(height, int) and width * height > MAX_IMAGE_PIXELS:
+            raise TooComplexError
+    try:
+        decoded = stream.read_bytes()
+    except pikepdf.DataDecodingError as exc:
+        if "bad_alloc" in str(exc):
+            raise TooComplexError from exc
+        raise
+    except pikepdf.PdfError as exc:
+        if "unfilterable" in str(exc):
+            # An image codec (JPEG, JPEG 2000, JBIG2, fax) that qpdf does not decode: bounded
+            # by its pixel size above.
+            return len(stream.read_raw_bytes())
+        raise
+    if len(decoded) > MAX_STREAM_DECODED_BYTES:
+        raise TooComplexError
+    return len(decoded)
+
+
+def main(argv: list[str]) -> int:
+    """Clean the PDF on stdin under the limits in argv; return the exit status."""
+    if len(argv) != _ARGUMENTS:
+        sys.stderr.write("usage: pdf_child CPU_SECONDS MEMORY_BYTES < in.pdf > out.pdf\n")
+        return EXIT_DAMAGED
+    limit(cpu_seconds=int(argv[1]), memory_bytes=int(argv[2]), file_bytes=0)
+    try:
+        import pikepdf
+    except ImportError:
+        return EXIT_UNAVAILABLE
+    data = sys.stdin.buffer.read()
+    try:
+        cleaned = scrub(data)
+    except pikepdf.PasswordError:
+        return EXIT_ENCRYPTED
+    except (TooComplexError, MemoryError, RecursionError):
+        return EXIT_TOO_COMPLEX
+    except Exception as exc:  # noqa: BLE001
+        # qpdf raises PdfError and its subclasses, and Python errors for objects of a wrong
+        # type; any of them means a file we cannot rewrite. The message may quote the file's
+        # content, so only the type is reported.
+        sys.stderr.write(f"pdf_child failed: {type(exc).__name__}\n")
+        return EXIT_DAMAGED
+    sys.stdout.buffer.write(cleaned)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv))
