@@ -4,8 +4,8 @@ Every file is sniffed from its bytes (the name and the browser's type are ignore
 must decode fully with Pillow within pixel limits, and the copy staff work with carries no
 metadata, since a victim's own screenshot, screen recording or exported PDF can carry their
 name, their device or where they live: images are re-encoded from their pixels, PDFs rewritten
-without their information dictionary, XMP, scripts and attachments (`intake.scrub`, in a limited
-child process). Hashes are always of the original bytes.
+without their information dictionary, XMP, scripts and attachments, videos remuxed without
+their tags (`intake.scrub`, in limited child processes). Hashes are always of the original bytes.
 """
 
 from __future__ import annotations
@@ -27,11 +27,13 @@ from hotline.hashing.hashers import (
     hash_image_bytes,
 )
 from hotline.intake.scrub.pdf import PdfScrubError, pdf_scrub
+from hotline.intake.scrub.video import VideoScrubError, video_scrub
 
 logger = logging.getLogger(__name__)
 
 IMAGE_TYPES = {"image/jpeg": "JPEG", "image/png": "PNG", "image/webp": "WEBP", "image/gif": "GIF"}
 OTHER_TYPES = {"application/pdf", "video/mp4", "video/quicktime", "text/plain"}
+VIDEO_TYPES = {"video/mp4", "video/quicktime"}
 
 
 class EvidenceRejected(Exception):
@@ -130,6 +132,27 @@ def _clean_pdf(data: bytes, filename: str) -> bytes:
         raise EvidenceRejected(message % {"name": filename[:80]}) from exc
 
 
+def _clean_video(data: bytes, content_type: str, filename: str) -> bytes:
+    """Return the video without metadata, or raise EvidenceRejected saying why it cannot be used."""
+    try:
+        return video_scrub(data, content_type=content_type)
+    except VideoScrubError as exc:
+        logger.info("video evidence refused: %s", exc.reason)
+        if exc.reason == VideoScrubError.UNAVAILABLE:
+            # Kept as sent, a video would show staff where and on what it was filmed.
+            logger.warning("ffmpeg is not installed: video evidence is refused")
+            message = _(
+                "We cannot accept the file “%(name)s” at the moment. "
+                "You can send screenshots instead."
+            )
+        else:
+            message = _(
+                "The video “%(name)s” is damaged or in a form we cannot use. "
+                "You can send screenshots from it instead."
+            )
+        raise EvidenceRejected(message % {"name": filename[:80]}) from exc
+
+
 def evidence_prepare(*, filename: str, data: bytes) -> PreparedEvidence:
     """Check one uploaded file and return what to store; raise EvidenceRejected if refused."""
     if not data:
@@ -173,6 +196,8 @@ def evidence_prepare(*, filename: str, data: bytes) -> PreparedEvidence:
             ) from exc
     elif content_type == "application/pdf":
         working = _clean_pdf(data, filename)
+    elif content_type in VIDEO_TYPES:
+        working = _clean_video(data, content_type, filename)
     return PreparedEvidence(
         filename=filename[:200],
         content_type=content_type,
