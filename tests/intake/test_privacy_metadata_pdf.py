@@ -333,7 +333,7 @@ HOSTILE: dict[str, Callable[[], bytes]] = {
     "header-only.pdf": lambda: b"%PDF-1.4\n",
     "cut.pdf": lambda: pdf_with_metadata()[:2000],
     "nested.pdf": lambda: deeply_nested(50_000),
-    "objects.pdf": lambda: many_objects(210_000),
+    "objects.pdf": lambda: many_objects(101_000),
     # 300 MiB once decompressed (over the limit per stream), and 4 GiB (over the memory limit).
     "bomb.pdf": lambda: pdf_with_stream(flate_zeros(300), Filter=Name.FlateDecode),
     "bigbomb.pdf": lambda: pdf_with_stream(flate_zeros(4096), Filter=Name.FlateDecode),

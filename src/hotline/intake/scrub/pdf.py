@@ -18,7 +18,8 @@ from typing import Final
 
 from hotline.intake.scrub import pdf_child
 
-# A clean 10 MB PDF of 200,000 objects takes about 1 s here; a bomb is found in 2-3 s.
+# Typical PDFs take 0.1-0.2 s (mostly the child starting); 10 MB of 100,000 objects 3-5 s on
+# this 2-core machine under load; a decompression bomb is found in 2-3 s.
 CPU_SECONDS: Final = 10
 TIMEOUT_SECONDS: Final = 15
 # Python with pikepdf takes about 50 MB of address space; decoding one stream of the largest
