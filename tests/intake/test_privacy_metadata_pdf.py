@@ -8,12 +8,14 @@ import re
 import zlib
 from collections.abc import Callable
 
+import numpy as np
 import pikepdf
 import pytest
 from django.test import Client
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from pikepdf import Array, Dictionary, Name, String
+from PIL import ExifTags, Image
 from reporter_support import (
     assert_khmer_error,
     assert_nothing_saved,
@@ -24,6 +26,7 @@ from reporter_support import (
 )
 
 from hotline.intake.models import EvidenceFile, Report
+from hotline.intake.scrub.pdf_child import jpeg_without_metadata
 from hotline.vault import services as vault
 
 pytestmark = pytest.mark.django_db
@@ -35,6 +38,9 @@ COMMENT_AUTHOR = "CommentWriterName"
 ATTACHED = b"AttachedFileSecret"
 TRACKER = "https://tracker.invalid/opened"
 PAGE_TEXT = [b"He asked for 200 dollars on Telegram", b"Page two of the chat"]
+CAMERA = "DistinctiveCameraMaker"
+PHOTO_COMMENT = "PhotoCommentSecret"
+PHONE_TRAILER = b"SEFTPhoneTrailerSecret"
 # Everything that must leave the working copy, as it appears in the original's bytes.
 SECRETS = [
     AUTHOR,
@@ -44,7 +50,25 @@ SECRETS = [
     "app.alert",
     ATTACHED.decode(),
     TRACKER,
+    CAMERA,
+    PHOTO_COMMENT,
+    PHONE_TRAILER.decode(),
+    "Exif",
 ]
+
+
+def photo_with_exif() -> bytes:
+    """Generate a JPEG photo with its camera, GPS position and a comment, plus trailing data."""
+    rng = np.random.default_rng(5)
+    pixels = rng.integers(0, 255, (48, 64, 3), dtype=np.uint8)
+    exif = Image.Exif()
+    exif[ExifTags.Base.Make] = CAMERA
+    gps = exif.get_ifd(ExifTags.IFD.GPSInfo)
+    gps[ExifTags.GPS.GPSLatitudeRef] = "N"
+    gps[ExifTags.GPS.GPSLatitude] = (11.0, 33.0, 15.5)
+    out = io.BytesIO()
+    Image.fromarray(pixels).save(out, format="JPEG", exif=exif, comment=PHOTO_COMMENT)
+    return out.getvalue() + PHONE_TRAILER  # some phones append their own data after the end
 
 
 def xmp_packet(creator: str) -> bytes:
@@ -70,6 +94,16 @@ def pdf_with_metadata() -> bytes:
         page.obj.Contents = pdf.make_stream(b"BT /F1 10 Tf 10 100 Td (" + text + b") Tj ET")
         page.obj.Metadata = pdf.make_stream(xmp_packet(AUTHOR))  # page-level XMP
         page.obj.PieceInfo = Dictionary(Editor=Dictionary(Private=String(CREATOR_TOOL)))
+    # A photo on the second page, as "print to PDF" of a phone's photos makes.
+    photo = pikepdf.Stream(pdf, photo_with_exif())
+    photo.Type, photo.Subtype, photo.Filter = Name.XObject, Name.Image, Name.DCTDecode
+    photo.Width, photo.Height, photo.BitsPerComponent = 64, 48, 8
+    photo.ColorSpace = Name.DeviceRGB
+    second = pdf.pages[1].obj
+    second.Resources.XObject = Dictionary(Photo=photo)
+    second.Contents = pdf.make_stream(
+        second.Contents.read_bytes() + b" q 64 0 0 48 100 20 cm /Photo Do Q"
+    )
     first = pdf.pages[0].obj
     first.Annots = Array(
         [
@@ -197,6 +231,15 @@ def test_working_copy_has_no_metadata_and_still_opens(original: bytes, keep_orig
         assert str(comment.Contents) == "see the chat"
         assert "/T" not in comment
         assert "/M" not in comment
+        # The photo: the same picture, without what the camera wrote into it.
+        photo = pdf.pages[1].obj.Resources.XObject.Photo.read_raw_bytes()
+        with pikepdf.open(io.BytesIO(original)) as source:
+            before = source.pages[1].obj.Resources.XObject.Photo.read_raw_bytes()
+        with Image.open(io.BytesIO(photo)) as clean, Image.open(io.BytesIO(before)) as sent:
+            assert clean.tobytes() == sent.tobytes()
+            assert dict(clean.getexif()) == {}
+            assert "comment" not in clean.info
+        assert photo.endswith(b"\xff\xd9")
         link = pdf.pages[0].obj.Annots[1]
         assert link.Subtype == Name.Link  # still there (and its text on the page), inert
         assert "/A" not in link
@@ -398,3 +441,12 @@ def test_garbage_labelled_as_pdf_never_fails_the_form(body: bytes) -> None:
         record = EvidenceFile.objects.latest("pk")
         with pikepdf.open(io.BytesIO(working_copy(record))) as pdf:
             assert "/Info" not in pdf.trailer
+
+
+@settings(max_examples=200, deadline=None)
+@given(body=st.binary(max_size=200), segments=st.lists(st.integers(0xC0, 0xFF), max_size=5))
+def test_jpeg_metadata_removal_never_fails_on_odd_data(body: bytes, segments: list[int]) -> None:
+    data = b"\xff\xd8" + b"".join(bytes([0xFF, m, 0, 4, 1, 2]) for m in segments) + body
+    clean = jpeg_without_metadata(data)
+    assert clean.startswith(b"\xff\xd8")
+    assert len(clean) <= len(data)

@@ -2,10 +2,10 @@
 
 Removed: the document information dictionary (author, title, creator tool, producer, dates), XMP
 metadata streams on the catalog and on every page, image or font, private application data
-(/PieceInfo), authors and dates of comments, the file identifier, earlier revisions left by
-incremental saves, JavaScript, embedded files, actions that open links, files or forms on the
-network, multimedia, thumbnails, search indexes and Web Capture data. Page content is copied as
-it is (streams are not re-encoded).
+(/PieceInfo), authors and dates of comments, EXIF and other metadata segments of JPEG pictures,
+the file identifier, earlier revisions left by incremental saves, JavaScript, embedded files,
+actions that open links, files or forms on the network, multimedia, thumbnails, search indexes
+and Web Capture data. Page content is copied as it is (streams are not re-encoded).
 
 The bytes go to the child on a pipe and come back on a pipe: nothing is written to disk.
 """

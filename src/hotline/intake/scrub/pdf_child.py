@@ -37,6 +37,10 @@ MAX_IMAGE_PIXELS: Final = 64_000_000
 _METADATA_KEYS: Final = frozenset({"/Metadata", "/PieceInfo", "/LastModified"})
 # On annotations other than form widgets, /T is the author's name and /M, /CreationDate dates.
 _ANNOTATION_AUTHOR_KEYS: Final = frozenset({"/T", "/M", "/CreationDate"})
+# JPEG segments: 0xFF, then the marker. APP1 (EXIF, XMP) to APP13 (Photoshop), APP15 and COM.
+_MARKER: Final = 0xFF
+_START_OF_SCAN: Final = 0xDA
+_JPEG_METADATA_MARKERS: Final = frozenset({*range(0xE1, 0xEE), 0xEF, 0xFE})
 
 
 class TooComplexError(Exception):
@@ -61,6 +65,8 @@ def scrub(data: bytes) -> bytes:
                 total += _check_stream(obj)
                 if total > MAX_TOTAL_DECODED_BYTES:
                     raise TooComplexError
+                if obj.get("/Filter") == "/DCTDecode":
+                    _strip_jpeg(obj)
         (
             Sanitizer()
             .remove_javascript()
@@ -146,6 +152,54 @@ def _check_stream(stream: pikepdf.Stream) -> int:
     if len(decoded) > MAX_STREAM_DECODED_BYTES:
         raise TooComplexError
     return len(decoded)
+
+
+def _strip_jpeg(stream: pikepdf.Stream) -> None:
+    """Replace a JPEG image's data with the same picture without its EXIF, XMP or comments."""
+    from pikepdf import Dictionary, Name
+
+    raw = stream.read_raw_bytes()
+    clean = jpeg_without_metadata(raw)
+    if clean != raw:
+        parms = stream.get("/DecodeParms")
+        stream.write(
+            clean,
+            filter=Name.DCTDecode,
+            decode_parms=parms if isinstance(parms, Dictionary) else None,
+        )
+
+
+def jpeg_without_metadata(data: bytes) -> bytes:
+    """Return a JPEG without APP1-APP13, APP15 and comment segments, nor data after its end.
+
+    Photos put into a PDF keep their camera's EXIF (make, model, GPS, date) inside the image
+    data. APP0 (JFIF) and APP14 (Adobe: how to read the colours) are kept, and the coded picture
+    is copied as it is. Data that is not a JPEG's structure is returned unchanged.
+    """
+    if data[:2] != b"\xff\xd8":
+        return data
+    kept = [data[:2]]
+    pos = 2
+    while pos + 4 <= len(data):
+        if data[pos] != _MARKER:
+            return data
+        marker = data[pos + 1]
+        if marker == _MARKER:  # fill byte before a marker
+            pos += 1
+            continue
+        if marker == _START_OF_SCAN:
+            # The coded picture up to the end-of-image marker (0xFF never occurs unescaped in
+            # it); anything a phone appended after the end goes.
+            end = data.find(b"\xff\xd9", pos)
+            kept.append(data[pos : end + 2] if end >= 0 else data[pos:])
+            return b"".join(kept)
+        length = int.from_bytes(data[pos + 2 : pos + 4], "big")
+        if length < 2 or pos + 2 + length > len(data):
+            return data
+        if marker not in _JPEG_METADATA_MARKERS:
+            kept.append(data[pos : pos + 2 + length])
+        pos += 2 + length
+    return data
 
 
 def main(argv: list[str]) -> int:
