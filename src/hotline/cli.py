@@ -67,6 +67,7 @@ USAGE = """usage: hotline <command> [options]
 Commands an operator uses:
   run [--demo] [--port 8000]   set up the database if needed, start the web server and a worker
   worker                       start background workers only (run several on big installs)
+  status                       tell whether the database answers and a worker runs
   tasks [--failed|--retry ID]  show the background queue; list or retry failed tasks
   createstaff USERNAME         create a staff account (asks for a password)
   migrate                      apply database changes

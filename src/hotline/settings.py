@@ -232,6 +232,11 @@ HOTLINE_TASK_MAX_ATTEMPTS = max(1, int(env_number("HOTLINE_TASK_MAX_ATTEMPTS", 6
 HOTLINE_TASK_BACKOFF_SECONDS = env_number("HOTLINE_TASK_BACKOFF_SECONDS", 30)
 HOTLINE_TASK_BACKOFF_MAX_SECONDS = env_number("HOTLINE_TASK_BACKOFF_MAX_SECONDS", 3600)
 _task_workers = max(1, int(env_number("HOTLINE_WORKER_PROCESSES", 2)))
+# Each `hotline worker` records a heartbeat every HEARTBEAT seconds; /healthz and `hotline
+# status` call it stale after three missed beats (docs/operations.md).
+HOTLINE_WORKER_HEARTBEAT_SECONDS = env_number("HOTLINE_WORKER_HEARTBEAT_SECONDS", 10)
+if HOTLINE_WORKER_HEARTBEAT_SECONDS <= 0:
+    raise ConfigError("HOTLINE_WORKER_HEARTBEAT_SECONDS must be a number of seconds above 0.")
 Q_CLUSTER = {
     "name": "hotline",
     "orm": "default",

@@ -54,7 +54,8 @@ def test_bad_database_url(tmp_path: Path, url: str, expected: str) -> None:
 
 def test_unreachable_postgresql(tmp_path: Path) -> None:
     url = f"postgres://hotline:s3cret@127.0.0.1:{free_port()}/hotline"
-    for command in (["migrate"], ["run", "--port", str(free_port())], ["worker"], ["tasks"]):
+    commands = (["migrate"], ["run", "--port", str(free_port())], ["worker"], ["tasks"], ["status"])
+    for command in commands:
         done = hotline(*command, env=base_env(tmp_path, url))
         assert_one_clear_line(
             done, "the database cannot be used", "Connection refused", "HOTLINE_DATABASE_URL"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 import signal
 import subprocess
@@ -52,7 +53,13 @@ def test_run_serves_pages_runs_tasks_and_stops_on_sigterm(install: Install) -> N
     status, body = http_get(f"{base}/")
     assert status == 200
     assert "/report/" in body
-    assert http_get(f"{base}/healthz") == (200, '{"status": "ok"}')
+    # The worker that `hotline run` started records its heartbeat.
+    health = wait_for(
+        lambda: (answer := json.loads(http_get(f"{base}/healthz")[1]))["worker"] == "ok" and answer,
+        timeout=60,
+        what="/healthz to see the worker",
+    )
+    assert (health["status"], health["database"]) == ("ok", "ok")
 
     output = log_of(run)
     assert f"{base}/staff/login/ as demo-analyst / demo-password-change-me" in output

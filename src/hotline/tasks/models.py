@@ -24,3 +24,25 @@ class FailedTask(models.Model):
 
     def __str__(self) -> str:
         return f"{self.func_path}{tuple(self.args)} after {self.attempts} attempts"
+
+
+class WorkerHeartbeat(models.Model):
+    """One `hotline worker` cluster's sign of life: written at start, every few seconds, at stop.
+
+    `fresh_until` is set by the worker from its own heartbeat interval, so the web tier needs
+    no matching setting to tell a running cluster from a gone one. Host name and process id
+    only: nothing sensitive.
+    """
+
+    host = models.CharField(max_length=255)
+    pid = models.PositiveIntegerField()
+    started_at = models.DateTimeField()
+    last_seen = models.DateTimeField()
+    fresh_until = models.DateTimeField()
+    stopped_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-last_seen", "-pk"]
+
+    def __str__(self) -> str:
+        return f"{self.host} pid {self.pid}"

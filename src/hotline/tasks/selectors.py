@@ -3,10 +3,15 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Literal
 
+from django.db.models import Count, Max, Min, Q
 from django.utils import timezone
 
-from hotline.tasks.models import FailedTask
+from hotline.tasks.models import FailedTask, WorkerHeartbeat
+
+# /healthz counts waiting tasks up to this many, so a huge backlog costs a bounded scan.
+PENDING_COUNT_LIMIT = 10_000
 
 
 @dataclass(frozen=True)
@@ -40,3 +45,52 @@ def queue_status() -> QueueStatus:
         else:
             delayed += 1
     return QueueStatus(ready=ready, taken=taken, delayed=delayed, failed=FailedTask.objects.count())
+
+
+@dataclass(frozen=True)
+class WorkerHealth:
+    """Whether a worker cluster runs, and how much waits on the queue for one."""
+
+    worker: Literal["ok", "stale", "never"]
+    last_seen_seconds: float | None  # since the newest heartbeat; None if never
+    running_clusters: int
+    queue_pending: int  # due and not taken by a worker; at most PENDING_COUNT_LIMIT
+    queue_oldest_seconds: float  # how long the oldest of those waited; 0 if none waits
+
+
+def worker_health() -> WorkerHealth:
+    """Read the workers' heartbeats and the queue's backlog in two bounded queries.
+
+    Cheap enough for a load balancer to poll: the heartbeat table holds a row per worker
+    start (pruned after a week), and the queue is scanned for at most PENDING_COUNT_LIMIT due
+    rows (django-q2's table has no index on `lock`). Clocks of web and worker machines are
+    assumed synchronised, as the queue's leases already require.
+    """
+    from django_q.models import OrmQ
+
+    now = timezone.now()
+    beats = WorkerHeartbeat.objects.aggregate(
+        last_seen=Max("last_seen"),
+        running=Count("pk", filter=Q(stopped_at__isnull=True, fresh_until__gt=now)),
+    )
+    # Due rows are untaken (a worker's lease moves `lock` into the future); a row's `lock` is
+    # when it became due: enqueued, retry time reached, or its dead worker's lease ended.
+    due = OrmQ.objects.filter(lock__lte=now).values("lock")[:PENDING_COUNT_LIMIT]
+    queue = due.aggregate(pending=Count("lock"), oldest=Min("lock"))
+    last_seen = beats["last_seen"]
+    running = int(beats["running"])
+    if last_seen is None:
+        worker: Literal["ok", "stale", "never"] = "never"
+    else:
+        worker = "ok" if running else "stale"
+    return WorkerHealth(
+        worker=worker,
+        last_seen_seconds=None
+        if last_seen is None
+        else max(0.0, (now - last_seen).total_seconds()),
+        running_clusters=running,
+        queue_pending=int(queue["pending"]),
+        queue_oldest_seconds=(
+            max(0.0, (now - queue["oldest"]).total_seconds()) if queue["oldest"] else 0.0
+        ),
+    )

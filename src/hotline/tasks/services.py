@@ -1,12 +1,15 @@
-"""State changes of the task queue: failed-task records, retries, periodic schedules."""
+"""State changes of the task queue: failed-task records, retries, schedules, heartbeats."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import timedelta
 
+from django.conf import settings
 from django.db import transaction
+from django.utils import timezone
 
-from hotline.tasks.models import FailedTask
+from hotline.tasks.models import FailedTask, WorkerHeartbeat
 from hotline.tasks.queue import TaskArg, enqueue
 
 
@@ -77,3 +80,44 @@ def periodic_schedules_install(periodic: tuple[Periodic, ...] = PERIODIC) -> Non
         # Workers starting at once may each have created one: keep the first.
         Schedule.objects.filter(pk__in=[row.pk for row in rows[1:]]).delete()
         Schedule.objects.filter(pk=rows[0].pk).update(**fields)
+
+
+# A cluster is stale once it missed this many heartbeats (a slow write on a busy database may
+# delay one, not three).
+HEARTBEATS_MISSED = 3
+# Heartbeats of clusters gone this long are deleted when a worker starts (one row per start).
+HEARTBEAT_KEEP = timedelta(days=7)
+
+
+def _fresh_for() -> timedelta:
+    return timedelta(seconds=HEARTBEATS_MISSED * float(settings.HOTLINE_WORKER_HEARTBEAT_SECONDS))
+
+
+# Heartbeats are machine bookkeeping, not a change anyone made: no audit event.
+def worker_heartbeat_start(*, host: str, pid: int) -> int:
+    """Record that a worker cluster started; forget clusters gone a week; return the row id."""
+    now = timezone.now()
+    WorkerHeartbeat.objects.filter(last_seen__lt=now - HEARTBEAT_KEEP).delete()
+    heartbeat = WorkerHeartbeat.objects.create(
+        host=host, pid=pid, started_at=now, last_seen=now, fresh_until=now + _fresh_for()
+    )
+    return int(heartbeat.pk)
+
+
+def worker_heartbeat_beat(*, heartbeat_id: int, host: str, pid: int) -> int:
+    """Record that the cluster still runs; return its row id (new if its row was deleted)."""
+    now = timezone.now()
+    if WorkerHeartbeat.objects.filter(pk=heartbeat_id).update(
+        last_seen=now, fresh_until=now + _fresh_for()
+    ):
+        return heartbeat_id
+    # Deleted by another worker's start: this cluster hung for a week, or an operator did it.
+    return worker_heartbeat_start(host=host, pid=pid)
+
+
+def worker_heartbeat_stop(*, heartbeat_id: int) -> None:
+    """Record that the cluster stopped (it is not running from now on)."""
+    now = timezone.now()
+    WorkerHeartbeat.objects.filter(pk=heartbeat_id).update(
+        last_seen=now, fresh_until=now, stopped_at=now
+    )

@@ -2,16 +2,27 @@
 
 from __future__ import annotations
 
+import logging
+import os
 import signal
+import socket
 import time
 from typing import Any
 
+from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
-from django.db import DEFAULT_DB_ALIAS, connections
+from django.db import DEFAULT_DB_ALIAS, DatabaseError, close_old_connections, connections
 from django.db.migrations.executor import MigrationExecutor
 
 from hotline.tasks.lifetime import children_die_with_parent
-from hotline.tasks.services import periodic_schedules_install
+from hotline.tasks.services import (
+    periodic_schedules_install,
+    worker_heartbeat_beat,
+    worker_heartbeat_start,
+    worker_heartbeat_stop,
+)
+
+logger = logging.getLogger(__name__)
 
 
 def pending_migrations() -> int:
@@ -20,6 +31,51 @@ def pending_migrations() -> int:
     connection.ensure_connection()
     executor = MigrationExecutor(connection)
     return len(executor.migration_plan(executor.loader.graph.leaf_nodes()))
+
+
+class Heartbeat:
+    """This cluster's heartbeat row, written from the main loop of `hotline worker`.
+
+    Written here, not by a thread: the main process forked the sentinel before this runs and
+    forks nothing after, and it beats only while it sees the sentinel alive. A database that
+    does not answer for a while costs missed beats (the worker shows as stale), not the worker.
+    """
+
+    def __init__(self) -> None:
+        self.host = socket.gethostname()
+        self.pid = os.getpid()
+        self.interval = float(settings.HOTLINE_WORKER_HEARTBEAT_SECONDS)
+        self.heartbeat_id: int | None = None
+        self.next_beat = 0.0
+
+    def start(self) -> None:
+        """Record this cluster as running (a database error here stops the worker)."""
+        self.heartbeat_id = worker_heartbeat_start(host=self.host, pid=self.pid)
+        self.next_beat = time.monotonic() + self.interval
+
+    def beat_if_due(self) -> None:
+        """Record that the cluster still runs, once per interval."""
+        if self.heartbeat_id is None or time.monotonic() < self.next_beat:
+            return
+        self.next_beat = time.monotonic() + self.interval
+        close_old_connections()  # drop a connection a database restart broke
+        try:
+            self.heartbeat_id = worker_heartbeat_beat(
+                heartbeat_id=self.heartbeat_id, host=self.host, pid=self.pid
+            )
+        except DatabaseError as exc:
+            logger.warning("worker heartbeat not recorded: %s", type(exc).__name__)
+
+    def stop(self) -> None:
+        """Record that the cluster stopped, if the database lets us."""
+        if self.heartbeat_id is None:
+            return
+        close_old_connections()
+        try:
+            worker_heartbeat_stop(heartbeat_id=self.heartbeat_id)
+        except DatabaseError as exc:  # it will show as stale after three beats instead
+            logger.warning("worker stop not recorded: %s", type(exc).__name__)
+        self.heartbeat_id = None
 
 
 class Command(BaseCommand):
@@ -55,11 +111,19 @@ class Command(BaseCommand):
             cluster.start()
         except RuntimeError as exc:  # the cluster's first process died while starting
             raise CommandError(f"The task workers could not start: {exc}") from exc
-        while not stop_requested and cluster.sentinel.is_alive():
-            time.sleep(0.2)
+        heartbeat = Heartbeat()
+        try:
+            heartbeat.start()
+            while not stop_requested and cluster.sentinel.is_alive():
+                time.sleep(0.2)
+                heartbeat.beat_if_due()
+        finally:
+            try:
+                heartbeat.stop()  # the cluster takes no new task from here on: say so now
+            finally:
+                # Workers finish the task they run (at most HOTLINE_TASK_TIMEOUT seconds).
+                cluster.stop()
         if not stop_requested:
             raise CommandError(
                 f"The task workers stopped unexpectedly (exit code {cluster.sentinel.exitcode})."
             )
-        # Workers finish the task they are running (at most HOTLINE_TASK_TIMEOUT seconds).
-        cluster.stop()
