@@ -450,3 +450,18 @@ def test_jpeg_metadata_removal_never_fails_on_odd_data(body: bytes, segments: li
     clean = jpeg_without_metadata(data)
     assert clean.startswith(b"\xff\xd8")
     assert len(clean) <= len(data)
+
+
+def test_a_pdf_added_later_on_the_status_page_is_cleaned_too(original: bytes) -> None:
+    client = Client()
+    code = receipt_code(client.post("/report/", good_report(client)).content.decode())
+    response = client.post(
+        "/status/reply/",
+        {"code": code, "evidence_files": [upload("later.pdf", original, "application/pdf")]},
+    )
+    assert response.status_code == 200
+    working = working_copy(EvidenceFile.objects.get())
+    for secret in SECRETS:
+        assert secret.encode() not in working, secret
+    with pikepdf.open(io.BytesIO(working)) as pdf:
+        assert len(pdf.pages) == 2
