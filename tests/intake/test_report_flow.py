@@ -87,3 +87,53 @@ def test_invalid_form_saves_nothing_and_answers_in_khmer() -> None:
     )
     assert response.status_code in {400, 413}
     assert Report.objects.count() == 0
+
+
+def test_each_receipt_page_carries_its_own_code_and_a_working_form_token() -> None:
+    """The receipt page is pre-rendered per language: codes, tokens and language must not leak."""
+    pages: list[tuple[str, str, str]] = []
+    for language in ("en", "km", "en"):
+        client = Client(enforce_csrf_checks=True)
+        client.cookies["hotline_lang"] = language
+        form_page = client.get("/report/").content.decode()
+        csrf = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', form_page)
+        assert csrf
+        response = client.post(
+            "/report/",
+            {
+                "csrfmiddlewaretoken": csrf.group(1),
+                "submission_token": _token(client),
+                "reporter_role": "myself",
+                "categories": ["sextortion"],
+                "narrative": f"Report in {language}.",
+            },
+        )
+        html = response.content.decode()
+        assert response.status_code == 200
+        code = CODE_RE.search(html)
+        assert code
+        # The escrow button posts the code with the token this page carries.
+        escrow_token = re.search(
+            r'action="/escrow/"><input type="hidden" name="csrfmiddlewaretoken" value="([^"]+)">'
+            r'<input type="hidden" name="code" value="([^"]+)">',
+            html,
+        )
+        assert escrow_token, html
+        assert escrow_token.group(2) == code.group(1)
+        opened = client.post(
+            "/escrow/",
+            {"csrfmiddlewaretoken": escrow_token.group(1), "code": code.group(1), "start": "1"},
+        )
+        assert opened.status_code == 200
+        assert code.group(1) in opened.content.decode()
+        pages.append((language, code.group(1), html))
+    (_, first_code, first), (_, second_code, second), (_, third_code, third) = pages
+    assert len({first_code, second_code, third_code}) == 3
+    assert first_code not in third
+    assert third_code not in first
+    assert "Thank you. Your report was received." in first
+    assert "Thank you" not in second
+    assert 'lang="km"' in second
+    assert 'lang="en"' in third
+    assert "RECEIPTCODESLOT" not in first + second + third
+    assert "CSRFTOKENSLOT" not in first + second + third
