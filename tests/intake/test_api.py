@@ -23,7 +23,7 @@ from hotline.intake.partners import (
     partner_token_rotate,
     token_digest,
 )
-from hotline.intake.services import report_details
+from hotline.intake.services import PIPELINE_CHUNK, report_details, reports_pipeline_dispatch
 
 pytestmark = pytest.mark.django_db
 
@@ -75,8 +75,14 @@ def api() -> Api:
     return Api()
 
 
-def queued_report_ids() -> list[list[int]]:
-    """Return the report ids of each queued processing task."""
+def queued_report_ids(*, dispatch: bool = True) -> list[list[int]]:
+    """Return the report ids of each queued processing task.
+
+    With `dispatch`, first do what the workers do at each poll: queue the pipeline for new
+    reports (stored reports are their own outbox entries; the request queues nothing).
+    """
+    if dispatch:
+        reports_pipeline_dispatch()
     batches = []
     for row in OrmQ.objects.all():
         task = row.task
@@ -132,9 +138,12 @@ def test_batch_is_stored_in_order_with_one_processing_task(api: Api) -> None:
         number = int(item["partner_reference"][2:])
         assert report.hashes.get().value == f"{number:064x}"
         assert report_details(report)["narrative"] == reports[number]["narrative"]
+    assert OrmQ.objects.count() == 0  # the request queues nothing; the workers will
     tasks = queued_report_ids()
-    assert len(tasks) == 1
-    assert sorted(tasks[0]) == sorted(Report.objects.values_list("pk", flat=True))
+    assert [len(task) for task in tasks] == [PIPELINE_CHUNK, 120 - PIPELINE_CHUNK]
+    queued = sorted(pk for task in tasks for pk in task)
+    assert queued == sorted(Report.objects.values_list("pk", flat=True))
+    assert queued_report_ids() == tasks  # dispatched once: a second poll queues nothing
 
 
 def test_batch_is_all_or_nothing_when_a_reference_was_used_before(api: Api) -> None:
@@ -358,5 +367,5 @@ def test_a_failing_report_does_not_hold_back_its_batch(
 
     assert answer.status_code == 201
     assert processed == [ids[0], ids[2]]
-    assert queued_report_ids() == [[ids[1]]]
+    assert queued_report_ids(dispatch=False) == [[ids[1]]]
     assert "failed in its batch" in caplog.text

@@ -51,3 +51,69 @@ def test_unrelated_report_keeps_its_base_priority() -> None:
     report.refresh_from_db()
     assert report.priority == report.base_priority
     assert report.priority_reasons == []
+
+
+def test_new_reports_wait_in_their_own_rows_until_a_worker_poll_queues_them() -> None:
+    from django.test import Client
+    from django_q.models import OrmQ
+
+    from hotline.intake.services import reports_pipeline_dispatch
+
+    client = Client()
+    page = client.get("/report/").content.decode()
+    token = page.split('name="submission_token" value="', 1)[1].split('"', 1)[0]
+    answer = client.post(
+        "/report/",
+        {"submission_token": token, "reporter_role": "myself", "categories": ["sextortion"]},
+    )
+    assert answer.status_code == 200
+    report = Report.objects.get()
+    # The request wrote the report and nothing else: no task on the queue.
+    assert report.pipeline_queued is False
+    assert OrmQ.objects.count() == 0
+
+    assert reports_pipeline_dispatch() == 1
+    (task,) = [row.task for row in OrmQ.objects.all()]
+    assert task["args"][:2] == ("hotline.intake.tasks.report_process_many", [report.pk])
+    report.refresh_from_db()
+    assert report.pipeline_queued is True
+    assert reports_pipeline_dispatch() == 0  # queued once only
+    assert OrmQ.objects.count() == 1
+
+
+def test_more_evidence_marks_the_report_for_processing_again() -> None:
+    from hotline.intake.services import report_add_information, reports_pipeline_dispatch
+
+    report = _submit()
+    assert reports_pipeline_dispatch() == 1
+    report_add_information(report=report, text="", evidence=[], hashes=[("pdq", KNOWN_PDQ, 90)])
+    report.refresh_from_db()
+    assert report.pipeline_queued is False
+    assert reports_pipeline_dispatch() == 1
+    # A message alone needs no processing.
+    report_add_information(report=report, text="One more thing.", evidence=[], hashes=[])
+    assert reports_pipeline_dispatch() == 0
+
+
+def test_outbox_drains_at_most_once_per_interval_and_survives_a_failing_drain(
+    monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    from django.db import DatabaseError
+
+    from hotline.tasks import outbox
+
+    monkeypatch.setattr(outbox, "_last_drain", -float("inf"))
+    _submit()
+    assert outbox.outbox_drain(min_interval=60) == 1
+    _submit()
+    assert outbox.outbox_drain(min_interval=60) == 0  # too soon: the next poll takes it
+    assert outbox.outbox_drain(min_interval=0) == 1
+
+    def failing() -> int:
+        raise DatabaseError("database away")
+
+    monkeypatch.setattr("hotline.intake.services.reports_pipeline_dispatch", failing)
+    _submit()
+    assert outbox.outbox_drain() == 0
+    assert "retrying at the next poll" in caplog.text
+    assert Report.objects.filter(pipeline_queued=False).count() == 1

@@ -137,3 +137,21 @@ def test_each_receipt_page_carries_its_own_code_and_a_working_form_token() -> No
     assert 'lang="en"' in third
     assert "RECEIPTCODESLOT" not in first + second + third
     assert "CSRFTOKENSLOT" not in first + second + third
+
+
+def test_receipt_codes_use_every_symbol_evenly_at_every_position() -> None:
+    """Codes are drawn as one number and written in base 30: no position may be skewed."""
+    from collections import Counter
+
+    from hotline.intake.receipts import code_generate
+
+    codes = [code_generate().replace("-", "") for _ in range(6000)]
+    assert len(set(codes)) == len(codes)
+    assert all(len(code) == CODE_LENGTH for code in codes)
+    for position in range(CODE_LENGTH):
+        counts = Counter(code[position] for code in codes)
+        assert set(counts) == set(ALPHABET)
+        expected = len(codes) / len(ALPHABET)
+        chi_square = sum((counts[s] - expected) ** 2 / expected for s in ALPHABET)
+        # 29 degrees of freedom: above 70 happens by chance about once in 30,000 tests.
+        assert chi_square < 70, (position, chi_square)

@@ -208,3 +208,29 @@ def test_cluster_processes_exit_when_the_worker_alone_is_killed(install: Install
     wait_for(lambda: dones(path), timeout=60, what="the task to run again", alive=second)
     (_, second_run) = starts(path)
     assert second_run[1] in descendants(second.pid)
+
+
+def test_a_stored_report_is_queued_and_processed_by_a_worker_it_never_met(
+    install: Install,
+) -> None:
+    """The request that stores a report queues nothing: a worker started later finds it at
+    its first poll, queues its processing and runs it."""
+    install.shell(
+        "from hotline.intake.services import ReportInput, report_submit\n"
+        "report_submit(data=ReportInput(reporter_role='saw_online', categories=['selling_group'],"
+        " narrative='They sell it in t.me/outbox_probe_group'), evidence=[])"
+    )
+
+    def processed() -> bool:
+        return (
+            install.shell(
+                "from hotline.intake.models import Report\n"
+                "r = Report.objects.get()\n"
+                "print(r.pipeline_queued, r.entity_links.exists())"
+            )
+            == "True True"
+        )
+
+    assert not processed()
+    worker = install.start("worker", **FAST)
+    wait_for(processed, timeout=60, what="the report to be queued and processed", alive=worker)

@@ -77,6 +77,10 @@ class Report(models.Model):
     # browser holds), so the repeated POST can show the same code; forgotten after an hour by a
     # background task. Kept on the report row: one INSERT per submission, not two.
     replay_ciphertext = models.BinaryField(null=True, blank=True)
+    # False until the post-intake pipeline (entities, hash matching, priority) is queued for
+    # this report: the row is its own outbox entry, queued by the workers (hotline.tasks.outbox)
+    # instead of by the request that stored it. Set False again to have it processed again.
+    pipeline_queued = models.BooleanField(default=False)
 
     class Meta:
         ordering = ["-priority", "-created_at"]
@@ -86,6 +90,12 @@ class Report(models.Model):
                 fields=["created_at"],
                 condition=models.Q(replay_ciphertext__isnull=False),
                 name="intake_report_replay_pending",
+            ),
+            # The workers look for reports to queue at every poll: keep that lookup tiny.
+            models.Index(
+                fields=["id"],
+                condition=models.Q(pipeline_queued=False),
+                name="intake_report_pipeline_due",
             ),
         ]
         constraints = [

@@ -27,7 +27,6 @@ from hotline.audit.services import audit_record
 from hotline.intake.choices import ReportStatus, Source
 from hotline.intake.models import EvidenceHash, IdempotentRequest, Partner, Report
 from hotline.intake.services import ReportInput, _initial_priority
-from hotline.tasks.queue import enqueue
 from hotline.vault import services as vault
 
 TOKEN_PREFIX = "ohp_"  # noqa: S105 - a recognisable prefix, not a secret
@@ -210,6 +209,7 @@ def partner_reports_submit(
                 priority,
                 priority,  # base_priority
                 [],  # priority_reasons: filled by the background pipeline
+                False,  # pipeline_queued: the workers queue it (hotline.tasks.outbox)
             )
         )
         accepted.append({"id": str(public_id), "partner_reference": item.partner_reference})
@@ -229,8 +229,8 @@ def partner_reports_submit(
                         for kind, value, quality in _distinct_hashes(item.data)
                     ]
                 )
-                # One task per batch; the queue shares the database: it commits with the rows.
-                enqueue("hotline.intake.tasks.report_process_many", *ids)
+                # No task here: the rows are stored with pipeline_queued=False and the workers
+                # queue their processing (hotline.intake.services.reports_pipeline_dispatch).
     except IntegrityError:
         _refuse_used_references(partner, reports, path_prefix=path_prefix)
         raise
@@ -299,6 +299,7 @@ REPORT_COLUMNS = (
     "priority",
     "base_priority",
     "priority_reasons",
+    "pipeline_queued",
 )
 # Columns the batch path leaves NULL: they hold the public form's double-submit token.
 WEB_FORM_ONLY_COLUMNS = ("submission_digest", "replay_ciphertext")

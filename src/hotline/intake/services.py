@@ -219,8 +219,8 @@ def _report_store(
                 for (kind, value), quality in hashes.items()
             ]
         )
-        # The queue lives in the same database: the task commits with the report or not at all.
-        enqueue("hotline.intake.tasks.report_process", report.pk)
+        # No task here: the report is stored with pipeline_queued=False, and the workers queue
+        # its processing (reports_pipeline_dispatch): it commits with the report or not at all.
     return SubmittedReport(report=report, receipt_code=code)
 
 
@@ -293,11 +293,38 @@ def report_add_information(
                 defaults={"quality": quality, "created_at": now},
             )
         if evidence or hashes:
-            enqueue("hotline.intake.tasks.report_process", report.pk)
+            Report.objects.filter(pk=report.pk).update(pipeline_queued=False)
     except BaseException:
         for name in written:
             vault.file_delete(name=name)
         raise
+
+
+PIPELINE_CHUNK = 100
+
+
+def reports_pipeline_dispatch(*, limit: int = 1000) -> int:
+    """Queue the post-intake pipeline for reports stored or changed since; return how many.
+
+    Called by the workers at every poll (hotline.tasks.outbox). Tasks of up to PIPELINE_CHUNK
+    reports each; the marks are cleared in the same transaction as the tasks are queued. On
+    PostgreSQL, rows another worker is dispatching are skipped; on SQLite writers take turns.
+    """
+    with transaction.atomic():
+        ids = list(
+            Report.objects.filter(pipeline_queued=False)
+            .order_by("pk")
+            .select_for_update(skip_locked=True)
+            .values_list("pk", flat=True)[:limit]
+        )
+        if not ids:
+            return 0
+        for start in range(0, len(ids), PIPELINE_CHUNK):
+            enqueue(
+                "hotline.intake.tasks.report_process_many", *ids[start : start + PIPELINE_CHUNK]
+            )
+        Report.objects.filter(pk__in=ids).update(pipeline_queued=True)
+    return len(ids)
 
 
 def report_details(report: Report) -> dict[str, object]:

@@ -66,7 +66,14 @@ class HotlineBroker(ORM):  # type: ignore[misc]  # django-q2 has no type hints
         return int(row.pk)
 
     def dequeue(self) -> list[tuple[int, str]] | None:
-        """Take up to `bulk` due tasks, each leased for `retry` seconds and counted."""
+        """Take up to `bulk` due tasks, each leased for `retry` seconds and counted.
+
+        First, at most once per poll interval, turn marked rows into tasks
+        (hotline.tasks.outbox): new reports wait there, not on the queue.
+        """
+        from hotline.tasks.outbox import outbox_drain
+
+        outbox_drain(min_interval=Conf.POLL)
         rows = list(
             self.get_connection().filter(key=self.list_key, lock__lt=timezone.now())[: Conf.BULK]
         )
