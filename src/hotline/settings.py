@@ -101,7 +101,14 @@ _DATABASE_URL_HELP = (
     "or sqlite:////absolute/path/hotline.sqlite3"
 )
 try:
-    _db = dj_database_url.parse(DATABASE_URL, conn_max_age=60, conn_health_checks=True)
+    # The health check (one `SELECT 1` before a kept connection is reused by a request) means a
+    # restarted database costs no failed request; it is one round trip per request, so an
+    # operator may turn it off (benchmarks/README.md, "Intake", measures both).
+    _db = dj_database_url.parse(
+        DATABASE_URL,
+        conn_max_age=60,
+        conn_health_checks=env_bool("HOTLINE_DB_HEALTH_CHECKS", True),
+    )
 except ValueError:
     # Not the URL itself in the message: it may hold a password.
     raise ConfigError(f"{_DATABASE_URL_HELP}.") from None
