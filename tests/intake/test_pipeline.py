@@ -117,3 +117,56 @@ def test_outbox_drains_at_most_once_per_interval_and_survives_a_failing_drain(
     assert outbox.outbox_drain() == 0
     assert "retrying at the next poll" in caplog.text
     assert Report.objects.filter(pipeline_queued=False).count() == 1
+
+
+def test_fast_report_insert_stores_exactly_what_the_orm_would() -> None:
+    import uuid
+    from datetime import UTC, datetime
+
+    from hotline.intake.services import _report_insert
+
+    moment = datetime(2026, 3, 4, 5, 6, 7, 891011, tzinfo=UTC)
+
+    def report(unique: str) -> Report:
+        return Report(
+            public_id=uuid.uuid4(),
+            receipt_digest=unique.encode() * 32,
+            created_at=moment,
+            updated_at=moment,
+            language="en",
+            reporter_role="someone_i_know",
+            victim_age="13_15",
+            categories=["sextortion", "grooming"],
+            platforms=["telegram", "facebook"],
+            payment_methods=["wing"],
+            money="paid",
+            in_danger=True,
+            help_wanted=["counsellor", "legal"],
+            consent_contact=True,
+            keep_original_for_police=True,
+            details_ciphertext=b"\x00\xff\x10 ciphertext",
+            priority=105,
+            base_priority=100,
+            priority_reasons=["linked to 2 earlier report(s)", "ខ្មែរ"],
+            submission_digest=unique * 64,
+            replay_ciphertext=b"\x01\x02\x00",
+        )
+
+    by_orm = report("a")
+    by_orm.save()
+    fast = report("b")
+    _report_insert(fast)
+    assert fast.pk is not None
+    assert fast.pk != by_orm.pk
+    assert not fast._state.adding
+
+    different = {"id", "public_id", "receipt_digest", "submission_digest"}
+    names = [f.attname for f in Report._meta.concrete_fields if f.attname not in different]
+    stored_orm = Report.objects.filter(pk=by_orm.pk).values(*names).get()
+    stored_fast = Report.objects.filter(pk=fast.pk).values(*names).get()
+    assert stored_fast == stored_orm
+    reloaded = Report.objects.get(pk=fast.pk)
+    assert reloaded.public_id == fast.public_id
+    assert bytes(reloaded.receipt_digest) == b"b" * 32
+    assert reloaded.created_at == moment
+    assert reloaded.pipeline_queued is False
