@@ -11,7 +11,7 @@ similar form, encrypts one field and inserts one row) - and drives each with wrk
 concurrent connections. The form is posted with a real CSRF cookie/token pair and a fresh
 submission_token per request; batches carry 100 reports, an Idempotency-Key and partner
 references. Accepted reports are counted in the database, not only from HTTP status codes.
-The background worker is not running: tasks wait in the queue, as they do under a burst.
+The background worker is not running: new reports wait to be queued, as they do under a burst.
 """
 
 from __future__ import annotations
