@@ -119,6 +119,30 @@ def test_queue_backlog_counts_due_untaken_tasks_and_the_oldest_wait() -> None:
     assert 90 <= body["queue_oldest_seconds"] < 95
 
 
+def test_new_reports_waiting_for_a_worker_count_in_the_backlog() -> None:
+    from hotline.intake.models import Report
+    from hotline.intake.services import (
+        ReportInput,
+        report_submit,
+        reports_pipeline_dispatch,
+    )
+
+    data = ReportInput(reporter_role="myself", categories=["sextortion"])
+    report_submit(data=data, evidence=[])
+    Report.objects.update(updated_at=timezone.now() - timedelta(seconds=120))
+    report_submit(data=data, evidence=[])
+    body = healthz()[1]
+    # No task is queued for a new report; without a worker it must still show.
+    assert OrmQ.objects.count() == 0
+    assert body["queue_pending"] == 2
+    assert 120 <= body["queue_oldest_seconds"] < 125
+    # A worker's poll turns both into one task: still one thing waiting, no longer two.
+    assert reports_pipeline_dispatch() == 2
+    body = healthz()[1]
+    assert body["queue_pending"] == 1
+    assert body["queue_oldest_seconds"] < 5
+
+
 def test_backlog_count_is_bounded(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(selectors, "PENDING_COUNT_LIMIT", 3)
     for n in range(5):
@@ -126,10 +150,10 @@ def test_backlog_count_is_bounded(monkeypatch: pytest.MonkeyPatch) -> None:
     assert healthz()[1]["queue_pending"] == 3
 
 
-def test_healthz_costs_two_queries(django_assert_num_queries: Any) -> None:
+def test_healthz_costs_three_queries(django_assert_num_queries: Any) -> None:
     worker_heartbeat_start(host="w1", pid=1)
     enqueue("tests.nothing", 1)
-    with django_assert_num_queries(2):
+    with django_assert_num_queries(3):
         assert healthz()[0] == 200
 
 
@@ -138,7 +162,7 @@ def test_status_command_in_words(capsys: pytest.CaptureFixture[str]) -> None:
     assert code == 1
     assert "Database: answers" in out
     assert "Background worker: NOT RUNNING: none has ever run." in out
-    assert "Queue: 0 task(s) waiting for a worker; 0 running or taken" in out
+    assert "Queue: 0 task(s) or new report(s) waiting for a worker; 0 running or taken" in out
 
     beat = worker_heartbeat_start(host="w1", pid=42)
     enqueue("tests.nothing", 1)
@@ -148,7 +172,7 @@ def test_status_command_in_words(capsys: pytest.CaptureFixture[str]) -> None:
     assert "Background worker: running (1 worker cluster, last heartbeat 0 s ago)." in out
     assert "  w1 pid 42, started " in out
     assert ": running, last heartbeat 0 s ago" in out
-    assert "Queue: 1 task(s) waiting for a worker, the oldest for 5 min;" in out
+    assert "Queue: 1 task(s) or new report(s) waiting for a worker, the oldest for 5 min;" in out
 
     WorkerHeartbeat.objects.update(
         last_seen=timezone.now() - timedelta(minutes=3), fresh_until=timezone.now()

@@ -21,7 +21,7 @@ def csrf_failure(request: HttpRequest, reason: str = "") -> HttpResponse:
 def healthz(request: HttpRequest) -> JsonResponse:
     """Report whether the database answers, whether a worker runs, and the queue's backlog.
 
-    Two small queries (load balancers poll this). 503 only when the database does not answer.
+    Three small queries (load balancers poll this). 503 only when the database does not answer.
     A stale or missing worker still answers 200 with "status": "ok": this web server works
     (reports are stored, their processing waits on the queue until a worker runs again), and a
     load balancer that took every web server out of rotation for it would refuse reports over

@@ -39,3 +39,15 @@ def status_view_data(report: Report) -> StatusView:
         messages=messages,
         files=report.files.count(),
     )
+
+
+def reports_waiting_for_pipeline(*, limit: int) -> tuple[int, datetime | None]:
+    """Count (up to `limit`) the reports no worker has queued yet; return that and the oldest.
+
+    Their age is since `updated_at`: a report marked again for new evidence waits from then.
+    """
+    from django.db.models import Count, Min
+
+    waiting = Report.objects.filter(pipeline_queued=False).order_by().values("updated_at")
+    found = waiting[:limit].aggregate(count=Count("updated_at"), oldest=Min("updated_at"))
+    return int(found["count"]), found["oldest"]

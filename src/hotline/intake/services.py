@@ -329,7 +329,7 @@ def report_add_information(
                 defaults={"quality": quality, "created_at": now},
             )
         if evidence or hashes:
-            Report.objects.filter(pk=report.pk).update(pipeline_queued=False)
+            Report.objects.filter(pk=report.pk).update(pipeline_queued=False, updated_at=now)
     except BaseException:
         for name in written:
             vault.file_delete(name=name)

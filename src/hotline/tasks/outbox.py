@@ -15,6 +15,7 @@ from __future__ import annotations
 import logging
 import threading
 import time
+from datetime import datetime
 
 from django.db import DatabaseError
 from django.utils.module_loading import import_string
@@ -24,6 +25,9 @@ logger = logging.getLogger(__name__)
 # Each drain: a function without arguments that queues tasks for marked rows and returns how
 # many rows it took.
 OUTBOX_DRAINS: tuple[str, ...] = ("hotline.intake.services.reports_pipeline_dispatch",)
+# Each backlog: a function of `limit` returning how many marked rows wait (at most `limit`) and
+# since when the oldest waits; /healthz adds them to the queue's backlog.
+OUTBOX_BACKLOGS: tuple[str, ...] = ("hotline.intake.selectors.reports_waiting_for_pipeline",)
 
 _lock = threading.Lock()
 _last_drain = -float("inf")
@@ -45,3 +49,16 @@ def outbox_drain(*, min_interval: float = 0.0) -> int:
             # The database is away: the marks stay, the next poll tries again.
             logger.warning("outbox drain %s failed; retrying at the next poll", path, exc_info=True)
     return taken
+
+
+def outbox_backlog(*, limit: int) -> tuple[int, datetime | None]:
+    """Return how many marked rows wait for a worker (each backlog counted up to `limit`) and
+    when the oldest of them started waiting."""
+    waiting = 0
+    oldest: datetime | None = None
+    for path in OUTBOX_BACKLOGS:
+        count, since = import_string(path)(limit=limit)
+        waiting += int(count)
+        if since is not None and (oldest is None or since < oldest):
+            oldest = since
+    return waiting, oldest

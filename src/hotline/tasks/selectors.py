@@ -54,12 +54,14 @@ class WorkerHealth:
     worker: Literal["ok", "stale", "never"]
     last_seen_seconds: float | None  # since the newest heartbeat; None if never
     running_clusters: int
-    queue_pending: int  # due and not taken by a worker; at most PENDING_COUNT_LIMIT
+    # Due tasks not taken by a worker, plus rows waiting in an outbox for a worker to queue
+    # them (new reports: hotline.tasks.outbox); each counted up to PENDING_COUNT_LIMIT.
+    queue_pending: int
     queue_oldest_seconds: float  # how long the oldest of those waited; 0 if none waits
 
 
 def worker_health() -> WorkerHealth:
-    """Read the workers' heartbeats and the queue's backlog in two bounded queries.
+    """Read the workers' heartbeats and the backlog (queue and outbox) in bounded queries.
 
     Cheap enough for a load balancer to poll: the heartbeat table holds a row per worker
     start (pruned after a week), and the queue is scanned for at most PENDING_COUNT_LIMIT due
@@ -67,6 +69,8 @@ def worker_health() -> WorkerHealth:
     assumed synchronised, as the queue's leases already require.
     """
     from django_q.models import OrmQ
+
+    from hotline.tasks.outbox import outbox_backlog
 
     now = timezone.now()
     beats = WorkerHeartbeat.objects.aggregate(
@@ -77,6 +81,10 @@ def worker_health() -> WorkerHealth:
     # when it became due: enqueued, retry time reached, or its dead worker's lease ended.
     due = OrmQ.objects.filter(lock__lte=now).values("lock")[:PENDING_COUNT_LIMIT]
     queue = due.aggregate(pending=Count("lock"), oldest=Min("lock"))
+    # New reports wait in their own rows until a worker queues them: without a worker they
+    # pile up there, not on the queue, and a monitor must see them.
+    waiting, waiting_since = outbox_backlog(limit=PENDING_COUNT_LIMIT)
+    oldest = min((t for t in (queue["oldest"], waiting_since) if t is not None), default=None)
     last_seen = beats["last_seen"]
     running = int(beats["running"])
     if last_seen is None:
@@ -89,8 +97,6 @@ def worker_health() -> WorkerHealth:
         if last_seen is None
         else max(0.0, (now - last_seen).total_seconds()),
         running_clusters=running,
-        queue_pending=int(queue["pending"]),
-        queue_oldest_seconds=(
-            max(0.0, (now - queue["oldest"]).total_seconds()) if queue["oldest"] else 0.0
-        ),
+        queue_pending=int(queue["pending"]) + waiting,
+        queue_oldest_seconds=max(0.0, (now - oldest).total_seconds()) if oldest else 0.0,
     )

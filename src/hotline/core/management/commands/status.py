@@ -74,7 +74,8 @@ class Command(BaseCommand):
         )
         failed = " (`hotline tasks --failed` lists them)" if status.failed else ""
         self.stdout.write(
-            f"Queue: {health.queue_pending}{more} task(s) waiting for a worker{oldest}; "
+            f"Queue: {health.queue_pending}{more} task(s) or new report(s) waiting for a worker"
+            f"{oldest}; "
             f"{status.taken} running or taken; {status.delayed} waiting to retry; "
             f"{status.failed} failed{failed}."
         )
