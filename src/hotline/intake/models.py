@@ -72,7 +72,9 @@ class Report(models.Model):
 
     # Digest of the one-time token in the rendered form (web reports only): a double click or a
     # retried POST with the same token shows this report's receipt page, not a second report.
-    submission_digest = models.CharField(max_length=64, unique=True, null=True, blank=True)
+    # Unique where set (see Meta). NULL, not "", for partner reports: they stay out of that
+    # index, one index entry fewer per report of a batch.
+    submission_digest = models.CharField(max_length=64, null=True, blank=True)  # noqa: DJ001
     # The receipt code encrypted under a key derived from that token (which only the submitting
     # browser holds), so the repeated POST can show the same code; forgotten after an hour by a
     # background task. Kept on the report row: one INSERT per submission, not two.
@@ -99,6 +101,11 @@ class Report(models.Model):
             ),
         ]
         constraints = [
+            models.UniqueConstraint(
+                fields=["submission_digest"],
+                condition=models.Q(submission_digest__isnull=False),
+                name="intake_report_submission_digest_unique",
+            ),
             models.UniqueConstraint(
                 fields=["partner", "partner_reference"],
                 condition=~models.Q(partner_reference=""),

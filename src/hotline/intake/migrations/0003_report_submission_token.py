@@ -29,9 +29,18 @@ class Migration(migrations.Migration):
         migrations.AddField(
             model_name="report",
             name="submission_digest",
-            field=models.CharField(blank=True, max_length=64, null=True, unique=True),
+            field=models.CharField(blank=True, max_length=64, null=True),
         ),
         migrations.RunPython(tokens_to_reports, migrations.RunPython.noop),
+        # Unique where set: partner reports (NULL) stay out of the index.
+        migrations.AddConstraint(
+            model_name="report",
+            constraint=models.UniqueConstraint(
+                condition=models.Q(("submission_digest__isnull", False)),
+                fields=("submission_digest",),
+                name="intake_report_submission_digest_unique",
+            ),
+        ),
         migrations.AddIndex(
             model_name="report",
             index=models.Index(
