@@ -16,7 +16,7 @@ import subprocess
 import sys
 from typing import Final
 
-from hotline.intake.scrub import pdf_child
+from hotline.intake.scrub import ScrubError, pdf_child
 
 # Typical PDFs take 0.1-0.2 s (mostly the child starting); 10 MB of 100,000 objects 3-5 s on
 # this 2-core machine under load; a decompression bomb is found in 2-3 s.
@@ -29,17 +29,10 @@ MEMORY_LIMIT_BYTES: Final = 1024 * 1024 * 1024
 EOF_WINDOW_BYTES: Final = 1024
 
 
-class PdfScrubError(Exception):
-    """A PDF that cannot be cleaned; `reason` is one of the class attributes below."""
+class PdfScrubError(ScrubError):
+    """A PDF that cannot be cleaned: damaged, too complex, unavailable, or encrypted."""
 
-    DAMAGED: Final = "damaged"
     ENCRYPTED: Final = "encrypted"
-    TOO_COMPLEX: Final = "too_complex"
-    UNAVAILABLE: Final = "unavailable"
-
-    def __init__(self, reason: str) -> None:
-        super().__init__(reason)
-        self.reason = reason
 
 
 _REASONS: Final = {

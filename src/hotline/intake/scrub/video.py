@@ -31,6 +31,8 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Final
 
+from hotline.intake.scrub import ScrubError
+
 # Copying a 10 MB clip takes 0.1-0.3 s here, mostly FFmpeg starting.
 CPU_SECONDS: Final = 15
 TIMEOUT_SECONDS: Final = 30
@@ -43,16 +45,8 @@ _BRAND_FORMATS: Final = {b"3gp": "3gp", b"3g2": "3g2"}
 _MEDIA_HANDLERS: Final = frozenset({b"vide", b"soun"})
 
 
-class VideoScrubError(Exception):
-    """A video that cannot be remuxed; `reason` is one of the class attributes below."""
-
-    DAMAGED: Final = "damaged"
-    TOO_COMPLEX: Final = "too_complex"
-    UNAVAILABLE: Final = "unavailable"
-
-    def __init__(self, reason: str) -> None:
-        super().__init__(reason)
-        self.reason = reason
+class VideoScrubError(ScrubError):
+    """A video that cannot be remuxed: damaged, too complex, or FFmpeg unavailable."""
 
 
 def ffmpeg_path() -> str | None:
