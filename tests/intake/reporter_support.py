@@ -20,6 +20,7 @@ from django.test import Client
 from PIL import Image
 
 from hotline.intake.models import EvidenceFile, EvidenceHash, Message, Report
+from hotline.vault import services as vault
 
 CODE_RE = re.compile(r'<p class="receipt" id="receipt-code">([^<]+)</p>')
 KHMER = re.compile(r"[\u1780-\u17ff]")
@@ -145,3 +146,22 @@ def run_file_db_scenario(name: str, data_dir: Path, **args: Any) -> tuple[dict[s
     assert completed.returncode == 0, completed.stderr[-5000:]
     result = json.loads(completed.stdout.strip().splitlines()[-1])
     return result, completed.stdout + completed.stderr
+
+
+def submit_evidence(
+    data: bytes, *, name: str, content_type: str, keep_original: bool
+) -> EvidenceFile:
+    """Submit a good report with one file through the form; return the stored file record."""
+    client = Client()
+    post = good_report(client, evidence_files=[upload(name, data, content_type)])
+    if keep_original:
+        post["keep_original_for_police"] = "on"
+    response = client.post("/report/", post)
+    assert response.status_code == 200
+    assert receipt_code(response.content.decode())
+    return EvidenceFile.objects.get()
+
+
+def working_copy(record: EvidenceFile) -> bytes:
+    """Return the decrypted copy staff see."""
+    return vault.file_read(name=record.working_name, context=record.context)

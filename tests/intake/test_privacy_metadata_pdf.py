@@ -21,8 +21,10 @@ from reporter_support import (
     assert_nothing_saved,
     good_report,
     receipt_code,
+    submit_evidence,
     upload,
     upload_dir_files,
+    working_copy,
 )
 
 from hotline.intake.models import EvidenceFile, Report
@@ -190,18 +192,9 @@ def original() -> bytes:
 
 
 def submit(data: bytes, *, keep_original: bool, name: str = "chat.pdf") -> EvidenceFile:
-    client = Client()
-    post = good_report(client, evidence_files=[upload(name, data, "application/pdf")])
-    if keep_original:
-        post["keep_original_for_police"] = "on"
-    response = client.post("/report/", post)
-    assert response.status_code == 200
-    assert receipt_code(response.content.decode())
-    return EvidenceFile.objects.get()
-
-
-def working_copy(record: EvidenceFile) -> bytes:
-    return vault.file_read(name=record.working_name, context=record.context)
+    return submit_evidence(
+        data, name=name, content_type="application/pdf", keep_original=keep_original
+    )
 
 
 @pytest.mark.parametrize("keep_original", [False, True])
