@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+from reporter_support import form_token
 
 from hotline.hashing.models import BankCategory, HashType
 from hotline.hashing.services import bank_create, entry_add
@@ -60,11 +61,13 @@ def test_new_reports_wait_in_their_own_rows_until_a_worker_poll_queues_them() ->
     from hotline.intake.services import reports_pipeline_dispatch
 
     client = Client()
-    page = client.get("/report/").content.decode()
-    token = page.split('name="submission_token" value="', 1)[1].split('"', 1)[0]
     answer = client.post(
         "/report/",
-        {"submission_token": token, "reporter_role": "myself", "categories": ["sextortion"]},
+        {
+            "submission_token": form_token(client),
+            "reporter_role": "myself",
+            "categories": ["sextortion"],
+        },
     )
     assert answer.status_code == 200
     report = Report.objects.get()

@@ -98,11 +98,13 @@ def test_each_receipt_page_carries_its_own_code_and_a_working_form_token() -> No
         form_page = client.get("/report/").content.decode()
         csrf = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', form_page)
         assert csrf
+        submission = re.search(r'name="submission_token" value="([^"]+)"', form_page)
+        assert submission
         response = client.post(
             "/report/",
             {
                 "csrfmiddlewaretoken": csrf.group(1),
-                "submission_token": _token(client),
+                "submission_token": submission.group(1),
                 "reporter_role": "myself",
                 "categories": ["sextortion"],
                 "narrative": f"Report in {language}.",
