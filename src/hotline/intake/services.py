@@ -178,6 +178,7 @@ def _report_store(
 ) -> SubmittedReport:
     code = code_generate()
     now = timezone.now()
+    priority = _initial_priority(data)
     with transaction.atomic():
         report = Report(
             public_id=uuid.uuid4(),
@@ -199,8 +200,8 @@ def _report_store(
             consent_contact=data.consent_contact,
             keep_original_for_police=data.keep_original_for_police,
             status=ReportStatus.RECEIVED,
-            priority=_initial_priority(data),
-            base_priority=_initial_priority(data),
+            priority=priority,
+            base_priority=priority,
         )
         report.details_ciphertext = vault.encrypt_json(
             data.sensitive_details(), context=report.details_context
@@ -234,7 +235,8 @@ def _report_insert_sql(vendor: str) -> tuple[str, tuple[models.Field[Any, Any], 
     placeholders = ", ".join(["%s"] * len(fields))
     table = quote(Report._meta.db_table)
     # Names come from the model and are quoted; every value is a parameter.
-    sql = f"INSERT INTO {table} ({columns}) VALUES ({placeholders}) RETURNING id"  # noqa: S608
+    returning = quote(str(Report._meta.pk.column))
+    sql = f"INSERT INTO {table} ({columns}) VALUES ({placeholders}) RETURNING {returning}"  # noqa: S608
     return sql, fields
 
 
