@@ -6,6 +6,8 @@ from datetime import timedelta
 
 import pytest
 from django.utils import timezone
+from hypothesis import given
+from hypothesis import strategies as st
 
 from hotline.accounts.models import User
 from hotline.audit.models import AuditEvent
@@ -169,3 +171,11 @@ def test_escrow_digest_differs_from_the_entity_digest() -> None:
 
     assert entity_digest("phone", "+85512345678") != escrow_digest("phone", "+85512345678")
     assert entity_digest("phone", "+85512345678") != entity_digest("handle", "+85512345678")
+
+
+@given(kind=st.sampled_from(["phone", "handle", "url", "wallet"]), value=st.text(max_size=80))
+def test_bulk_digesters_give_the_single_path_digests(kind: str, value: str) -> None:
+    from hotline.entities.keys import entity_digest, entity_digester, escrow_digest, escrow_digester
+
+    assert entity_digester()(kind, value) == entity_digest(kind, value)
+    assert escrow_digester()(kind, value) == escrow_digest(kind, value)
