@@ -15,7 +15,6 @@ from datetime import datetime, timedelta
 from functools import lru_cache
 from typing import Any
 
-from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from django.db import IntegrityError, connection, models, transaction
 from django.utils import timezone
 
@@ -116,7 +115,7 @@ def _replay(token: str) -> SubmittedReport | None:
     if report is None or report.replay_ciphertext is None:
         return None
     blob = bytes(report.replay_ciphertext)
-    code = AESGCM(_replay_key(token)).decrypt(blob[:12], blob[12:], digest.encode()).decode()
+    code = vault.open_with_key(blob, key=_replay_key(token), context=digest).decode()
     return SubmittedReport(report=report, receipt_code=code, replayed=True)
 
 
@@ -208,9 +207,10 @@ def _report_store(
         )
         if submission_token:
             report.submission_digest = _token_digest(submission_token)
-            nonce = secrets.token_bytes(12)
-            report.replay_ciphertext = nonce + AESGCM(_replay_key(submission_token)).encrypt(
-                nonce, code.encode(), report.submission_digest.encode()
+            report.replay_ciphertext = vault.seal_with_key(
+                code.encode(),
+                key=_replay_key(submission_token),
+                context=report.submission_digest,
             )
         _report_insert(report)
         for item in evidence:

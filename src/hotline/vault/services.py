@@ -83,6 +83,26 @@ def decrypt(blob: bytes, *, context: str) -> bytes:
         raise VaultError("blob failed authentication (wrong key, context or tampering)") from exc
 
 
+def seal_with_key(plaintext: bytes, *, key: bytes, context: str) -> bytes:
+    """Return `plaintext` sealed under a caller's own 32-byte key (not the key ring).
+
+    For values that only the holder of a secret may read back, such as the receipt code kept
+    for a retried submission under a key derived from the form's one-time token: the key file
+    alone cannot open them. Layout: 12-byte nonce | ciphertext+tag, bound to `context`.
+    """
+    nonce = secrets.token_bytes(NONCE_BYTES)
+    return nonce + AESGCM(key).encrypt(nonce, plaintext, context.encode())
+
+
+def open_with_key(blob: bytes, *, key: bytes, context: str) -> bytes:
+    """Return the plaintext of a `seal_with_key` blob; raise VaultError if key or context differ."""
+    blob = bytes(blob)
+    try:
+        return AESGCM(key).decrypt(blob[:NONCE_BYTES], blob[NONCE_BYTES:], context.encode())
+    except InvalidTag as exc:
+        raise VaultError("blob failed authentication (wrong key, context or tampering)") from exc
+
+
 def encrypt_json(value: Any, *, context: str) -> bytes:
     """Encrypt a JSON-serialisable value."""
     return encrypt(json.dumps(value, ensure_ascii=False).encode(), context=context)
