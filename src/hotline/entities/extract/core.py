@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 
+from hotline.entities.extract.canonical import canonicalise
 from hotline.entities.extract.context import (
     iter_at_handles,
     iter_labelled_handles,
@@ -19,10 +20,9 @@ from hotline.entities.extract.crypto import (
 from hotline.entities.extract.entity import Entity, EntityType
 from hotline.entities.extract.normalize import normalize
 from hotline.entities.extract.phones import iter_phones, phone_from_text
-from hotline.entities.extract.platforms import platform_of
+from hotline.entities.extract.platforms import PLATFORM_HOSTS, platform_of
 from hotline.entities.extract.urls import (
     Found,
-    canonicalise,
     iter_bare_urls,
     iter_scheme_urls,
     parse,
@@ -148,7 +148,7 @@ def extract_entities(text: str, *, default_region: str = "KH") -> list[Entity]:
     for start, end, value in iter_emails(body):
         if spans.claim(start, end):
             hits.append((start, end, EntityType.EMAIL, value, None))
-    for start, end in iter_bare_urls(body):
+    for start, end in iter_bare_urls(body, known_hosts=PLATFORM_HOSTS):
         url_hits = _url_hits(body, start, end)
         if url_hits and spans.claim(start, end):
             hits.extend(url_hits)

@@ -147,8 +147,12 @@ def iter_scheme_urls(text: str) -> Iterator[tuple[int, int]]:
             yield span
 
 
-def iter_bare_urls(text: str) -> Iterator[tuple[int, int]]:
-    """Yield (start, end) of links written without a scheme whose host looks real."""
+def iter_bare_urls(text: str, *, known_hosts: frozenset[str]) -> Iterator[tuple[int, int]]:
+    """Yield (start, end) of links written without a scheme whose host looks real.
+
+    A host looks real when it is one of `known_hosts` (the platforms' hosts, passed in so that
+    this generic layer imports no platform rules) or has a common top-level domain.
+    """
     for match in BARE_URL_RE.finditer(text):
         start = match.start()
         end = trim_url(text, start, match.end())
@@ -168,11 +172,9 @@ def iter_bare_urls(text: str) -> Iterator[tuple[int, int]]:
         if labels[-1].startswith("xn--") and has_path:
             yield start, end
             continue
-        from hotline.entities.extract.platforms import PLATFORM_HOSTS
-
         if (
-            host in PLATFORM_HOSTS
-            or host.removeprefix("www.") in PLATFORM_HOSTS
+            host in known_hosts
+            or host.removeprefix("www.") in known_hosts
             or (
                 labels[-1] in BARE_TLDS
                 and (labels[0] == "www" or all(_HOST_LABEL_RE.fullmatch(label) for label in labels))
@@ -284,43 +286,3 @@ def protect_tail(canonical: str) -> str:
     if end == len(canonical):
         return canonical
     return canonical[:end] + "".join(f"%{ord(char):02X}" for char in canonical[end:])
-
-
-# Redirect wrappers: host -> (path, parameter holding the target).
-_REDIRECTS: dict[str, tuple[str, tuple[str, ...]]] = {
-    "l.facebook.com": ("/l.php", ("u",)),
-    "lm.facebook.com": ("/l.php", ("u",)),
-    "l.messenger.com": ("/l.php", ("u",)),
-    "l.instagram.com": ("", ("u",)),
-    "google.com": ("/url", ("q", "url")),
-    "www.google.com": ("/url", ("q", "url")),
-    "youtube.com": ("/redirect", ("q",)),
-    "www.youtube.com": ("/redirect", ("q",)),
-}
-
-MAX_UNWRAP = 4
-
-
-def canonicalise(raw: str, *, depth: int = 0) -> list[Found]:
-    """Return the identifiers a URL stands for (first the URL itself), or [] if it is not one."""
-    if raw[:5].lower() == "tg://":
-        from hotline.entities.extract.platforms import telegram_scheme
-
-        return telegram_scheme(raw)
-    url = parse(raw)
-    if url is None:
-        return []
-    redirect = _REDIRECTS.get(url.host)
-    if redirect is not None and depth < MAX_UNWRAP and url.path.rstrip("/") == redirect[0]:
-        for name in redirect[1]:
-            target = url.param(name)
-            if target and target.lower().startswith(("http://", "https://")):
-                inner = canonicalise(target.strip(), depth=depth + 1)
-                if inner:
-                    return inner
-    from hotline.entities.extract.platforms import platform_canonical
-
-    found = platform_canonical(url)
-    if found is not None:
-        return found
-    return [Found(EntityType.URL, generic_canonical(url), None)]
