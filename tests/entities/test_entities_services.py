@@ -169,3 +169,28 @@ def test_escrow_digest_differs_from_the_entity_digest() -> None:
 
     assert entity_digest("phone", "+85512345678") != escrow_digest("phone", "+85512345678")
     assert entity_digest("phone", "+85512345678") != entity_digest("handle", "+85512345678")
+
+
+def test_an_account_of_unusual_length_is_stored_flagged_and_links_reports() -> None:
+    from hotline.entities import bulk
+
+    first = _report("He wants the money on ABA account 037 519 6640 tonight")
+    second = _report("", payment_accounts=["ABA ០៣៧ ៥១៩ ៦៦៤០"])
+    report_extract(first.pk)
+    report_extract(second.pk)
+    account = Entity.objects.get(kind="payment_account")
+    assert services.entity_value(account) == "aba:0375196640"
+    assert account.flag_list == ["unusual_length"]
+    assert selectors.cluster_of_entity(entity=account).report_ids == {first.pk, second.pk}
+    # The bulk path (`hotline entities relink`) stores the same flag.
+    third = _report("")
+    result = bulk.entities_link_bulk(
+        mentions=[bulk.BulkMention(third.pk, "payment_account", "acleda:788369075", "acleda")]
+    )
+    assert result.entities_new == 1
+    bulk_account = selectors.entity_find(text="ACLEDA 788 369 075")
+    assert bulk_account is not None
+    assert bulk_account.flag_list == ["unusual_length"]
+    # Accounts of the provider's own length carry no flag.
+    services.entity_get_or_create(kind="payment_account", value="aba:000123456")
+    assert Entity.objects.filter(flags="").count() == 1

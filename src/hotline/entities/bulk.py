@@ -25,6 +25,7 @@ from django.db.backends.utils import CursorWrapper
 from django.utils import timezone
 from psycopg.copy import QueuedLibpqWriter
 
+from hotline.entities.extract import entity_flags
 from hotline.entities.keys import _derived
 from hotline.entities.models import Entity, EscrowedIdentifier, ReportCluster, ReportEntity
 from hotline.vault import services as vault
@@ -154,7 +155,19 @@ def entities_link_bulk(*, mentions: Iterable[BulkMention], exclusive: bool = Fal
     else:
         entities_new, links_new = _link_generic(entities, links)
     matched = _match_escrows(entities, links)
+    _flags_set(entities)
     return BulkResult(count, entities_new, links_new, matched)
+
+
+def _flags_set(entities: dict[tuple[str, str], tuple[bytes, str]]) -> None:
+    """Store the flags of flagged identifiers (rare: one UPDATE for the few, after the COPY)."""
+    by_flags: dict[str, list[bytes]] = {}
+    for (kind, value), (digest, _) in entities.items():
+        flags = " ".join(entity_flags(kind, value))
+        if flags:
+            by_flags.setdefault(flags, []).append(digest)
+    for flags, digests in by_flags.items():
+        Entity.objects.filter(digest__in=digests).exclude(flags=flags).update(flags=flags)
 
 
 def _new_entity_rows(
