@@ -116,6 +116,22 @@ def test_clusters_compute_on_an_empty_database() -> None:
     assert bulk.clusters_compute() == 0
 
 
+def _split_blob(blob: bytes) -> tuple[str, bytes, bytes]:
+    """Return (key id, nonce, ciphertext+tag) of a vault blob, read from its documented layout:
+    b"OH1" | key-id length (1 byte) | key id | 12-byte nonce | ciphertext+tag."""
+    from hotline.vault import services as vault
+
+    assert blob.startswith(vault.MAGIC)
+    kid_start = len(vault.MAGIC) + 1
+    nonce_start = kid_start + blob[len(vault.MAGIC)]
+    sealed_start = nonce_start + vault.NONCE_BYTES
+    return (
+        blob[kid_start:nonce_start].decode(),
+        blob[nonce_start:sealed_start],
+        blob[sealed_start:],
+    )
+
+
 def test_encrypt_many_matches_encrypt() -> None:
     from hotline.vault import services as vault
 
@@ -124,10 +140,30 @@ def test_encrypt_many_matches_encrypt() -> None:
     assert [vault.decrypt(b, context=c) for b, (_, c) in zip(blobs, items, strict=True)] == [
         p for p, _ in items
     ]
-    assert len({blob[-28:-16] for blob in blobs}) == 2  # distinct nonces
     with pytest.raises(vault.VaultError):
         vault.decrypt(blobs[0], context=items[1][1])
     assert vault.encrypt_many([]) == []
+
+
+def test_encrypt_many_gives_every_value_its_own_nonce(settings: object) -> None:
+    """AES-GCM with a repeated nonce under one key leaks the XOR of plaintexts and the
+    authentication key: every blob of a bulk run must carry a nonce no other blob has."""
+    from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+
+    from hotline.vault import services as vault
+
+    # The same value under the same context, many times: only the nonce can tell them apart.
+    items = [(b"+85512345678", "entities.entity:aa:value")] * 200 + [(b"x", "y")] * 56
+    blobs = [*vault.encrypt_many(items), vault.encrypt(b"+85512345678", context="c")]
+    items.append((b"+85512345678", "c"))
+    parts = [_split_blob(blob) for blob in blobs]
+    nonces = [nonce for _, nonce, _ in parts]
+    assert all(len(nonce) == vault.NONCE_BYTES for nonce in nonces)
+    assert len(set(nonces)) == len(blobs)
+    # The layout was read right: the nonce found there, with the key named there, opens the blob.
+    keys = settings.KEYS  # type: ignore[attr-defined]
+    for (kid, nonce, sealed), (plaintext, context) in zip(parts, items, strict=True):
+        assert AESGCM(keys.vault_keys[kid]).decrypt(nonce, sealed, context.encode()) == plaintext
 
 
 @pytest.mark.django_db(transaction=True)

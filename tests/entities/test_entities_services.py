@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
+from django.apps import apps
 from django.utils import timezone
 from hypothesis import given
 from hypothesis import strategies as st
@@ -43,9 +44,13 @@ def test_extraction_links_reports_and_stores_no_identifier_in_clear() -> None:
         ("payment_account", "wing:012345678"),
         ("phone", "+85512345678"),
     }
-    for entity in Entity.objects.all():
-        assert b"darkroom" not in bytes(entity.value_ciphertext).lower()
-        assert b"012345678" not in bytes(entity.value_ciphertext)
+    # No column of any table holds an identifier in clear (digests and ciphertexts only).
+    for model in apps.get_models():
+        for row in model.objects.all().values():
+            for name, value in row.items():
+                raw = bytes(value) if isinstance(value, bytes | memoryview) else str(value).encode()
+                for needle in (b"darkroom", b"12345678", b"12 345 678"):
+                    assert needle not in raw.lower(), f"{model._meta.label}.{name} holds {needle!r}"
     handle = selectors.entity_find(text="t.me/DARKROOM_KH")
     assert handle is not None
     cluster = selectors.cluster_of_entity(entity=handle)
@@ -179,3 +184,28 @@ def test_bulk_digesters_give_the_single_path_digests(kind: str, value: str) -> N
 
     assert entity_digester()(kind, value) == entity_digest(kind, value)
     assert escrow_digester()(kind, value) == escrow_digest(kind, value)
+
+
+def test_an_account_of_unusual_length_is_stored_flagged_and_links_reports() -> None:
+    from hotline.entities import bulk
+
+    first = _report("He wants the money on ABA account 037 519 6640 tonight")
+    second = _report("", payment_accounts=["ABA ០៣៧ ៥១៩ ៦៦៤០"])
+    report_extract(first.pk)
+    report_extract(second.pk)
+    account = Entity.objects.get(kind="payment_account")
+    assert services.entity_value(account) == "aba:0375196640"
+    assert account.flag_list == ["unusual_length"]
+    assert selectors.cluster_of_entity(entity=account).report_ids == {first.pk, second.pk}
+    # The bulk path (`hotline entities relink`) stores the same flag.
+    third = _report("")
+    result = bulk.entities_link_bulk(
+        mentions=[bulk.BulkMention(third.pk, "payment_account", "acleda:788369075", "acleda")]
+    )
+    assert result.entities_new == 1
+    bulk_account = selectors.entity_find(text="ACLEDA 788 369 075")
+    assert bulk_account is not None
+    assert bulk_account.flag_list == ["unusual_length"]
+    # Accounts of the provider's own length carry no flag.
+    services.entity_get_or_create(kind="payment_account", value="aba:000123456")
+    assert Entity.objects.filter(flags="").count() == 1

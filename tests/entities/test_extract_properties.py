@@ -112,6 +112,8 @@ def test_one_megabyte_of_random_unicode_is_fast() -> None:
         "0x" + "a" * 100_000,
         "bc1" + "q" * 100_000,
         "Wing " * 20_000,  # label with no number
+        "ABA 2024-03-12 " * 7_000,  # labels whose numbers are tried as unusual accounts
+        "ACLEDA 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 " * 2_000,
         "Telegram: " * 10_000,
         "fb is " * 16_000,
         "\u200b" * 100_000,  # everything deleted by normalisation

@@ -73,3 +73,46 @@ def test_labelled_payment_accounts() -> None:
     ]
     # Without a label, a nine-digit number starting 000 is nothing.
     assert _pairs("000 123 456") == []
+
+
+def _found(text: str) -> list[tuple[str, str, tuple[str, ...]]]:
+    return [(str(e.type), e.value, e.flags) for e in extract_entities(text)]
+
+
+UNUSUAL = ("unusual_length",)
+
+
+def test_labelled_numbers_of_an_unexpected_length_are_kept_as_flagged_accounts() -> None:
+    # ABA numbers have 9 digits, ACLEDA 10 to 17, an MTCN 10: a typo or an unusual account is
+    # still evidence that links reports, so the label keeps it, flagged for the analyst.
+    assert _found("ABA account 037 519 6640") == [("payment_account", "aba:0375196640", UNUSUAL)]
+    assert _found("ACLEDA 788 369 075") == [("payment_account", "acleda:788369075", UNUSUAL)]
+    assert _found("Western Union MTCN 176 941 212") == [
+        ("payment_account", "western_union:176941212", UNUSUAL)
+    ]
+    assert _found("សូមផ្ញើលុយតាម ABA ០៣៧ ៥១៩ ៦៦៤០ ណា") == [
+        ("payment_account", "aba:0375196640", UNUSUAL)
+    ]
+    # A number of the expected length carries no flag.
+    assert _found("ABA 000 123 456") == [("payment_account", "aba:000123456", ())]
+
+
+def test_a_labelled_number_that_is_also_a_phone_keeps_its_label() -> None:
+    assert _found("ACLEDA 098 059 400") == [
+        ("payment_account", "acleda:098059400", UNUSUAL),
+        ("phone", "+85598059400", ()),
+    ]
+
+
+def test_amounts_dates_and_short_numbers_after_a_label_are_not_accounts() -> None:
+    for text in [
+        "ABA 2024-03-12 he asked again",
+        "sent to ABA 12.03.2024",
+        "Wing 100.000 riel",
+        "ABA 1 000 000 រៀល",
+        "ACLEDA 500000 USD",
+        "ABA $1500",
+        "MTCN 12345",
+        "ABA at 10 pm",
+    ]:
+        assert [f for f in _found(text) if f[0] == "payment_account"] == [], text

@@ -139,6 +139,14 @@ def test_truncated(fmt: str) -> None:
 def test_huge_side_refused_before_decoding() -> None:
     with pytest.raises(ImageTooLargeError, match="40000x1"):
         hash_image_bytes(raw_png(40_000, 1))
+    # The header alone decides: with garbage instead of pixel data the answer is the same (a
+    # decoder that had started would have failed on the data: corrupt, not too large).
+    header = raw_png(40_000, 1).split(b"IDAT")[0][:-4]
+    garbage = header + png_chunk(b"IDAT", b"not zlib data") + png_chunk(b"IEND", b"")
+    with pytest.raises(ImageTooLargeError, match="40000x1"):
+        hash_image_bytes(garbage)
+    with pytest.raises(CorruptImageError):  # the same garbage under a small header is decoded
+        hash_image_bytes(raw_png(40, 1).split(b"IDAT")[0][:-4] + garbage[len(header) :])
 
 
 def test_pixel_limit_is_configurable() -> None:

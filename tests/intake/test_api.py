@@ -7,6 +7,7 @@ import uuid
 from typing import Any
 
 import pytest
+from django.apps import apps
 from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.test import Client
@@ -283,6 +284,16 @@ def test_tokens_are_stored_only_as_digests() -> None:
     partner.refresh_from_db()
     assert partner.token_digest == token_digest(token)
     assert token not in partner.token_digest
+    # Nowhere else either: no column of any table (audit details included) holds the token or
+    # its secret part, and a rotated token's replacement is not kept in clear.
+    rotated = partner_token_rotate(partner=partner)
+    secrets = [token, token.removeprefix("ohp_"), rotated, rotated.removeprefix("ohp_")]
+    for model in apps.get_models():
+        for row in model.objects.all().values():
+            for name, value in row.items():
+                raw = bytes(value) if isinstance(value, bytes | memoryview) else str(value).encode()
+                for secret in secrets:
+                    assert secret.encode() not in raw, f"{model._meta.label}.{name} holds a token"
 
 
 def test_rotating_a_token_stops_the_old_one() -> None:

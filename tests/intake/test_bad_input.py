@@ -283,6 +283,7 @@ def test_code_sent_as_a_list_or_missing_is_a_wrong_guess() -> None:
         response = client.post("/status/", data)
         assert response.status_code == 404
         assert len(response.content) == len(wrong.content)
+        assert _without_tokens(response.content.decode()) == _without_tokens(wrong.content.decode())
 
 
 # --- throttling --------------------------------------------------------------------------------

@@ -6,6 +6,7 @@ import re
 
 import pytest
 from django.test import Client
+from reporter_support import assert_nothing_saved
 
 from hotline.intake.models import Message, Report
 from hotline.intake.receipts import ALPHABET, CODE_LENGTH
@@ -81,12 +82,31 @@ def test_double_submit_creates_one_report_and_shows_the_same_code() -> None:
 
 
 def test_invalid_form_saves_nothing_and_answers_in_khmer() -> None:
-    client = Client()
+    client = Client()  # no language chosen: Khmer is the default
     response = client.post(
         "/report/", {"submission_token": _token(client), "narrative": "x" * 1_000_000}
     )
-    assert response.status_code in {400, 413}
-    assert Report.objects.count() == 0
+    assert response.status_code == 400
+    html = response.content.decode()
+    assert '<html lang="km">' in html
+    boxes = re.findall(r'<div class="error" role="alert"[^>]*>(.*?)</div>', html, re.S)
+    errors = " ".join(re.sub(r"<[^>]+>", " ", box) for box in boxes)
+    # The summary, the missing answers and the too-long narrative, each in its Khmer wording.
+    for khmer, english in [
+        (
+            "សូមពិនិត្យចម្លើយដែលមានសញ្ញាខាងក្រោម។ មិនទាន់មានអ្វីត្រូវបានរក្សាទុកនៅឡើយទេ។",
+            "Please check the answers marked below.",
+        ),
+        ("សូមឆ្លើយសំណួរនេះ។", "Please answer this question."),
+        ("វែងពេក៖ សូមសរសេរមិនឱ្យលើសពី 20000 តួអក្សរ។", "This is too long"),
+    ]:
+        assert khmer in errors, khmer
+        assert english not in html, english
+    # Every letter in the error boxes is Khmer script (U+1780-U+17FF): no English left over.
+    letters = [char for char in errors if char.isalpha()]
+    assert letters
+    assert all("\u1780" <= char <= "\u17ff" for char in letters), errors
+    assert_nothing_saved()
 
 
 def test_each_receipt_page_carries_its_own_code_and_a_working_form_token() -> None:

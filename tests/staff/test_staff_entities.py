@@ -202,3 +202,13 @@ def test_anonymous_visitors_go_to_login_and_non_staff_are_refused() -> None:
     assert escrow.state == EscrowedIdentifier.State.MATCHED
     assert link.state == "extracted"
     assert not ReportEntity.objects.filter(origin="analyst").exists()
+
+
+def test_an_account_of_unusual_length_is_shown_flagged(staff_client: Client) -> None:
+    report = _report("ACLEDA 788 369 075 and ABA 000 123 456")
+    html = staff_client.get(_url(report)).content.decode()
+    assert "acleda:788369075" in html
+    assert html.count("unusual length") == 1
+    account = Entity.objects.get(flags="unusual_length")
+    cluster = staff_client.get(f"/staff/entities/{account.pk}/").content.decode()
+    assert "unusual length" in cluster

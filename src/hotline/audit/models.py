@@ -9,7 +9,8 @@ from django.db import models
 class AuditEvent(models.Model):
     """One event. `chain_hash` = SHA-256(previous chain_hash | this event's canonical JSON).
 
-    Rows are never updated or deleted; altering or removing one breaks every later hash.
+    Rows are never updated or deleted; altering or removing one breaks every later hash, and
+    removing the newest ones leaves the chain shorter than its head (AuditHead) records.
     """
 
     at = models.DateTimeField()
@@ -32,3 +33,23 @@ class AuditEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.at:%Y-%m-%d %H:%M} {self.actor_label} {self.action}"
+
+
+class AuditHead(models.Model):
+    """The newest chain hash and the number of events, kept in one row apart from the events.
+
+    Updated in the same transaction as every append. Deleting the newest events leaves no broken
+    link behind them (nothing follows), so the chain alone cannot show it; this row can. It is no
+    defence against someone who rewrites this row too: that needs a copy of the head kept outside
+    the database (`audit_verify` returns it for that purpose).
+    """
+
+    id = models.PositiveSmallIntegerField(primary_key=True, default=1)
+    chain_hash = models.CharField(max_length=64)
+    events = models.BigIntegerField()
+
+    class Meta:
+        constraints = [models.CheckConstraint(condition=models.Q(id=1), name="audit_head_one_row")]
+
+    def __str__(self) -> str:
+        return f"{self.events} events, head {self.chain_hash[:12]}"

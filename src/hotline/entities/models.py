@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from django.db import models
 
-from hotline.entities.extract import EntityType
+from hotline.entities.extract import EntityType, Flag
 
 
 class Kind(models.TextChoices):
@@ -32,6 +32,9 @@ class Entity(models.Model):
     digest = models.BinaryField(max_length=32, unique=True)
     value_ciphertext = models.BinaryField()
     platform = models.CharField(max_length=32, blank=True)
+    # Space-separated Flag values, derived from the canonical value when the row is created
+    # (hotline.entities.extract.entity_flags): kept in clear so analysts can list them.
+    flags = models.CharField(max_length=100, blank=True, default="", db_default="")
     created_at = models.DateTimeField()
 
     class Meta:
@@ -43,6 +46,20 @@ class Entity(models.Model):
     @property
     def value_context(self) -> str:
         return f"entities.entity:{bytes(self.digest).hex()}:value"
+
+    @property
+    def flag_list(self) -> list[str]:
+        return self.flags.split()
+
+    @property
+    def flag_labels(self) -> list[str]:
+        """The flags in words, for staff screens."""
+        return [FLAG_LABELS.get(flag, flag) for flag in self.flag_list]
+
+
+FLAG_LABELS = {
+    Flag.UNUSUAL_LENGTH.value: "unusual length for this provider: a typo or an unknown format",
+}
 
 
 class ReportEntity(models.Model):

@@ -15,7 +15,7 @@ from django.utils import timezone
 from hotline.accounts.models import User
 from hotline.audit.services import audit_record
 from hotline.entities.extract import Entity as Found
-from hotline.entities.extract import extract_entities
+from hotline.entities.extract import entity_flags, extract_entities
 from hotline.entities.keys import entity_digest, escrow_digest
 from hotline.entities.models import Entity, EscrowedIdentifier, ReportEntity
 from hotline.intake.models import Report
@@ -74,7 +74,13 @@ def entity_get_or_create(*, kind: str, value: str, platform: str = "") -> Entity
     existing = Entity.objects.filter(digest=digest).first()
     if existing is not None:
         return existing
-    entity = Entity(kind=kind, digest=digest, platform=platform, created_at=timezone.now())
+    entity = Entity(
+        kind=kind,
+        digest=digest,
+        platform=platform,
+        flags=" ".join(entity_flags(kind, value)),
+        created_at=timezone.now(),
+    )
     entity.value_ciphertext = vault.encrypt_text(value, context=entity.value_context)
     try:
         with transaction.atomic():

@@ -444,6 +444,12 @@ HAND = [
     ("en", "files: the photo.jpg, notes.md and archive.zip are on my phone", []),
     ("en", "x.com/bad_guy_kh/status/1790000000000000000", [("url", "https://x.com/bad_guy_kh/status/1790000000000000000"), ("handle", "https://x.com/bad_guy_kh")]),
     ("en", "He paid $1,500.00 on 15.03.2024 at 10:30 (order 00123)", []),
+    # Labelled numbers of an unexpected digit count stay accounts (flagged "unusual length").
+    ("en", "ABA account 037 519 6640", [("payment_account", "aba:0375196640")]),
+    ("en", "ACLEDA 788 369 075", [("payment_account", "acleda:788369075")]),
+    ("en", "Western Union MTCN 176 941 212", [("payment_account", "western_union:176941212")]),
+    ("en", "ACLEDA 098 059 400", [("payment_account", "acleda:098059400"), ("phone", "+85598059400")]),
+    ("mixed", "គាត់ទាមទារ Wing 100 000 រៀល នៅថ្ងៃ 2024-03-12", []),
 ]  # fmt: skip
 
 

@@ -17,6 +17,7 @@ from hotline.entities.bulk.common import (
     new_entity_rows,
 )
 from hotline.entities.bulk.postgres import link_postgres
+from hotline.entities.extract import entity_flags
 from hotline.entities.keys import entity_digester, escrow_digester
 from hotline.entities.models import Entity, EscrowedIdentifier, ReportEntity
 
@@ -83,7 +84,19 @@ def entities_link_bulk(*, mentions: Iterable[BulkMention], exclusive: bool = Fal
     else:
         entities_new, links_new = _link_generic(entities, links)
     matched = _match_escrows(entities, links)
+    _flags_set(entities)
     return BulkResult(count, entities_new, links_new, matched)
+
+
+def _flags_set(entities: EntityMap) -> None:
+    """Store the flags of flagged identifiers (rare: one UPDATE for the few, after the COPY)."""
+    by_flags: dict[str, list[bytes]] = {}
+    for (kind, value), (digest, _) in entities.items():
+        flags = " ".join(entity_flags(kind, value))
+        if flags:
+            by_flags.setdefault(flags, []).append(digest)
+    for flags, digests in by_flags.items():
+        Entity.objects.filter(digest__in=digests).exclude(flags=flags).update(flags=flags)
 
 
 def _link_generic(

@@ -12,7 +12,13 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 
-from hotline.entities.extract.entity import is_word_start, keyword_pattern, words
+from hotline.entities.extract.entity import (
+    EntityType,
+    Flag,
+    is_word_start,
+    keyword_pattern,
+    words,
+)
 from hotline.entities.extract.platforms import HANDLE_CANONICALISERS
 
 # --- payment accounts -----------------------------------------------------------------------
@@ -47,6 +53,20 @@ _ACCOUNT_NUMBER_RE = re.compile(r"[0-9]++(?:[ \-.]?+[0-9]++)*+")
 _WINDOW = 40
 
 
+# A labelled number of another digit count is still kept (flagged "unusual length"): a typo of
+# the offender's or an account format not listed above still links reports. Below 7 digits it is
+# more likely an amount, a time or a PIN; above 20, something else altogether.
+UNUSUAL_MIN_DIGITS = 7
+UNUSUAL_MAX_DIGITS = 20
+_DATE_RE = re.compile(
+    r"[0-9]{4}[\-.][0-9]{1,2}[\-.][0-9]{1,2}|[0-9]{1,2}[\-.][0-9]{1,2}[\-.][0-9]{2,4}"
+)
+# A currency right after the number makes it an amount ("Wing 100 000 riel", "ABA 500000 USD").
+_CURRENCY_AFTER_RE = re.compile(
+    r"[ \t]?+(?:\$|៛|រៀល|ដុល្លារ|បាត|(?i:riels?|usd|khr|thb|dollars?|baht|bath|k)(?![A-Za-z]))"
+)
+
+
 @dataclass(frozen=True, slots=True)
 class Account:
     """A labelled payment account found in text."""
@@ -55,10 +75,16 @@ class Account:
     end: int
     provider: str
     number: str
+    unusual: bool = False  # digit count outside the provider's (see UNUSUAL_MIN_DIGITS)
 
 
 def iter_payment_accounts(text: str) -> Iterator[Account]:
-    """Yield labelled payment accounts (provider, digits) with their spans."""
+    """Yield labelled payment accounts (provider, digits) with their spans.
+
+    A number of the provider's digit count is preferred (up to two numbers after the label are
+    tried); failing that, the first number that is no date, amount or short number is kept as
+    an account of unusual length.
+    """
     for label in PAYMENT_LABEL_RE.finditer(text):
         if not is_word_start(text, label.start(), label.end()):
             continue
@@ -70,6 +96,8 @@ def iter_payment_accounts(text: str) -> Iterator[Account]:
             window_end = newline
         position = label.end()
         tries = 0
+        unusual: Account | None = None
+        found = False
         while position < window_end and tries < 2:
             match = _ACCOUNT_NUMBER_RE.search(text, position, window_end + 20)
             if match is None or match.start() >= window_end:
@@ -83,8 +111,42 @@ def iter_payment_accounts(text: str) -> Iterator[Account]:
             if end and before not in _ASCII_WORD and after not in _ASCII_WORD:
                 digits = "".join(c for c in text[match.start() : end] if c.isdigit())
                 yield Account(match.start(), end, provider, digits)
+                found = True
                 break
+            if unusual is None:
+                unusual = _unusual_account(text, match.start(), match.end(), provider)
             position = match.end()
+        if not found and unusual is not None:
+            yield unusual
+
+
+def entity_flags(kind: str, value: str) -> tuple[str, ...]:
+    """Return the flags (Flag values) of a canonical identifier; they follow from it alone."""
+    if kind != EntityType.PAYMENT_ACCOUNT:
+        return ()
+    provider, _, number = value.partition(":")
+    digits = _PAYMENT_DIGITS.get(provider)
+    if digits is None or digits[0] <= len(number) <= digits[1]:
+        return ()
+    return (Flag.UNUSUAL_LENGTH.value,)
+
+
+def _unusual_account(text: str, start: int, end: int, provider: str) -> Account | None:
+    """Return the number at text[start:end] as an account of unusual length, if it may be one."""
+    before = text[start - 1] if start else " "
+    after = text[end] if end < len(text) else " "
+    if before in _ASCII_WORD or before == "$" or after in _ASCII_WORD:
+        return None
+    number = text[start:end]
+    digits = "".join(c for c in number if c.isdigit())
+    if not UNUSUAL_MIN_DIGITS <= len(digits) <= UNUSUAL_MAX_DIGITS:
+        return None
+    if _DATE_RE.fullmatch(number) or _CURRENCY_AFTER_RE.match(text, end):
+        return None
+    groups = _DIGIT_RUN_RE.findall(number)
+    if len(groups) > 1 and all(group == "000" for group in groups[1:]):
+        return None  # a round amount written in thousands: "1 000 000", "100.000"
+    return Account(start, end, provider, digits, unusual=True)
 
 
 _ASCII_WORD = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_")

@@ -7,6 +7,7 @@ from collections.abc import Iterator
 
 from hotline.entities.extract.canonical import canonicalise
 from hotline.entities.extract.context import (
+    entity_flags,
     iter_at_handles,
     iter_labelled_handles,
     iter_payment_accounts,
@@ -161,8 +162,10 @@ def extract_entities(text: str, *, default_region: str = "KH") -> list[Entity]:
             hits.append(
                 (account.start, account.end, EntityType.PAYMENT_ACCOUNT, value, account.provider)
             )
-            if account.provider in ("wing", "truemoney"):
-                # Wing and TrueMoney wallets are usually the holder's phone number.
+            if account.provider in ("wing", "truemoney") or account.unusual:
+                # Wing and TrueMoney wallets are usually the holder's phone number; a number of
+                # the wrong length for its bank may be a phone given with the bank's name (banks
+                # let people send to a phone number): the label is kept and so is the phone.
                 phone = phone_from_text(account.number, default_region)
                 if phone is not None:
                     hits.append((account.start, account.end, EntityType.PHONE, phone, None))
@@ -182,6 +185,13 @@ def extract_entities(text: str, *, default_region: str = "KH") -> list[Entity]:
 
     hits.sort(key=lambda hit: (hit[0], hit[1]))
     return [
-        Entity(kind, value, platform, norm.original_start(start), norm.original_end(end))
+        Entity(
+            kind,
+            value,
+            platform,
+            norm.original_start(start),
+            norm.original_end(end),
+            entity_flags(kind, value),
+        )
         for start, end, kind, value, platform in hits
     ]

@@ -20,13 +20,22 @@ class EntityType(StrEnum):
     PAYMENT_ACCOUNT = "payment_account"
 
 
+class Flag(StrEnum):
+    """Something an analyst should know about a found identifier."""
+
+    # A labelled payment account whose digit count is not the provider's: an offender's typo or
+    # an account format not known here. Still evidence, still links reports, but worth a look.
+    UNUSUAL_LENGTH = "unusual_length"
+
+
 @dataclass(frozen=True, slots=True)
 class Entity:
     """An identifier found in a text.
 
     `start`/`end` index the ORIGINAL input (before digit, width and zero-width normalisation),
     so `text[start:end]` is what the reporter wrote. `value` is the canonical form: two mentions
-    of the same account, link or wallet have equal (type, value).
+    of the same account, link or wallet have equal (type, value). `flags` (see Flag) follow from
+    the value alone, so every mention of one identifier carries the same flags.
     """
 
     type: EntityType
@@ -34,6 +43,7 @@ class Entity:
     platform: str | None
     start: int
     end: int
+    flags: tuple[str, ...] = ()
 
     def as_dict(self, source: str | None = None) -> dict[str, object]:
         """Return a JSON-ready dict; with `source`, include the original text of the span."""
@@ -43,6 +53,7 @@ class Entity:
             "platform": self.platform,
             "start": self.start,
             "end": self.end,
+            "flags": list(self.flags),
         }
         if source is not None:
             data["text"] = source[self.start : self.end]
