@@ -62,9 +62,10 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "hotline.core.middleware.PrivacyHeadersMiddleware",
-    "hotline.core.middleware.RequestSizeLimitMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "django.middleware.csp.ContentSecurityPolicyMiddleware",
+    # After the security headers' middleware: its 413 answer carries them too.
+    "hotline.core.middleware.RequestSizeLimitMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -191,11 +192,21 @@ X_FRAME_OPTIONS = "DENY"
 SECURE_PROXY_SSL_HEADER = (
     ("HTTP_X_FORWARDED_PROTO", "https") if env_bool("HOTLINE_BEHIND_TLS_PROXY", False) else None
 )
+# Behind HTTPS (README, "Production"): browsers keep to HTTPS for HSTS_SECONDS, and a request
+# that reached Django over plain HTTP is redirected (the TLS proxy's X-Forwarded-Proto tells,
+# HOTLINE_BEHIND_TLS_PROXY). /healthz stays reachable over HTTP for local monitors.
+SECURE_HSTS_SECONDS = int(env_number("HOTLINE_HSTS_SECONDS", 0))
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("HOTLINE_HSTS_INCLUDE_SUBDOMAINS", False)
+SECURE_HSTS_PRELOAD = env_bool("HOTLINE_HSTS_PRELOAD", False)
+SECURE_SSL_REDIRECT = env_bool("HOTLINE_SSL_REDIRECT", False)
+SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
+# Nothing is allowed unless named: pages use their own stylesheet and nonce'd scripts only
+# (device hashing decodes the picture with createImageBitmap: no blob: or data: URL, no worker).
 SECURE_CSP = {
-    "default-src": [CSP.SELF],
+    "default-src": [CSP.NONE],
     "script-src": [CSP.SELF, CSP.NONCE],
     "style-src": [CSP.SELF],
-    "img-src": [CSP.SELF, "data:", "blob:"],
+    "img-src": [CSP.SELF],
     "connect-src": [CSP.SELF],
     "font-src": [CSP.SELF],
     "object-src": [CSP.NONE],
