@@ -12,19 +12,24 @@ from django.utils.translation import gettext_lazy as _
 
 from hotline.config import (
     ConfigError,
+    create_private_file,
     data_dir,
     env_bool,
     env_list,
     env_number,
     load_keys,
+    make_private_dir,
+    throwaway_keys,
+    uses_data,
 )
 
 django_stubs_ext.monkeypatch()
 
 BASE_DIR = Path(__file__).resolve().parent
 DATA_DIR = data_dir()
-DATA_DIR.mkdir(parents=True, exist_ok=True)
-(DATA_DIR / "static").mkdir(exist_ok=True)
+if uses_data():  # `hotline hash` creates nothing where it runs (hotline.cli)
+    make_private_dir(DATA_DIR)
+    make_private_dir(DATA_DIR / "static")
 
 DEFAULT_SQLITE = DATA_DIR / "hotline.sqlite3"
 DATABASE_URL = os.environ.get("HOTLINE_DATABASE_URL", f"sqlite:///{DEFAULT_SQLITE}")
@@ -32,7 +37,11 @@ DATABASE_URL = os.environ.get("HOTLINE_DATABASE_URL", f"sqlite:///{DEFAULT_SQLIT
 # A fresh install creates its keys; an existing install with a missing key file must stop
 # rather than silently create new keys that cannot read the old reports.
 _fresh_install = DATABASE_URL.startswith("sqlite") and not DEFAULT_SQLITE.exists()
-KEYS = load_keys(create=_fresh_install or env_bool("HOTLINE_CREATE_KEY_FILE", False))
+KEYS = (
+    load_keys(create=_fresh_install or env_bool("HOTLINE_CREATE_KEY_FILE", False))
+    if uses_data()
+    else throwaway_keys()
+)
 
 SECRET_KEY = KEYS.secret_key
 DEBUG = env_bool("HOTLINE_DEBUG", False)
@@ -124,6 +133,11 @@ if _db["ENGINE"] == "django.db.backends.sqlite3":
         "transaction_mode": "IMMEDIATE",
         "timeout": 30,
     }
+    _sqlite_file = Path(str(_db["NAME"]))
+    if uses_data() and str(_db["NAME"]) != ":memory:" and not _sqlite_file.exists():
+        # SQLite would create it world-readable; its -wal and -shm files copy this mode.
+        make_private_dir(_sqlite_file.parent)
+        create_private_file(_sqlite_file)
 DATABASES = {"default": _db}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_USER_MODEL = "accounts.User"
