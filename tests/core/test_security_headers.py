@@ -162,3 +162,14 @@ def test_no_template_needs_inline_styles_or_scripts() -> None:
         if re.search(r"<script(?![^>]*\bsrc=)", text):
             problems.append(f"{where}: inline script")
     assert problems == []
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("page", ["/", "/report/", "/status/", "/danger/", "/help/"])
+def test_csrf_cookie_is_a_browser_session_cookie_on_public_pages(page: str) -> None:
+    response = Client().get(page)
+    header = response.cookies["csrftoken"].output(header="Set-Cookie:")
+    assert header.startswith("Set-Cookie: csrftoken=")
+    attributes = [a.strip().split("=")[0].lower() for a in header.split(";")[1:]]
+    assert "expires" not in attributes, header
+    assert "max-age" not in attributes, header
