@@ -13,7 +13,7 @@ from typing import Final
 
 from django import template
 from django.utils.html import conditional_escape, format_html
-from django.utils.safestring import SafeString, mark_safe
+from django.utils.safestring import SafeData, SafeString, mark_safe
 
 register = template.Library()
 
@@ -30,6 +30,10 @@ def bidi_visible(text: str) -> str:
 @register.filter
 def reporter_text(value: object) -> SafeString:
     """Return `value` escaped, its bidi controls made visible, isolated in <bdi>."""
-    escaped = str(conditional_escape("" if value is None else value))
+    if value is None:
+        value = ""
+    elif not isinstance(value, SafeData):
+        value = str(value)
+    escaped = str(conditional_escape(value))
     # The markers are plain text, and `escaped` is already HTML-escaped.
     return format_html("<bdi>{}</bdi>", mark_safe(bidi_visible(escaped)))  # noqa: S308
