@@ -8,6 +8,8 @@ import shlex
 import subprocess
 import sys
 import types
+import urllib.error
+import urllib.request
 from collections.abc import Callable
 from pathlib import Path
 
@@ -18,6 +20,7 @@ from django.urls import path
 
 from hotline.accounts.services import staff_create
 from hotline.intake.services import ReportInput, report_submit
+from process_helpers import Install, free_port, http_get, wait_for
 
 README = Path(__file__).resolve().parents[2] / "README.md"
 HOTLINE = str(Path(sys.executable).with_name("hotline"))
@@ -173,3 +176,32 @@ def test_csrf_cookie_is_a_browser_session_cookie_on_public_pages(page: str) -> N
     attributes = [a.strip().split("=")[0].lower() for a in header.split(";")[1:]]
     assert "expires" not in attributes, header
     assert "max-age" not in attributes, header
+
+
+@pytest.mark.slow
+def test_real_server_sends_the_headers_on_pages_static_files_and_errors(install: Install) -> None:
+    port = free_port()
+    web = install.start(
+        "run", "--no-worker", "--port", str(port), "--processes", "1", "--threads", "2"
+    )
+    base = f"http://127.0.0.1:{port}"
+    wait_for(lambda: http_get(f"{base}/healthz")[0] == 200, timeout=120, what="/healthz", alive=web)
+    for page, status in [
+        ("/report/", 200),
+        ("/static/core/site.css", 200),
+        ("/api/v1/reports", 401),
+        ("/no-such-page/", 404),
+        ("/healthz", 200),
+    ]:
+        request = urllib.request.Request(base + page)
+        try:
+            with urllib.request.urlopen(request, timeout=30) as response:
+                got, headers = response.status, response.headers
+        except urllib.error.HTTPError as exc:
+            got, headers = exc.code, exc.headers
+        assert got == status, page
+        assert headers["Cross-Origin-Resource-Policy"] == "same-origin", page
+        csp = headers["Content-Security-Policy"]
+        assert csp.startswith("default-src 'none'"), (page, csp)
+        assert "frame-ancestors 'none'" in csp
+        assert "base-uri 'none'" in csp
