@@ -9,14 +9,25 @@ from __future__ import annotations
 import os
 import sys
 
+from hotline.config import PRIVATE_UMASK, run_without_data
+
+# Commands that read no stored data: they get throwaway keys and create no data directory or
+# key file in the folder they run from.
+COMMANDS_WITHOUT_DATA = frozenset({"hash"})
+
 
 def main(argv: list[str] | None = None) -> int:
     """Run one `hotline` subcommand and return its exit status."""
     args = list(sys.argv[1:] if argv is None else argv)
+    # Everything this process and its children (web server, workers) create is private:
+    # the database, uploads, index, key file and logs hold what reporters told us.
+    os.umask(PRIVATE_UMASK)
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "hotline.settings")
     if not args or args[0] in {"-h", "--help", "help"}:
         print(USAGE)
         return 0
+    if args[0] in COMMANDS_WITHOUT_DATA:
+        run_without_data()
 
     import django
     from django.core.exceptions import ImproperlyConfigured

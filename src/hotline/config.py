@@ -8,6 +8,7 @@ generated on first run. A database dump without the key file reveals no reporter
 from __future__ import annotations
 
 import base64
+import contextlib
 import json
 import os
 import secrets
@@ -15,6 +16,12 @@ from dataclasses import dataclass
 from pathlib import Path
 
 KEY_FILE_VERSION = 1
+# What this install writes (database, uploads, index, key file, logs) is for its own user only.
+PRIVATE_UMASK = 0o077
+PRIVATE_DIR_MODE = 0o700
+PRIVATE_FILE_MODE = 0o600
+
+_keyless = False
 
 
 class ConfigError(Exception):
@@ -24,6 +31,46 @@ class ConfigError(Exception):
 def data_dir() -> Path:
     """Return the data directory (SQLite database, uploads, key file by default)."""
     return Path(os.environ.get("HOTLINE_DATA_DIR", Path.cwd() / "data")).resolve()
+
+
+def make_private_dir(path: Path) -> None:
+    """Create `path` (and missing parents) readable by this user only; keep an existing one."""
+    path.mkdir(mode=PRIVATE_DIR_MODE, parents=True, exist_ok=True)
+
+
+def create_private_file(path: Path) -> None:
+    """Create an empty file readable by this user only, unless it exists already."""
+    with contextlib.suppress(FileExistsError):
+        os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, PRIVATE_FILE_MODE))
+
+
+def private_opener(path: str, flags: int) -> int:
+    """Open `path` for open()'s `opener=`, creating it readable by this user only."""
+    return os.open(path, flags, PRIVATE_FILE_MODE)
+
+
+def run_without_data() -> None:
+    """Make this process use throwaway keys and create no data directory or key file.
+
+    For commands that read no stored data (`hotline hash`): call before Django's settings load.
+    """
+    global _keyless
+    _keyless = True
+
+
+def uses_data() -> bool:
+    """Tell whether this process may create and use the data directory and key file."""
+    return not _keyless
+
+
+def throwaway_keys() -> Keys:
+    """Return random keys kept in memory only (they can read nothing stored)."""
+    return Keys(
+        secret_key=secrets.token_urlsafe(50),
+        receipt_pepper=secrets.token_bytes(32),
+        vault_keys={"k1": secrets.token_bytes(32)},
+        vault_primary="k1",
+    )
 
 
 def key_file_path() -> Path:
@@ -54,7 +101,7 @@ def _new_key_material() -> dict[str, object]:
 
 
 def _write_new_key_file(path: Path) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
+    make_private_dir(path.parent)
     # O_EXCL: two processes starting at once must not both write different keys.
     try:
         fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)

@@ -12,19 +12,24 @@ from django.utils.translation import gettext_lazy as _
 
 from hotline.config import (
     ConfigError,
+    create_private_file,
     data_dir,
     env_bool,
     env_list,
     env_number,
     load_keys,
+    make_private_dir,
+    throwaway_keys,
+    uses_data,
 )
 
 django_stubs_ext.monkeypatch()
 
 BASE_DIR = Path(__file__).resolve().parent
 DATA_DIR = data_dir()
-DATA_DIR.mkdir(parents=True, exist_ok=True)
-(DATA_DIR / "static").mkdir(exist_ok=True)
+if uses_data():  # `hotline hash` creates nothing where it runs (hotline.cli)
+    make_private_dir(DATA_DIR)
+    make_private_dir(DATA_DIR / "static")
 
 DEFAULT_SQLITE = DATA_DIR / "hotline.sqlite3"
 DATABASE_URL = os.environ.get("HOTLINE_DATABASE_URL", f"sqlite:///{DEFAULT_SQLITE}")
@@ -32,7 +37,11 @@ DATABASE_URL = os.environ.get("HOTLINE_DATABASE_URL", f"sqlite:///{DEFAULT_SQLIT
 # A fresh install creates its keys; an existing install with a missing key file must stop
 # rather than silently create new keys that cannot read the old reports.
 _fresh_install = DATABASE_URL.startswith("sqlite") and not DEFAULT_SQLITE.exists()
-KEYS = load_keys(create=_fresh_install or env_bool("HOTLINE_CREATE_KEY_FILE", False))
+KEYS = (
+    load_keys(create=_fresh_install or env_bool("HOTLINE_CREATE_KEY_FILE", False))
+    if uses_data()
+    else throwaway_keys()
+)
 
 SECRET_KEY = KEYS.secret_key
 DEBUG = env_bool("HOTLINE_DEBUG", False)
@@ -62,9 +71,10 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "hotline.core.middleware.PrivacyHeadersMiddleware",
-    "hotline.core.middleware.RequestSizeLimitMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "django.middleware.csp.ContentSecurityPolicyMiddleware",
+    # After the security headers' middleware: its 413 answer carries them too.
+    "hotline.core.middleware.RequestSizeLimitMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -123,6 +133,11 @@ if _db["ENGINE"] == "django.db.backends.sqlite3":
         "transaction_mode": "IMMEDIATE",
         "timeout": 30,
     }
+    _sqlite_file = Path(str(_db["NAME"]))
+    if uses_data() and str(_db["NAME"]) != ":memory:" and not _sqlite_file.exists():
+        # SQLite would create it world-readable; its -wal and -shm files copy this mode.
+        make_private_dir(_sqlite_file.parent)
+        create_private_file(_sqlite_file)
 DATABASES = {"default": _db}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_USER_MODEL = "accounts.User"
@@ -183,6 +198,8 @@ SESSION_COOKIE_SAMESITE = "Lax"
 SESSION_COOKIE_SECURE = env_bool("HOTLINE_SECURE_COOKIES", False)
 CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
 CSRF_COOKIE_HTTPONLY = True
+# Gone when the browser closes: a reporter's phone keeps no year-long trace of this site.
+CSRF_COOKIE_AGE = None
 CSRF_FAILURE_VIEW = "hotline.core.views.csrf_failure"
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "no-referrer"
@@ -191,11 +208,21 @@ X_FRAME_OPTIONS = "DENY"
 SECURE_PROXY_SSL_HEADER = (
     ("HTTP_X_FORWARDED_PROTO", "https") if env_bool("HOTLINE_BEHIND_TLS_PROXY", False) else None
 )
+# Behind HTTPS (README, "Production"): browsers keep to HTTPS for HSTS_SECONDS, and a request
+# that reached Django over plain HTTP is redirected (the TLS proxy's X-Forwarded-Proto tells,
+# HOTLINE_BEHIND_TLS_PROXY). /healthz stays reachable over HTTP for local monitors.
+SECURE_HSTS_SECONDS = int(env_number("HOTLINE_HSTS_SECONDS", 0))
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("HOTLINE_HSTS_INCLUDE_SUBDOMAINS", False)
+SECURE_HSTS_PRELOAD = env_bool("HOTLINE_HSTS_PRELOAD", False)
+SECURE_SSL_REDIRECT = env_bool("HOTLINE_SSL_REDIRECT", False)
+SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
+# Nothing is allowed unless named: pages use their own stylesheet and nonce'd scripts only
+# (device hashing decodes the picture with createImageBitmap: no blob: or data: URL, no worker).
 SECURE_CSP = {
-    "default-src": [CSP.SELF],
+    "default-src": [CSP.NONE],
     "script-src": [CSP.SELF, CSP.NONCE],
     "style-src": [CSP.SELF],
-    "img-src": [CSP.SELF, "data:", "blob:"],
+    "img-src": [CSP.SELF],
     "connect-src": [CSP.SELF],
     "font-src": [CSP.SELF],
     "object-src": [CSP.NONE],

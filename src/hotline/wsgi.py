@@ -13,6 +13,8 @@ import os
 
 from django.core.wsgi import get_wsgi_application
 
+# Started by a web server other than `hotline run` too: keep what it writes private (cli.py).
+os.umask(0o077)
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "hotline.settings")
 application = get_wsgi_application()
 

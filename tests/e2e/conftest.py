@@ -15,7 +15,14 @@ from urllib.parse import urlsplit
 import pytest
 from django.apps import apps as django_apps
 from e2e_support import CHROMIUM, CHROMIUM_ARGS, PHONE_VIEWPORT, TIMEOUT_MS, Session
-from playwright.sync_api import Browser, BrowserContext, Request, Route, sync_playwright
+from playwright.sync_api import (
+    Browser,
+    BrowserContext,
+    ConsoleMessage,
+    Request,
+    Route,
+    sync_playwright,
+)
 from pytest_django.live_server_helper import LiveServer
 
 
@@ -107,10 +114,20 @@ def browser_session(
                 session.foreign.append(url)
                 route.abort("blockedbyclient")
 
+        def console(message: ConsoleMessage) -> None:
+            # Chromium reports every blocked script, style, image or form under the CSP here.
+            if "Content Security Policy" in message.text:
+                session.csp_violations.append(message.text)
+
         context.on("request", record)
+        context.on("console", console)
         context.route("**/*", only_local)
+        sessions.append(session)
         return session
 
+    sessions: list[Session] = []
     yield open_session
     for context in contexts:
         context.close()
+    violations = [text for session in sessions for text in session.csp_violations]
+    assert not violations, f"pages broke the Content-Security-Policy: {violations}"

@@ -31,6 +31,7 @@ class Session:
     artifacts: Path
     requests: list[str] = field(default_factory=list)
     foreign: list[str] = field(default_factory=list)
+    csp_violations: list[str] = field(default_factory=list)
     _shots: int = 0
 
     def url(self, path: str) -> str:

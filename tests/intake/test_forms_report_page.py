@@ -79,7 +79,7 @@ def test_no_inline_style_or_script_and_nothing_from_other_hosts() -> None:
         csp = headers["Content-Security-Policy"]
         for forbidden in ("http", "*", "unsafe-inline", "unsafe-eval"):
             assert forbidden not in csp, csp
-        for required in ("default-src 'self'", "style-src 'self'", "object-src 'none'"):
+        for required in ("default-src 'none'", "style-src 'self'", "object-src 'none'"):
             assert required in csp, csp
 
 

@@ -82,7 +82,7 @@ def assert_privacy_headers(headers: dict[str, str], where: str) -> None:
     assert headers.get("Cache-Control") == "no-store", where
     assert headers.get("Referrer-Policy") == "no-referrer", where
     csp = headers.get("Content-Security-Policy", "")
-    assert "default-src 'self'" in csp, where
+    assert "default-src 'none'" in csp, where
     assert "frame-ancestors 'none'" in csp, where
     for other_host in re.findall(r"[\w-]+\.[\w.-]+|https?:|\*", csp):
         pytest.fail(f"{where}: the CSP allows another host: {other_host}")

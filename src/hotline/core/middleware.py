@@ -43,6 +43,9 @@ class PrivacyHeadersMiddleware:
         response["Permissions-Policy"] = (
             "camera=(), microphone=(), geolocation=(), interest-cohort=()"
         )
+        # No other site may embed or load anything of ours (images, scripts, JSON): a page
+        # elsewhere cannot probe whether its visitor has been here.
+        response["Cross-Origin-Resource-Policy"] = "same-origin"
         return response
 
 

@@ -13,6 +13,7 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from typing import Any, Final, Literal
 
+from hotline.core.csvfile import SafeWriter, unescape_cell
 from hotline.hashing.models import HashType
 
 # csv/tsv: `hash,type[,label]`. te: ThreatExchange's one-signal-a-line file (`pdq <hex>`), as
@@ -131,7 +132,8 @@ def _records(text: str, fmt: FileFormat) -> Iterator[tuple[int, HashRow | str]]:
     te_header: list[str] = []
     try:
         for record in reader:
-            cells = [c.strip() for c in record]
+            # A label written by SafeWriter as `'-1` (a spreadsheet would run `-1`) is "-1".
+            cells = [unescape_cell(c.strip()) for c in record]
             if not any(cells) or cells[0].startswith("#"):
                 continue
             if first:
@@ -210,7 +212,8 @@ def write_hash_file(rows: Iterable[HashRow], *, fmt: FileFormat, collab: str = "
             else:
                 skipped += 1
         return Export(out.getvalue(), skipped)
-    writer = csv.writer(out, delimiter="\t" if fmt == "tsv" else ",", lineterminator="\n")
+    # Labels come from partners' lists: SafeWriter keeps a spreadsheet from running them.
+    writer = SafeWriter(out, delimiter="\t" if fmt == "tsv" else ",")
     if fmt == "te-csv":
         writer.writerow(["signal_type", "signal_str", "collab", "category", "tags"])
         for row in rows:

@@ -20,6 +20,8 @@ from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from django.conf import settings
 
+from hotline.config import make_private_dir, private_opener
+
 MAGIC = b"OH1"
 NONCE_BYTES = 12
 
@@ -130,10 +132,10 @@ def file_write_durably(*, data: bytes, name: str, context: str) -> Path:
     acknowledged report never points at a file that a crash could lose.
     """
     directory = Path(settings.UPLOAD_DIR)
-    directory.mkdir(parents=True, exist_ok=True)
+    make_private_dir(directory)
     final = directory / name
     temporary = directory / f".{name}.tmp"
-    with open(temporary, "wb") as handle:
+    with open(temporary, "wb", opener=private_opener) as handle:
         handle.write(encrypt(data, context=context))
         handle.flush()
         os.fsync(handle.fileno())

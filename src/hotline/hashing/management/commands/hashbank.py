@@ -58,7 +58,9 @@ class Command(BaseCommand):
             path = Path(options["file"])
             fmt: FileFormat = options["format"] or _SUFFIX_FORMATS.get(path.suffix.lower(), "csv")
             try:
-                text = path.read_text(encoding="utf-8-sig")
+                # newline="": the CSV reader itself reads line ends (a quoted label may hold one).
+                with path.open(encoding="utf-8-sig", newline="") as handle:
+                    text = handle.read()
             except (OSError, UnicodeDecodeError) as exc:
                 raise CommandError(f"Cannot read {path}: {exc}") from exc
             try:
