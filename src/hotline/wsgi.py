@@ -16,6 +16,8 @@ from django.core.wsgi import get_wsgi_application
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "hotline.settings")
 application = get_wsgi_application()
 
+from hotline.core.selectors import emergency_contacts_snapshot  # noqa: E402 - after setup
+
 
 def _load_lazily_imported_parts() -> None:
     """Import the views (through the URL map) and compile the public templates now.
@@ -34,6 +36,7 @@ def _load_lazily_imported_parts() -> None:
         "intake/status.html",
         "intake/status_lookup.html",
         "intake/danger.html",
+        "core/unavailable.html",
     ):
         try:
             loader.get_template(name)
@@ -42,4 +45,6 @@ def _load_lazily_imported_parts() -> None:
 
 
 _load_lazily_imported_parts()
+# The emergency numbers the outage page shows if the database goes away later.
+emergency_contacts_snapshot()
 gc.freeze()
