@@ -292,3 +292,29 @@ def test_tasks_of_a_killed_worker_run_elsewhere_within_a_minute_and_a_slow_task_
         assert [event for event, _, _ in runs(decoy)] == ["start", "done"]
     assert "3 task(s) of 1 stopped worker cluster(s) queued again" in log_of(survivor)
     assert "Traceback" not in log_of(survivor)
+
+
+def test_task_of_a_killed_worker_runs_on_its_replacement_within_a_minute_not_after_its_lease(
+    install: Install,
+) -> None:
+    """The only worker is killed and a supervisor starts a new one: the new worker hands the
+    dead cluster's task back once it has beaten for three intervals itself."""
+    env = {
+        "HOTLINE_TASK_TIMEOUT": "60",
+        "HOTLINE_TASK_RETRY": "300",
+        "HOTLINE_WORKER_HEARTBEAT_SECONDS": "2",
+    }
+    path = str(install.data_dir / "runs.txt")
+    enqueue(install, "probe_tasks.hold_first_run", path)
+    first = install.start("worker", **env)
+    wait_for(lambda: starts(path), timeout=60, what="the first run", alive=first)
+    kill_group(first)
+    killed = time.time()
+
+    second = install.start("worker", **env)
+    wait_for(lambda: dones(path), timeout=60, what="the task to run again", alive=second)
+    (_, rerun) = starts(path)
+    print(f"run again on the new worker {rerun[2] - killed:.1f} s after the kill")
+    assert rerun[1] in descendants(second.pid)
+    # Not before the new worker could tell the old one was dead (three 2 s beats).
+    assert rerun[2] - killed >= 6
