@@ -83,6 +83,8 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # A view failing on a database or disk that cannot be used answers 503 "try again".
+    "hotline.core.middleware.ServiceUnavailableMiddleware",
 ]
 
 ROOT_URLCONF = "hotline.urls"
@@ -192,6 +194,9 @@ HOTLINE_MAX_REQUEST_BYTES = HOTLINE_MAX_FILES * HOTLINE_MAX_FILE_BYTES + 2 * 102
 # files over 2 MB to an unencrypted temporary file.
 FILE_UPLOAD_HANDLERS = ["django.core.files.uploadhandler.MemoryFileUploadHandler"]
 FILE_UPLOAD_MAX_MEMORY_SIZE = HOTLINE_MAX_REQUEST_BYTES
+# /healthz, `hotline status` and staff pages warn when a data folder has less than this free;
+# below HOTLINE_MAX_REQUEST_BYTES it counts as full (/healthz answers 503).
+HOTLINE_DISK_LOW_BYTES = int(env_number("HOTLINE_DISK_LOW_BYTES", 1024**3))
 
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"

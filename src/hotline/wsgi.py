@@ -18,6 +18,8 @@ os.umask(0o077)
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "hotline.settings")
 application = get_wsgi_application()
 
+from hotline.core.selectors import emergency_contacts_snapshot  # noqa: E402 - after setup
+
 
 def _load_lazily_imported_parts() -> None:
     """Import the views (through the URL map) and compile the public templates now.
@@ -36,6 +38,7 @@ def _load_lazily_imported_parts() -> None:
         "intake/status.html",
         "intake/status_lookup.html",
         "intake/danger.html",
+        "core/unavailable.html",
     ):
         try:
             loader.get_template(name)
@@ -44,4 +47,6 @@ def _load_lazily_imported_parts() -> None:
 
 
 _load_lazily_imported_parts()
+# The emergency numbers the outage page shows if the database goes away later.
+emergency_contacts_snapshot()
 gc.freeze()

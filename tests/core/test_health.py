@@ -38,11 +38,14 @@ def status_command(capsys: pytest.CaptureFixture[str]) -> tuple[int, str]:
 
 
 def test_no_worker_ever_ran() -> None:
-    assert healthz() == (
+    status, body = healthz()
+    assert set(body.pop("disk_free_bytes")) == {"data", "uploads"}
+    assert (status, body) == (
         200,
         {
             "status": "ok",
             "database": "ok",
+            "disk": "ok",
             "worker": "never",
             "worker_last_seen_seconds": None,
             "queue_pending": 0,

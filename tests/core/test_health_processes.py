@@ -56,9 +56,14 @@ def health_when(base: str, worker: str, *, timeout: float, **kwargs: Any) -> dic
 
 def test_health_follows_a_real_worker_from_never_to_ok_to_stale(install: Install) -> None:
     _, base = start_web(install)
-    assert health(base) == {
+    answer = health(base)
+    # The install's own data folder; the default SQLite file and the uploads live in it.
+    sqlite_file = set() if on_postgresql() else {"database"}
+    assert set(answer.pop("disk_free_bytes")) == {"data", "uploads", *sqlite_file}
+    assert answer == {
         "status": "ok",
         "database": "ok",
+        "disk": "ok",
         "worker": "never",
         "worker_last_seen_seconds": None,
         "queue_pending": 0,
@@ -119,7 +124,9 @@ def test_healthz_is_503_when_the_database_does_not_answer(install: Install) -> N
         database.rename(install.data_dir / "moved.sqlite3")
         database.mkdir()
     status, body = http_get(f"{base}/healthz")
-    assert (status, json.loads(body)) == (503, {"status": "error", "database": "error"})
+    answer = json.loads(body)
+    answer.pop("disk_free_bytes")
+    assert (status, answer) == (503, {"status": "error", "database": "error", "disk": "ok"})
     assert web.poll() is None
     output = log_of(web)
     assert "health check: the database does not answer (OperationalError)" in output

@@ -234,3 +234,87 @@ def test_a_stored_report_is_queued_and_processed_by_a_worker_it_never_met(
     assert not processed()
     worker = install.start("worker", **FAST)
     wait_for(processed, timeout=60, what="the report to be queued and processed", alive=worker)
+
+
+def test_tasks_of_a_killed_worker_run_elsewhere_within_a_minute_and_a_slow_task_runs_once(
+    install: Install,
+) -> None:
+    """A SIGKILLed cluster's tasks come back when its heartbeat goes stale, not after their
+    300 s lease; a slow task of a live cluster, running all the while, is not handed back."""
+    env = {
+        "HOTLINE_TASK_TIMEOUT": "60",
+        "HOTLINE_TASK_RETRY": "300",  # the lease: far beyond the test's one-minute limit
+        "HOTLINE_WORKER_HEARTBEAT_SECONDS": "1",  # stale after 3 s without a beat
+        "HOTLINE_WORKER_PROCESSES": "1",
+    }
+    held = str(install.data_dir / "held.txt")
+    decoys = [str(install.data_dir / f"decoy{n}.txt") for n in range(2)]
+    slow = str(install.data_dir / "slow.txt")
+
+    # The doomed cluster runs one task and holds two more (its queue, its pusher's hand).
+    doomed = install.start("worker", **env)
+    enqueue(install, "probe_tasks.hold_first_run", held)
+    wait_for(lambda: starts(held), timeout=60, what="the held task to start", alive=doomed)
+    for decoy in decoys:
+        enqueue(install, "probe_tasks.record_run", decoy)
+    wait_for(
+        lambda: queue_status(install, **env).startswith("QueueStatus(ready=0, taken=3,"),
+        timeout=30,
+        what="the doomed cluster to hold three tasks",
+    )
+
+    survivor = install.start("worker", **{**env, "HOTLINE_WORKER_PROCESSES": "2"})
+    enqueue(install, "probe_tasks.record_run", slow, 15_000)
+    ((_, slow_pid, _),) = wait_for(
+        lambda: starts(slow), timeout=60, what="the slow task to start", alive=survivor
+    )
+    assert slow_pid in descendants(survivor.pid)
+    time.sleep(4)  # the survivor has beaten long enough to judge others
+
+    kill_group(doomed)
+    killed = time.time()
+    wait_for(
+        lambda: len(starts(held)) == 2 and all(dones(decoy) for decoy in decoys),
+        timeout=60,
+        what="the killed cluster's tasks to run on the survivor",
+        alive=survivor,
+    )
+    (_, rerun) = starts(held)
+    print(f"the killed worker's task ran again {rerun[2] - killed:.1f} s after the kill")
+    assert rerun[1] in descendants(survivor.pid)
+    assert rerun[2] - killed < 60
+
+    # The slow task was running when the dead cluster's tasks came back, and ran once.
+    wait_for(lambda: dones(slow), timeout=60, what="the slow task to finish", alive=survivor)
+    assert [event for event, _, _ in runs(slow)] == ["start", "done"]
+    assert dones(slow)[0][2] > rerun[2]
+    for decoy in decoys:
+        assert [event for event, _, _ in runs(decoy)] == ["start", "done"]
+    assert "3 task(s) of 1 stopped worker cluster(s) queued again" in log_of(survivor)
+    assert "Traceback" not in log_of(survivor)
+
+
+def test_task_of_a_killed_worker_runs_on_its_replacement_within_a_minute_not_after_its_lease(
+    install: Install,
+) -> None:
+    """The only worker is killed and a supervisor starts a new one: the new worker hands the
+    dead cluster's task back once it has beaten for three intervals itself."""
+    env = {
+        "HOTLINE_TASK_TIMEOUT": "60",
+        "HOTLINE_TASK_RETRY": "300",
+        "HOTLINE_WORKER_HEARTBEAT_SECONDS": "2",
+    }
+    path = str(install.data_dir / "runs.txt")
+    enqueue(install, "probe_tasks.hold_first_run", path)
+    first = install.start("worker", **env)
+    wait_for(lambda: starts(path), timeout=60, what="the first run", alive=first)
+    kill_group(first)
+    killed = time.time()
+
+    second = install.start("worker", **env)
+    wait_for(lambda: dones(path), timeout=60, what="the task to run again", alive=second)
+    (_, rerun) = starts(path)
+    print(f"run again on the new worker {rerun[2] - killed:.1f} s after the kill")
+    assert rerun[1] in descendants(second.pid)
+    # Not before the new worker could tell the old one was dead (three 2 s beats).
+    assert rerun[2] - killed >= 6

@@ -89,3 +89,22 @@ class RequestSizeLimitMiddleware:
                 {"message": gettext("What you sent is too large.")},
                 status=413,
             )
+
+
+class ServiceUnavailableMiddleware:
+    """Answer 503 "try again" when a view fails because the database or the disk is unusable.
+
+    Exceptions raised by other middleware reach `hotline.core.views.server_error`, which
+    answers the same way; this class covers views, also with DEBUG on.
+    """
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        return self.get_response(request)
+
+    def process_exception(self, request: HttpRequest, exception: Exception) -> HttpResponse | None:
+        from hotline.core.views import service_unavailable_for
+
+        return service_unavailable_for(request, exception)

@@ -9,6 +9,15 @@ the lock has passed. Two small additions, both inside the broker's own statement
 - Delivery count: taking a row rewrites its payload with `delivery` + 1 in the same UPDATE that
   sets the lock, so `hotline.tasks.queue.execute` knows when earlier deliveries died (a task
   that kills its worker every time must end, not loop forever). No extra query per task.
+- Holder: the same rewrite records which worker cluster took the row (the id of its
+  heartbeat row, `hotline.tasks.models.WorkerHeartbeat`). When that cluster's heartbeat goes
+  stale, a live worker hands its rows back at once (`worker_tasks_release`) instead of
+  waiting out the lease; a live cluster's slow task keeps its lease whatever its length.
+
+What this relies on in django-q2 (pinned in pyproject.toml; tests/tasks/test_django_q2_contract.py
+fails if it changes): the ORM broker's table and lock semantics, `get_connection`, `timeout`,
+`Conf.BULK`/`Conf.POLL`, and the pusher calling `dequeue` in a process forked from
+`hotline worker` (so `_holder`, set before the cluster starts, is inherited).
 """
 
 from __future__ import annotations
@@ -26,10 +35,25 @@ from django_q.signing import BadSignature, SignedPackage
 logger = logging.getLogger(__name__)
 
 EXECUTE = "hotline.tasks.queue.execute"
+# The key of the task package naming the heartbeat row of the cluster that took it.
+HOLDER = "hotline_holder"
+
+# This process's cluster (its heartbeat row id), set by `hotline worker` before it forks the
+# cluster; None elsewhere (rows then carry no holder and wait out their lease).
+_holder: int | None = None
 
 
-def count_delivery(payload: str) -> str:
-    """Return `payload` with its `delivery` keyword raised by one (for our own tasks only)."""
+def cluster_holder_set(heartbeat_id: int | None) -> None:
+    """Name the cluster that this process and the processes it forks from now on belong to."""
+    global _holder
+    _holder = heartbeat_id
+
+
+def count_delivery(payload: str, holder: int | None = None) -> str:
+    """Return `payload` with its `delivery` keyword raised by one and its holder set.
+
+    Only for our own tasks (run through `execute`); others come back unchanged.
+    """
     try:
         task = SignedPackage.loads(payload)
     except (BadSignature, TypeError, ValueError):
@@ -40,7 +64,19 @@ def count_delivery(payload: str) -> str:
     kwargs = dict(task.get("kwargs") or {})
     kwargs["delivery"] = int(kwargs.get("delivery", 0)) + 1
     task["kwargs"] = kwargs
+    # A key django-q2 does not read: the worker and the monitor pass it through untouched.
+    task[HOLDER] = holder
     return str(SignedPackage.dumps(task))
+
+
+def task_holder(payload: str) -> int | None:
+    """Return the heartbeat id of the cluster that last took this queued task, if known."""
+    try:
+        task = SignedPackage.loads(payload)
+    except (BadSignature, TypeError, ValueError):
+        return None
+    holder = task.get(HOLDER) if isinstance(task, dict) else None
+    return holder if isinstance(holder, int) else None
 
 
 class HotlineBroker(ORM):  # type: ignore[misc]  # django-q2 has no type hints
@@ -82,7 +118,7 @@ class HotlineBroker(ORM):  # type: ignore[misc]  # django-q2 has no type hints
             return None
         taken = []
         for row in rows:
-            payload = count_delivery(row.payload)
+            payload = count_delivery(row.payload, _holder)
             # The WHERE on the old lock makes the take atomic: if another worker took the row
             # first, this updates nothing and we leave it to them.
             if (

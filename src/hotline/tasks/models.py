@@ -32,6 +32,10 @@ class WorkerHeartbeat(models.Model):
     `fresh_until` is set by the worker from its own heartbeat interval, so the web tier needs
     no matching setting to tell a running cluster from a gone one. Host name and process id
     only: nothing sensitive.
+
+    The row's id also names the cluster on the queue rows it takes (hotline.tasks.broker):
+    once `fresh_until` has passed, another worker hands those rows back and sets
+    `tasks_released_at` (a beat clears it: the cluster was only cut off, and holds new rows).
     """
 
     host = models.CharField(max_length=255)
@@ -40,6 +44,7 @@ class WorkerHeartbeat(models.Model):
     last_seen = models.DateTimeField()
     fresh_until = models.DateTimeField()
     stopped_at = models.DateTimeField(null=True, blank=True)
+    tasks_released_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["-last_seen", "-pk"]

@@ -55,24 +55,23 @@ def enqueue(
 
     The job id stays the same across retries (it names the FailedTask row, if any).
     """
-    from django_q.signing import SignedPackage
+    from django_q.tasks import async_task
 
     from hotline.tasks.broker import EXECUTE, HotlineBroker
 
     job_id = job_id or uuid.uuid4().hex
     not_before = timezone.now() + timedelta(seconds=delay_seconds) if delay_seconds > 0 else None
-    # The package django-q2's `async_task` would build, made here directly: async_task also
-    # derives a human-readable name and looks up options we never set, which was half the cost
-    # of an enqueue on the report-submit path. The worker reads only these keys.
-    package = {
-        "id": uuid.uuid4().hex,
-        "name": f"{func_path}#{job_id}/{attempt}",
-        "func": EXECUTE,
-        "args": (func_path, list(args), attempt, job_id),
-        "kwargs": {},
-        "started": timezone.now(),
-    }
-    HotlineBroker(not_before=not_before).enqueue(SignedPackage.dumps(package))
+    # django-q2's public API builds and signs the package; our broker (passed per call, as
+    # async_task allows) only adds the time before which no worker sees it.
+    async_task(
+        EXECUTE,
+        func_path,
+        list(args),
+        attempt,
+        job_id,
+        task_name=f"{func_path}#{job_id}/{attempt}",
+        broker=HotlineBroker(not_before=not_before),
+    )
     return job_id
 
 

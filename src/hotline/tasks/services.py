@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
 from datetime import timedelta
 
@@ -11,6 +12,8 @@ from django.utils import timezone
 
 from hotline.tasks.models import FailedTask, WorkerHeartbeat
 from hotline.tasks.queue import TaskArg, enqueue
+
+logger = logging.getLogger(__name__)
 
 
 def failed_task_record(
@@ -107,17 +110,72 @@ def worker_heartbeat_start(*, host: str, pid: int) -> int:
 def worker_heartbeat_beat(*, heartbeat_id: int, host: str, pid: int) -> int:
     """Record that the cluster still runs; return its row id (new if its row was deleted)."""
     now = timezone.now()
+    # Clearing `tasks_released_at`: if a worker took this cluster for dead (it was cut off from
+    # the database), the rows it takes from now on must be handed back if it dies for real.
     if WorkerHeartbeat.objects.filter(pk=heartbeat_id).update(
-        last_seen=now, fresh_until=now + _fresh_for()
+        last_seen=now, fresh_until=now + _fresh_for(), tasks_released_at=None
     ):
         return heartbeat_id
     # Deleted by another worker's start: this cluster hung for a week, or an operator did it.
     return worker_heartbeat_start(host=host, pid=pid)
 
 
-def worker_heartbeat_stop(*, heartbeat_id: int) -> None:
-    """Record that the cluster stopped (it is not running from now on)."""
+def worker_heartbeat_stopping(*, heartbeat_id: int, finishing_seconds: float) -> None:
+    """Record that the cluster takes no new task and finishes those it holds.
+
+    It counts as stopped at once (/healthz, `hotline status`), but its tasks are left to it
+    for `finishing_seconds`: handed back only if it has not said it stopped by then.
+    """
     now = timezone.now()
     WorkerHeartbeat.objects.filter(pk=heartbeat_id).update(
-        last_seen=now, fresh_until=now, stopped_at=now
+        last_seen=now, fresh_until=now + timedelta(seconds=finishing_seconds), stopped_at=now
     )
+
+
+def worker_heartbeat_stop(*, heartbeat_id: int) -> None:
+    """Record that the cluster stopped and holds no task any more."""
+    now = timezone.now()
+    WorkerHeartbeat.objects.filter(pk=heartbeat_id).update(
+        last_seen=now, fresh_until=now, stopped_at=now, tasks_released_at=now
+    )
+
+
+def worker_tasks_release() -> int:
+    """Put the queued tasks of every cluster whose heartbeat went stale back on the queue.
+
+    A cluster killed with its tasks (SIGKILL, out of memory, power cut) would otherwise hold
+    them until their lease ends (HOTLINE_TASK_RETRY, minutes). Run by each live worker after
+    its own heartbeat, so only a worker that reaches the database judges others. Each dead
+    cluster is claimed by one worker (the conditional UPDATE); the rows it held are made due
+    with the broker's own compare-and-set on `lock`, so a row taken meanwhile is left alone.
+    A live cluster's rows are never touched, however long its tasks run. Returns how many
+    tasks were handed back.
+    """
+    from django_q.models import OrmQ
+
+    from hotline.tasks.broker import task_holder
+
+    now = timezone.now()
+    stale = WorkerHeartbeat.objects.filter(fresh_until__lt=now, tasks_released_at__isnull=True)
+    if not stale.exists():  # the usual case: one indexed-size query per beat
+        return 0
+    released = 0
+    with transaction.atomic():
+        dead = {
+            pk
+            for pk in stale.values_list("pk", flat=True)
+            if WorkerHeartbeat.objects.filter(
+                pk=pk, fresh_until__lt=now, tasks_released_at__isnull=True
+            ).update(tasks_released_at=now)
+        }
+        if not dead:
+            return 0
+        # Rows with a lock in the future: taken by a cluster, or waiting for a retry time.
+        for row in OrmQ.objects.filter(lock__gt=now).only("pk", "lock", "payload").iterator():
+            if task_holder(row.payload) in dead:
+                released += OrmQ.objects.filter(pk=row.pk, lock=row.lock).update(lock=now)
+    if released:
+        logger.warning(
+            "%d task(s) of %d stopped worker cluster(s) queued again", released, len(dead)
+        )
+    return released

@@ -9,8 +9,10 @@ Keys come from the key file (hotline.config), never from the database.
 from __future__ import annotations
 
 import json
+import logging
 import os
 import secrets
+import time
 from collections.abc import Sequence
 from functools import lru_cache
 from pathlib import Path
@@ -22,8 +24,15 @@ from django.conf import settings
 
 from hotline.config import make_private_dir, private_opener
 
+logger = logging.getLogger(__name__)
+
 MAGIC = b"OH1"
 NONCE_BYTES = 12
+# An encrypted file is written as ".<name>.tmp", then renamed to "<name>".
+TEMPORARY_SUFFIX = ".tmp"
+# At start-up, temporary files older than this are orphans of a killed process: no write of a
+# live process lasts that long.
+TEMPORARY_ORPHAN_SECONDS = 600
 
 
 class VaultError(Exception):
@@ -129,23 +138,56 @@ def file_write_durably(*, data: bytes, name: str, context: str) -> Path:
     """Encrypt `data` into the upload folder under `name` and fsync it before returning.
 
     Called before the database transaction that refers to the file commits, so an
-    acknowledged report never points at a file that a crash could lose.
+    acknowledged report never points at a file that a crash could lose. On any failure (a
+    full disk above all) neither the temporary nor the final file is left behind; a crash
+    mid-write leaves the temporary one, which `upload_temporaries_sweep` removes later.
     """
     directory = Path(settings.UPLOAD_DIR)
     make_private_dir(directory)
     final = directory / name
-    temporary = directory / f".{name}.tmp"
-    with open(temporary, "wb", opener=private_opener) as handle:
-        handle.write(encrypt(data, context=context))
-        handle.flush()
-        os.fsync(handle.fileno())
-    os.replace(temporary, final)
-    dir_fd = os.open(directory, os.O_RDONLY)
+    temporary = directory / f".{name}{TEMPORARY_SUFFIX}"
+    renamed = False
     try:
-        os.fsync(dir_fd)
-    finally:
-        os.close(dir_fd)
+        with open(temporary, "wb", opener=private_opener) as handle:
+            handle.write(encrypt(data, context=context))
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(temporary, final)
+        renamed = True
+        dir_fd = os.open(directory, os.O_RDONLY)
+        try:
+            os.fsync(dir_fd)
+        finally:
+            os.close(dir_fd)
+    except BaseException:
+        # Whichever step failed, the caller will not refer to this file: remove it.
+        (final if renamed else temporary).unlink(missing_ok=True)
+        raise
     return final
+
+
+def upload_temporaries_sweep(*, older_than_seconds: float) -> int:
+    """Delete temporary upload files older than `older_than_seconds`; return how many.
+
+    They are what a process killed mid-write leaves (the power cut, the out-of-memory kill).
+    Run at start-up by `hotline run` and `hotline worker`; the age limit spares a file that
+    another process is writing right now (a write takes well under a second).
+    """
+    directory = Path(settings.UPLOAD_DIR)
+    if not directory.is_dir():
+        return 0
+    cutoff = time.time() - older_than_seconds
+    removed = 0
+    for path in directory.glob(f".*{TEMPORARY_SUFFIX}"):
+        try:
+            if path.stat().st_mtime < cutoff:
+                path.unlink()
+                removed += 1
+        except FileNotFoundError:
+            continue  # renamed into place or removed by another sweep meanwhile
+    if removed:
+        logger.warning("removed %d unfinished upload file(s) left by a stopped process", removed)
+    return removed
 
 
 def file_read(*, name: str, context: str) -> bytes:

@@ -19,6 +19,8 @@ from django.conf import settings
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
+from hotline.vault.services import TEMPORARY_ORPHAN_SECONDS, upload_temporaries_sweep
+
 # No %(h)s: gunicorn's access log must not carry the client address; %(U)s has no query.
 ACCESS_LOG_FORMAT = '%(t)s "%(m)s %(U)s" %(s)s %(b)s %(M)sms'
 PR_SET_PDEATHSIG = 1  # from <linux/prctl.h>
@@ -140,6 +142,7 @@ class Command(BaseCommand):
             raise CommandError(problem)
         call_command("migrate", interactive=False, verbosity=0)
         call_command("compilemessages_if_needed")
+        upload_temporaries_sweep(older_than_seconds=TEMPORARY_ORPHAN_SECONDS)
         url = f"http://{f'[{host}]' if ':' in host else host}:{port}"
         if options["demo"]:
             call_command("demo", base_url=url)

@@ -8,6 +8,7 @@ from django.core.management.base import BaseCommand
 from django.db import connection
 from django.utils import timezone
 
+from hotline.core.selectors import disk_space
 from hotline.tasks.models import WorkerHeartbeat
 from hotline.tasks.selectors import PENDING_COUNT_LIMIT, queue_status, worker_health
 
@@ -29,10 +30,12 @@ def duration(seconds: float) -> str:
 class Command(BaseCommand):
     help = (
         "Tell whether the database answers, a background worker runs and tasks wait "
-        "(exit status 1 when no worker runs)."
+        "(exit status 1 when no worker runs or a data folder is low on space)."
     )
 
     def handle(self, *args: Any, **options: Any) -> None:
+        # First: the disk matters most when the database fails because it is full.
+        disk_ok = self._disk()
         # A database that does not answer raises here; `hotline` prints one line and exits 2.
         health = worker_health()
         engine = "PostgreSQL" if connection.vendor == "postgresql" else "SQLite"
@@ -79,5 +82,25 @@ class Command(BaseCommand):
             f"{status.taken} running or taken; {status.delayed} waiting to retry; "
             f"{status.failed} failed{failed}."
         )
-        if health.worker != "ok":
+        if health.worker != "ok" or not disk_ok:
             raise SystemExit(1)
+
+    def _disk(self) -> bool:
+        """Print the free space of each data folder; return whether all have room."""
+        all_ok = True
+        for space in disk_space():
+            free = (
+                f"{space.free_bytes / 1024**3:.1f} GB"
+                if space.free_bytes >= 1024**3
+                else (f"{space.free_bytes / 1024**2:.1f} MB")
+            )
+            where = f"{', '.join(space.names)} ({space.path})"
+            if space.state == "ok":
+                self.stdout.write(f"Disk: {free} free for {where}.")
+                continue
+            all_ok = False
+            problem = "FULL: new reports may be refused" if space.state == "full" else "LOW"
+            self.stdout.write(
+                f"Disk: {problem}: {free} free for {where}. Free some space or enlarge the disk."
+            )
+        return all_ok
