@@ -69,8 +69,9 @@ def _index_pdq(values: list[str]) -> None:
         return
     index = pdq_index()
     index.add(values)
-    if len(index) - index.base_count > COMPACT_AFTER:
-        index.compact()
+    # One process compacts at a time; the others go on (their additions are in the delta, where
+    # they match all the same, and the compactor carries them into the new generation).
+    index.compact_if_needed(limit=getattr(settings, "HASHING_COMPACT_AFTER", COMPACT_AFTER))
 
 
 def bank_create(
