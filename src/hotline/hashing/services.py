@@ -16,6 +16,7 @@ from django.db import transaction
 
 from hotline.accounts.models import User
 from hotline.audit.services import audit_record
+from hotline.hashing.follow import follow_build, follow_database, follow_lock, follow_state_read
 from hotline.hashing.formats import FileFormat, HashRow, normalise_hash, parse_hash_file
 from hotline.hashing.index import MihIndex
 from hotline.hashing.models import Bank, BankCategory, BankEntry, HashType
@@ -42,26 +43,33 @@ def pdq_index() -> MihIndex:
     with _indexes_lock:
         index = _indexes.get(directory)
         if index is None:
-            new = not (directory / "CURRENT").exists()
+            if not (directory / "CURRENT").exists() or follow_state_read(directory) is None:
+                with follow_lock(directory):
+                    if not (directory / "CURRENT").exists() or follow_state_read(directory) is None:
+                        follow_build(directory)
             index = MihIndex(directory)
-            if new:
-                values = BankEntry.objects.filter(hash_type=HashType.PDQ).values_list(
-                    "value", flat=True
-                )
-                index = MihIndex.build(directory, list(values.distinct()))
             _indexes[directory] = index
         return index
 
 
+def pdq_index_follow() -> MihIndex:
+    """Return the PDQ index after absorbing entries added through other hosts (see follow).
+
+    One indexed query when nothing is new; call it before matching.
+    """
+    index = pdq_index()
+    with follow_lock(index.directory):
+        follow_database(index)
+    return index
+
+
 def pdq_index_rebuild() -> int:
     """Rebuild the PDQ index from every PDQ bank entry; return the number of distinct hashes."""
-    values = list(
-        BankEntry.objects.filter(hash_type=HashType.PDQ).values_list("value", flat=True).distinct()
-    )
     directory = pdq_index_dir()
-    with _indexes_lock:
-        _indexes[directory] = MihIndex.build(directory, values)
-    return len(values)
+    with _indexes_lock, follow_lock(directory):
+        count = follow_build(directory)
+        _indexes[directory] = MihIndex(directory)
+    return count
 
 
 def _index_pdq(values: list[str]) -> None:
