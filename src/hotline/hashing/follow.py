@@ -42,6 +42,9 @@ STATE_FILE = "FOLLOW"
 SETTLE_SECONDS = 3600.0
 CHECK_SECONDS = 10.0
 _BATCH = 20_000
+# Up to this many new values are looked up first (about 0.3 ms each) so that a value this host
+# already added is not appended again; larger batches are appended (compaction de-duplicates).
+_SKIP_KNOWN_UPTO = 1000
 
 
 @dataclass
@@ -161,6 +164,9 @@ def follow_database(index: MihIndex) -> int:
         if not rows:
             break
         values = _pdq_values(rows)
+        if len(values) <= _SKIP_KNOWN_UPTO:
+            # Usually this host added them itself a moment ago (services add eagerly).
+            values = [v for v in values if not index.query(v, threshold=0)]
         index.add(values)
         added += len(values)
         ids = [entry_id for entry_id, _, _ in rows]

@@ -287,8 +287,8 @@ class MihIndex:
         if rows.shape[0] == 0:
             return
         with self._writer_lock():
-            end = self._writable_delta()
-            with self._delta_path(self._generation).open("r+b") as f:
+            generation, end = self._writable_delta()
+            with self._delta_path(generation).open("r+b") as f:
                 f.seek(end)
                 f.write(_records(rows))
                 f.flush()
@@ -334,17 +334,19 @@ class MihIndex:
         """
         self._remove_orphans()
         with self._writer_lock():
-            self._writable_delta()
-            generation = self._generation
-            base, delta = self._base, self._delta
+            generation = self._writable_delta()[0]
+            with self._lock:
+                base, delta = self._base, self._delta
         assert base is not None
         taken = delta.shape[0] if keep is None else keep
         write(base, delta[:taken], self._base_path(generation + 1))
         with self._writer_lock():
-            end = self._writable_delta()
-            if self._generation != generation:
+            live, end = self._writable_delta()
+            if live != generation:
                 raise IndexFormatError(f"{self.directory} changed generation without its lock.")
-            self._publish(generation + 1, self._delta[taken:], seal_at=end)
+            with self._lock:
+                carried = self._delta[taken:]
+            self._publish(generation + 1, carried, seal_at=end)
         # Keep the previous generation for readers that have just read CURRENT; older ones go.
         self._remove_generations_before(generation)
         self._refresh()
@@ -367,8 +369,8 @@ class MihIndex:
         with _staged(self._current_path) as f:
             f.write(f"{generation}\n".encode("ascii"))
 
-    def _writable_delta(self) -> int:
-        """Bring this handle up to the live generation and return where the next record goes.
+    def _writable_delta(self) -> tuple[int, int]:
+        """Bring this handle up to the live generation; return it and where the next record goes.
 
         The caller holds the writer lock, so no record is being written: anything after the
         last valid record is a torn tail or a dead compactor's seal, and is truncated here.
@@ -384,7 +386,7 @@ class MihIndex:
             with path.open("r+b") as f:
                 f.truncate(end)
                 os.fsync(f.fileno())
-        return end
+        return generation, end
 
     @contextlib.contextmanager
     def _writer_lock(self) -> Iterator[None]:
