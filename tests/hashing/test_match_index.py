@@ -16,6 +16,7 @@ from hotline.hashing.index import (
     MihIndex,
     PdqMatch,
 )
+from hotline.hashing.index.mih import _SEAL_KEY, _SEAL_ROW, _records
 
 
 def flip(row: np.ndarray, bits: int, rng: np.random.Generator) -> np.ndarray:
@@ -274,3 +275,24 @@ def test_a_version_1_delta_is_upgraded_with_its_hashes(tmp_path: Path) -> None:
     index.add(["cd" * 32])
     assert MihIndex(tmp_path).query("cd" * 32, threshold=0) == [PdqMatch(0, "cd" * 32)]
     assert not list(tmp_path.glob("*.bin"))
+
+
+def test_a_compactor_killed_between_seal_and_publish_blocks_nothing(tmp_path: Path) -> None:
+    index = MihIndex.build(tmp_path, np.ones((10, 32), dtype=np.uint8))
+    index.add(["11" * 32])
+    reader = MihIndex(tmp_path)
+    assert reader.query("11" * 32, threshold=0) == [PdqMatch(0, "11" * 32)]
+    # What a compactor leaves when killed after sealing the old delta, before renaming
+    # CURRENT (and a temporary file it was writing).
+    generation = (tmp_path / "CURRENT").read_text().strip()
+    with (tmp_path / f"delta-{generation}.log").open("ab") as f:
+        f.write(_records(_SEAL_ROW, _SEAL_KEY))
+    (tmp_path / ".tmp-orphan-base-9.mih").write_bytes(b"half")
+    assert reader.query("11" * 32, threshold=0) == [PdqMatch(0, "11" * 32)]  # no error
+    MihIndex(tmp_path).add(["22" * 32])  # the next writer truncates the dead seal
+    for handle in (reader, index, MihIndex(tmp_path)):
+        for value in ("11" * 32, "22" * 32):
+            assert handle.query(value, threshold=0) == [PdqMatch(0, value)]
+    assert index.compact()
+    assert not list(tmp_path.glob(".tmp-*"))
+    assert reader.query("22" * 32, threshold=0) == [PdqMatch(0, "22" * 32)]
