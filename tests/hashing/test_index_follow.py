@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 
 from hotline.hashing import services
+from hotline.hashing.follow import follow_state_read
 from hotline.hashing.index import PdqMatch
 from hotline.hashing.models import Bank, BankCategory, BankEntry, HashType
 from hotline.hashing.selectors import match_hashes
@@ -106,3 +107,21 @@ def test_a_new_host_builds_its_index_from_the_database(
     entry_add(bank=bank, hash_type=HashType.PDQ, value=PDQ)
     host("c")  # a host added later, with an empty data directory
     assert [m.value for m in match_hashes(pdq=[near(PDQ)])] == [PDQ]
+
+
+def test_the_window_of_recent_ids_settles_after_the_settle_time(
+    host: Callable[[str], None], bank: Bank, settings: object
+) -> None:
+    host("b")
+    directory = services.pdq_index().directory
+    entry = entry_add(bank=bank, hash_type=HashType.PDQ, value=PDQ)
+    settings.HASHING_FOLLOW_SETTLE_SECONDS = 3600  # type: ignore[attr-defined]
+    match_hashes(pdq=[PDQ])
+    state = follow_state_read(directory)
+    assert state is not None
+    assert state.high == entry.pk > state.settled  # still re-checked
+    settings.HASHING_FOLLOW_SETTLE_SECONDS = 0  # type: ignore[attr-defined]
+    match_hashes(pdq=[PDQ])
+    state = follow_state_read(directory)
+    assert state is not None
+    assert (state.settled, state.segments) == (entry.pk, [])

@@ -52,7 +52,7 @@ class Segment:
     """Ids in (previous segment's high, high], seen as `count` rows summing to `total`."""
 
     high: int
-    seen_at: float
+    seen_at: float  # when the segment's first id was seen (all of it within one check interval)
     count: int = 0
     total: int = 0
 
@@ -172,7 +172,9 @@ def follow_database(index: MihIndex) -> int:
         ids = [entry_id for entry_id, _, _ in rows]
         last = state.segments[-1] if state.segments else None
         if last is not None and now - last.seen_at < _check_seconds():
-            last.high, last.seen_at = ids[-1], now
+            # One segment per check interval, so the window stays a few hundred segments;
+            # seen_at stays the segment's first sight (settling waits one interval more).
+            last.high = ids[-1]
             last.count += len(ids)
             last.total += sum(ids)
         else:
@@ -188,7 +190,9 @@ def follow_database(index: MihIndex) -> int:
         if (int(found["n"]), int(found["s"] or 0)) != state.window():
             added += _reread_window(index, state)
         # Segments whose newest id has been known for the settle time are settled.
-        while state.segments and now - state.segments[0].seen_at >= _settle_seconds():
+        while state.segments and now - state.segments[0].seen_at >= (
+            _settle_seconds() + _check_seconds()
+        ):
             state.settled = state.segments.pop(0).high
         state.checked_at = now
         changed = True
