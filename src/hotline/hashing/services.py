@@ -2,7 +2,8 @@
 
 Every PDQ value written to a bank is also appended to the shared match index (pdq_index). The
 index may hold values whose entry was rolled back or disabled: matching filters through the
-database, so an extra index value can never produce a match, and a missing one would.
+database, so an extra index value can never produce a match, and a missing one would. Values
+added through another host reach this host's index through the database (pdq_index_follow).
 """
 
 from __future__ import annotations
