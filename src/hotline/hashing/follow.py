@@ -30,6 +30,7 @@ from datetime import timedelta
 from pathlib import Path
 
 from django.conf import settings
+from django.db import connection
 from django.db.models import Count, Max, Sum
 from django.utils import timezone
 
@@ -145,8 +146,28 @@ def follow_build(directory: Path) -> int:
 def follow_database(index: MihIndex) -> int:
     """Append to `index` the PDQ values of entries it has not absorbed; return how many.
 
-    The caller holds the follow lock and has a state (follow_build made one).
+    The index has a follow state (follow_build made one). When nothing is new and no re-check
+    of the window is due, this costs one file read and one indexed query, without locking.
     """
+    directory = index.directory
+    state = follow_state_read(directory)
+    if state is None:
+        raise FileNotFoundError(f"{directory / STATE_FILE} is missing; rebuild the index.")
+    check_due = bool(state.segments) and time.time() - state.checked_at >= _check_seconds()
+    if not check_due and not _any_entry_above(state.high):
+        return 0
+    with follow_lock(directory):
+        return _follow_locked(index)
+
+
+def _any_entry_above(high: int) -> bool:
+    # Plain SQL: building the ORM query cost more than running it (the common case: nothing).
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT 1 FROM hashing_bankentry WHERE id > %s LIMIT 1", [high])
+        return cursor.fetchone() is not None
+
+
+def _follow_locked(index: MihIndex) -> int:
     directory = index.directory
     state = follow_state_read(directory)
     if state is None:

@@ -59,8 +59,7 @@ def pdq_index_follow() -> MihIndex:
     One indexed query when nothing is new; call it before matching.
     """
     index = pdq_index()
-    with follow_lock(index.directory):
-        follow_database(index)
+    follow_database(index)
     return index
 
 
