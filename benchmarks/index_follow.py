@@ -83,12 +83,15 @@ def child(entries: int) -> None:
     window = timed_ms(lambda q: services.pdq_index_follow())
     median = statistics.median(window)
     print(f"| follow with the window re-check on every call: median | {median:.3f} ms |")
-    # Another host adds one hash, then 10,000: time until this host matches them.
-    new = rng.integers(0, 256, 32, dtype=np.uint8).tobytes().hex()
-    BankEntry.objects.create(bank=bank, hash_type=HashType.PDQ, value=new)
-    t = time.perf_counter()
-    assert selectors.match_hashes(pdq=[new], threshold=0)
-    took = (time.perf_counter() - t) * 1e3
+    settings.HASHING_FOLLOW_CHECK_SECONDS = 10
+    # Another host adds one hash (twice: the first also loads the delta-scan kernel), then
+    # 10,000: time until this host matches them.
+    for _ in range(2):
+        new = rng.integers(0, 256, 32, dtype=np.uint8).tobytes().hex()
+        BankEntry.objects.create(bank=bank, hash_type=HashType.PDQ, value=new)
+        t = time.perf_counter()
+        assert selectors.match_hashes(pdq=[new], threshold=0)
+        took = (time.perf_counter() - t) * 1e3
     print(f"| hash added elsewhere → matched here (one call) | {took:.2f} ms |")
     more = [r.tobytes().hex() for r in rng.integers(0, 256, size=(10_000, 32), dtype=np.uint8)]
     BankEntry.objects.bulk_create(
