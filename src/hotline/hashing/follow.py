@@ -162,8 +162,10 @@ def follow_database(index: MihIndex) -> int:
 
 def _any_entry_above(high: int) -> bool:
     # Plain SQL: building the ORM query cost more than running it (the common case: nothing).
+    # ORDER BY makes PostgreSQL walk the primary key; without it, it may scan the whole table
+    # hoping to meet a row early, and find none (measured: 35 ms at 100,000 entries).
     with connection.cursor() as cursor:
-        cursor.execute("SELECT 1 FROM hashing_bankentry WHERE id > %s LIMIT 1", [high])
+        cursor.execute("SELECT id FROM hashing_bankentry WHERE id > %s ORDER BY id LIMIT 1", [high])
         return cursor.fetchone() is not None
 
 
