@@ -125,3 +125,16 @@ def test_the_window_of_recent_ids_settles_after_the_settle_time(
     state = follow_state_read(directory)
     assert state is not None
     assert (state.settled, state.segments) == (entry.pk, [])
+
+
+def test_a_lost_follow_state_rebuilds_instead_of_failing(
+    host: Callable[[str], None], bank: Bank
+) -> None:
+    host("b")
+    directory = services.pdq_index().directory
+    host("a")
+    entry_add(bank=bank, hash_type=HashType.PDQ, value=PDQ)
+    host("b")
+    (directory / "FOLLOW").write_text("{half", encoding="ascii")  # e.g. a crash, a bad restore
+    assert [m.value for m in match_hashes(pdq=[PDQ])] == [PDQ]
+    assert follow_state_read(directory) is not None

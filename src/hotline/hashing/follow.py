@@ -146,17 +146,20 @@ def follow_build(directory: Path) -> int:
 def follow_database(index: MihIndex) -> int:
     """Append to `index` the PDQ values of entries it has not absorbed; return how many.
 
-    The index has a follow state (follow_build made one). When nothing is new and no re-check
-    of the window is due, this costs one file read and one indexed query, without locking.
+    When nothing is new and no re-check of the window is due, this costs one file read and one
+    indexed query, without locking. A lost or damaged state rebuilds the index from the database.
     """
     directory = index.directory
     state = follow_state_read(directory)
-    if state is None:
-        raise FileNotFoundError(f"{directory / STATE_FILE} is missing; rebuild the index.")
-    check_due = bool(state.segments) and time.time() - state.checked_at >= _check_seconds()
-    if not check_due and not _any_entry_above(state.high):
-        return 0
+    if state is not None:
+        check_due = bool(state.segments) and time.time() - state.checked_at >= _check_seconds()
+        if not check_due and not _any_entry_above(state.high):
+            return 0
     with follow_lock(directory):
+        if follow_state_read(directory) is None:
+            # The state file was lost or damaged: what the index absorbed is unknown.
+            follow_build(directory)
+            return 0
         return _follow_locked(index)
 
 
@@ -172,8 +175,7 @@ def _any_entry_above(high: int) -> bool:
 def _follow_locked(index: MihIndex) -> int:
     directory = index.directory
     state = follow_state_read(directory)
-    if state is None:
-        raise FileNotFoundError(f"{directory / STATE_FILE} is missing; rebuild the index.")
+    assert state is not None  # checked under the same lock
     now = time.time()
     changed = False
     added = 0
