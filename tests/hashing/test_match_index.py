@@ -16,6 +16,7 @@ from hotline.hashing.index import (
     MihIndex,
     PdqMatch,
 )
+from hotline.hashing.index.mih import _SEAL_KEY, _SEAL_ROW, _records
 
 
 def flip(row: np.ndarray, bits: int, rng: np.random.Generator) -> np.ndarray:
@@ -122,7 +123,8 @@ def test_adds_are_matchable_at_once_and_survive_compaction_and_restart(
     assert len(index) == len(rows)
 
     other.compact()
-    assert len(list(tmp_path.glob("base-*.mih"))) == 1
+    # The live base and the previous one (kept for readers that have just read CURRENT).
+    assert sorted(p.name for p in tmp_path.glob("base-*.mih")) == ["base-1.mih", "base-2.mih"]
     assert len(index) == len(np.unique(rows, axis=0))  # compaction de-duplicates
     index.add([qs[0]])
     reference.add([qs[0]])
@@ -138,7 +140,7 @@ def test_rebuild_keeps_hashes_added_meanwhile(tmp_path: Path) -> None:
     for value in ("ab" * 32, "cd" * 32):
         assert rebuilt.query(value) == index.query(value) == [PdqMatch(0, value)]
     assert rebuilt.query("00" * 32) == []
-    assert sorted(p.name for p in tmp_path.glob("*.mih")) == ["base-2.mih"]
+    assert sorted(p.name for p in tmp_path.glob("*.mih")) == ["base-1.mih", "base-2.mih"]
 
 
 def test_add_from_another_process(tmp_path: Path) -> None:
@@ -155,7 +157,7 @@ def test_add_from_another_process(tmp_path: Path) -> None:
 
 def test_damaged_base_file_is_refused(tmp_path: Path) -> None:
     MihIndex.build(tmp_path, np.ones((10, 32), dtype=np.uint8))
-    (base,) = tmp_path.glob("base-*.mih")
+    base = tmp_path / f"base-{(tmp_path / 'CURRENT').read_text().strip()}.mih"
     base.write_bytes(base.read_bytes()[:-4])
     with pytest.raises(IndexFormatError):
         MihIndex(tmp_path)
@@ -192,3 +194,105 @@ for i in range(300):
     for i in range(300):
         value = bytes([i % 256, i // 256]) * 16
         assert reader.query(value, threshold=0) == [PdqMatch(0, value.hex())]
+
+
+_ADD_AND_COMPACT = """
+import sys
+import numpy as np
+from hotline.hashing.index import MihIndex
+index = MihIndex(sys.argv[1])
+worker = int(sys.argv[2])
+for i in range(int(sys.argv[3])):
+    index.add([bytes([worker, i % 256, i // 256, 7]) * 8])
+    index.compact()  # every process compacts after every add: maximal overlap
+"""
+
+
+@pytest.mark.slow
+def test_concurrent_compactions_lose_no_hash(tmp_path: Path) -> None:
+    rng = np.random.default_rng(9)
+    MihIndex.build(tmp_path, rng.integers(0, 256, size=(5_000, 32), dtype=np.uint8))
+    workers, per_worker = 3, 60
+    procs = [
+        subprocess.Popen(
+            [sys.executable, "-c", _ADD_AND_COMPACT, str(tmp_path), str(w), str(per_worker)],
+            stderr=subprocess.PIPE,
+        )
+        for w in range(workers)
+    ]
+    errors = [p.communicate(timeout=120)[1].decode() for p in procs]
+    assert [p.returncode for p in procs] == [0] * workers, errors
+    fresh = MihIndex(tmp_path)
+    missing = [
+        (w, i)
+        for w in range(workers)
+        for i in range(per_worker)
+        if not fresh.query(bytes([w, i % 256, i // 256, 7]) * 8, threshold=0)
+    ]
+    assert missing == []
+    assert len(list(tmp_path.glob("*tmp*"))) == 0  # no temporary file left behind
+
+
+def _torn_tail(directory: Path, index: MihIndex, damage: str) -> None:
+    """Leave the delta as a crash in the middle of appending a record would."""
+    (delta,) = sorted(directory.glob("delta-*"), key=lambda p: p.stat().st_mtime_ns)[-1:]
+    before = delta.stat().st_size
+    index.add(["5a" * 32])  # the record whose write the crash interrupts
+    written = delta.read_bytes()[before:]
+    with delta.open("r+b") as f:
+        f.truncate(before)
+        f.seek(before)
+        f.write(written[: len(written) // 2] if damage == "prefix" else b"\0" * len(written))
+
+
+@pytest.mark.parametrize("damage", ["prefix", "zeros"])
+def test_torn_delta_tail_does_not_hide_later_additions(tmp_path: Path, damage: str) -> None:
+    rng = np.random.default_rng(11)
+    MihIndex.build(tmp_path, rng.integers(0, 256, size=(100, 32), dtype=np.uint8))
+    crashed = MihIndex(tmp_path)
+    crashed.add(["11" * 32])
+    _torn_tail(tmp_path, crashed, damage)
+    later = [rng.integers(0, 256, 32, dtype=np.uint8).tobytes() for _ in range(20)]
+    writer = MihIndex(tmp_path)  # a process started after the crash
+    for value in later:
+        writer.add([value])
+    for handle in (writer, crashed, MihIndex(tmp_path)):
+        for value in [*later, bytes.fromhex("11" * 32)]:
+            assert handle.query(value, threshold=0) == [PdqMatch(0, value.hex())]
+    writer.compact()
+    for value in later:
+        assert MihIndex(tmp_path).query(value, threshold=0) == [PdqMatch(0, value.hex())]
+
+
+def test_a_version_1_delta_is_upgraded_with_its_hashes(tmp_path: Path) -> None:
+    MihIndex.build(tmp_path, np.ones((10, 32), dtype=np.uint8))
+    generation = (tmp_path / "CURRENT").read_text().strip()
+    (tmp_path / f"delta-{generation}.log").unlink()
+    # Version 1 wrote bare 32-byte records (here with a half record at the end).
+    (tmp_path / f"delta-{generation}.bin").write_bytes(bytes.fromhex("ab" * 32) + b"\x01" * 16)
+    index = MihIndex(tmp_path)
+    assert index.query("ab" * 32, threshold=0) == [PdqMatch(0, "ab" * 32)]
+    index.add(["cd" * 32])
+    assert MihIndex(tmp_path).query("cd" * 32, threshold=0) == [PdqMatch(0, "cd" * 32)]
+    assert not list(tmp_path.glob("*.bin"))
+
+
+def test_a_compactor_killed_between_seal_and_publish_blocks_nothing(tmp_path: Path) -> None:
+    index = MihIndex.build(tmp_path, np.ones((10, 32), dtype=np.uint8))
+    index.add(["11" * 32])
+    reader = MihIndex(tmp_path)
+    assert reader.query("11" * 32, threshold=0) == [PdqMatch(0, "11" * 32)]
+    # What a compactor leaves when killed after sealing the old delta, before renaming
+    # CURRENT (and a temporary file it was writing).
+    generation = (tmp_path / "CURRENT").read_text().strip()
+    with (tmp_path / f"delta-{generation}.log").open("ab") as f:
+        f.write(_records(_SEAL_ROW, _SEAL_KEY))
+    (tmp_path / ".tmp-orphan-base-9.mih").write_bytes(b"half")
+    assert reader.query("11" * 32, threshold=0) == [PdqMatch(0, "11" * 32)]  # no error
+    MihIndex(tmp_path).add(["22" * 32])  # the next writer truncates the dead seal
+    for handle in (reader, index, MihIndex(tmp_path)):
+        for value in ("11" * 32, "22" * 32):
+            assert handle.query(value, threshold=0) == [PdqMatch(0, value)]
+    assert index.compact()
+    assert not list(tmp_path.glob(".tmp-*"))
+    assert reader.query("22" * 32, threshold=0) == [PdqMatch(0, "22" * 32)]

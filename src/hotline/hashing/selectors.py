@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from hotline.hashing.formats import Export, FileFormat, HashRow, write_hash_file
 from hotline.hashing.index import DEFAULT_THRESHOLD
 from hotline.hashing.models import Bank, BankEntry, HashType, ReportMatch, VictimSubmission
-from hotline.hashing.services import pdq_index
+from hotline.hashing.services import pdq_index_follow
 
 
 @dataclass(frozen=True, slots=True)
@@ -45,7 +45,7 @@ def match_hashes(
             for entry in _enabled(hash_type, values, victim_submitted):
                 found.append(_match(entry, 0, entry.value))
     if pdq:
-        index = pdq_index()
+        index = pdq_index_follow()  # with what other hosts added
         near: dict[str, list[tuple[str, int]]] = {}
         for query in pdq:
             for m in index.query(query, threshold=threshold):

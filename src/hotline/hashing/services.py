@@ -2,7 +2,8 @@
 
 Every PDQ value written to a bank is also appended to the shared match index (pdq_index). The
 index may hold values whose entry was rolled back or disabled: matching filters through the
-database, so an extra index value can never produce a match, and a missing one would.
+database, so an extra index value can never produce a match, and a missing one would. Values
+added through another host reach this host's index through the database (pdq_index_follow).
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from django.db import transaction
 
 from hotline.accounts.models import User
 from hotline.audit.services import audit_record
+from hotline.hashing.follow import follow_build, follow_database, follow_lock, follow_state_read
 from hotline.hashing.formats import FileFormat, HashRow, normalise_hash, parse_hash_file
 from hotline.hashing.index import MihIndex
 from hotline.hashing.models import Bank, BankCategory, BankEntry, HashType
@@ -42,26 +44,32 @@ def pdq_index() -> MihIndex:
     with _indexes_lock:
         index = _indexes.get(directory)
         if index is None:
-            new = not (directory / "CURRENT").exists()
+            if not (directory / "CURRENT").exists() or follow_state_read(directory) is None:
+                with follow_lock(directory):
+                    if not (directory / "CURRENT").exists() or follow_state_read(directory) is None:
+                        follow_build(directory)
             index = MihIndex(directory)
-            if new:
-                values = BankEntry.objects.filter(hash_type=HashType.PDQ).values_list(
-                    "value", flat=True
-                )
-                index = MihIndex.build(directory, list(values.distinct()))
             _indexes[directory] = index
         return index
 
 
+def pdq_index_follow() -> MihIndex:
+    """Return the PDQ index after absorbing entries added through other hosts (see follow).
+
+    One indexed query when nothing is new; call it before matching.
+    """
+    index = pdq_index()
+    follow_database(index)
+    return index
+
+
 def pdq_index_rebuild() -> int:
     """Rebuild the PDQ index from every PDQ bank entry; return the number of distinct hashes."""
-    values = list(
-        BankEntry.objects.filter(hash_type=HashType.PDQ).values_list("value", flat=True).distinct()
-    )
     directory = pdq_index_dir()
-    with _indexes_lock:
-        _indexes[directory] = MihIndex.build(directory, values)
-    return len(values)
+    with _indexes_lock, follow_lock(directory):
+        count = follow_build(directory)
+        _indexes[directory] = MihIndex(directory)
+    return count
 
 
 def _index_pdq(values: list[str]) -> None:
@@ -69,8 +77,9 @@ def _index_pdq(values: list[str]) -> None:
         return
     index = pdq_index()
     index.add(values)
-    if len(index) - index.base_count > COMPACT_AFTER:
-        index.compact()
+    # One process compacts at a time; the others go on (their additions are in the delta, where
+    # they match all the same, and the compactor carries them into the new generation).
+    index.compact_if_needed(limit=getattr(settings, "HASHING_COMPACT_AFTER", COMPACT_AFTER))
 
 
 def bank_create(

@@ -5,26 +5,40 @@ Layout of an index directory:
     CURRENT          the live generation number (replaced atomically by rename)
     base-<g>.mih     immutable, memory-mapped: header, hashes sorted by substring 0, bucket
                      offsets of 16 tables, row ids of tables 1..15 (uint32)
-    delta-<g>.bin    append-only 32-byte records added since base-<g> was built
-    lock             flock() by writers (add, compact); readers never lock
+    delta-<g>.log    append-only 40-byte records added since base-<g> was built: the hash and
+                     a 64-bit check word, so a record torn by a crash is recognised; a generation
+                     replaced by a newer one ends with a "sealed" record
+    lock             flock() by writers (add, and the moment a new generation is published)
+    compact.lock     flock() by the one process that builds a new generation (compact, build)
+    .tmp-*           files being written; renamed into place only once complete and fsynced
 
-Memory per hash: 32 (hash) + 15 x 4 (row ids) = 92 bytes, plus 4 MiB of bucket offsets.
-Every process maps the same base file, so the page cache holds one copy for all of them.
-A query re-reads the delta file's new records first (one fstat), so a hash added by any process
-is matchable by every process at its next query. `compact` folds the delta into a new base
-without blocking adds for longer than a copy of the records added while it was building.
+Readers never lock. Memory per hash: 32 (hash) + 15 x 4 (row ids) = 92 bytes, plus 4 MiB of
+bucket offsets. Every process maps the same base file, so the page cache holds one copy for all
+of them. A query first checks the size of its generation's delta (one stat) and reads new
+records, so a hash added by any process is matchable by every process at its next query.
+
+Durability rules (docs/decisions/match-index.md):
+- one compactor at a time (compact.lock), and additions made while it builds are carried into
+  the new generation under the writer lock, so nothing added is dropped;
+- every file is written under a unique temporary name, fsynced, then renamed;
+- a writer truncates a torn tail (an incomplete or unchecked record, or the seal of a
+  compaction that died before publishing) before appending, so later records stay aligned;
+- the previous generation's files are kept until the next compaction, and a reader that finds
+  its files gone re-reads CURRENT, so readers never fail during a compaction.
 """
 
 from __future__ import annotations
 
+import contextlib
 import fcntl
 import os
+import re
 import struct
+import tempfile
 import threading
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from contextlib import contextmanager
 from pathlib import Path
-from typing import Final
+from typing import BinaryIO, Final
 
 import numpy as np
 
@@ -47,6 +61,17 @@ _HEADER = struct.Struct("<8sIIQ")  # magic, version, tables, count
 HEADER_SIZE: Final = 64
 VERSION: Final = 1
 _INITIAL_OUT = 256
+# A delta record: the hash as 4 little-endian 64-bit words, then a check word (see _check_words).
+RECORD_BYTES: Final = 40
+_RECORD_WORDS: Final = RECORD_BYTES // 8
+_DATA_KEY: Final = np.uint64(0x5044514D49484431)  # "PDQMIHD1": a hash record
+_SEAL_KEY: Final = np.uint64(0x5044514D49485345)  # "PDQMIHSE": the generation was replaced
+_SEAL_ROW: Final = np.full((1, PDQ_BYTES), 0xFF, dtype=np.uint8)
+_MIX = np.array(
+    [0x9E3779B97F4A7C15, 0xC2B2AE3D27D4EB4F, 0x165667B19E3779F9, 0xD6E8FEB86659FD93],
+    dtype="<u8",
+)
+_GENERATION_FILE = re.compile(r"(?:base|delta)-(\d+)\.(?:mih|log|bin)")
 
 
 class IndexFormatError(Exception):
@@ -108,8 +133,7 @@ def write_base(path: Path, rows: np.ndarray) -> None:
     rows = _sorted_unique(rows)
     count = rows.shape[0]
     chunks = rows.view(np.uint16)
-    tmp = path.with_name(path.name + ".tmp")
-    with tmp.open("wb") as f:
+    with _staged(path) as f:
         f.write(_HEADER.pack(MAGIC, VERSION, N_TABLES, count).ljust(HEADER_SIZE, b"\0"))
         f.write(rows.data)
         id_lists = []
@@ -124,9 +148,75 @@ def write_base(path: Path, rows: np.ndarray) -> None:
         f.write(offsets.data)
         for ids in id_lists:
             f.write(ids.data)
-        f.flush()
-        os.fsync(f.fileno())
-    tmp.replace(path)
+
+
+@contextlib.contextmanager
+def _staged(path: Path) -> Iterator[BinaryIO]:
+    """Write a file under a unique temporary name beside `path`, fsync it, rename it into place.
+
+    A crash leaves at most an orphaned `.tmp-*` file (removed by the next compaction), never a
+    partial file under the real name; two writers never share a temporary file.
+    """
+    fd, name = tempfile.mkstemp(dir=path.parent, prefix=".tmp-", suffix="-" + path.name)
+    tmp = Path(name)
+    try:
+        with os.fdopen(fd, "wb") as f:
+            yield f
+            f.flush()
+            os.fsync(f.fileno())
+        tmp.replace(path)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
+    _fsync_dir(path.parent)
+
+
+def _fsync_dir(directory: Path) -> None:
+    """Make renames and new files in `directory` durable."""
+    fd = os.open(directory, os.O_RDONLY | os.O_DIRECTORY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def _check_words(words: np.ndarray, key: np.uint64) -> np.ndarray:
+    """Return the check word of each (N, 4) uint64 hash: a mix of all its bits, keyed by kind.
+
+    An all-zero record (a block a crash left unwritten) or a record cut short fails the check;
+    any other corruption passes it with probability 2**-64.
+    """
+    mixed = words * _MIX
+    out = mixed[:, 0] ^ mixed[:, 1] ^ mixed[:, 2] ^ mixed[:, 3]
+    out ^= out >> np.uint64(29)
+    return np.asarray(out ^ key, dtype="<u8")
+
+
+def _records(rows: np.ndarray, key: np.uint64 = _DATA_KEY) -> bytes:
+    """Return delta records for (N, 32) uint8 `rows`."""
+    out = np.empty((rows.shape[0], _RECORD_WORDS), dtype="<u8")
+    out[:, :4] = np.ascontiguousarray(rows).view("<u8").reshape(-1, 4)
+    out[:, 4] = _check_words(out[:, :4], key)
+    return out.tobytes()
+
+
+def _parse_records(raw: bytes) -> tuple[np.ndarray, bool]:
+    """Return the rows of the valid records at the start of `raw`, and whether a seal follows.
+
+    Parsing stops at the first record that is incomplete, fails its check or is a seal: what
+    follows is a torn tail (or a record still being written) and is never consumed.
+    """
+    n = len(raw) // RECORD_BYTES
+    if n == 0:
+        return np.zeros((0, PDQ_BYTES), dtype=np.uint8), False
+    words = np.frombuffer(raw, dtype="<u8", count=n * _RECORD_WORDS).reshape(n, _RECORD_WORDS)
+    good = words[:, 4] == _check_words(words[:, :4], _DATA_KEY)
+    valid = n if bool(good.all()) else int(np.argmin(good))
+    rows = np.ascontiguousarray(words[:valid, :4]).view(np.uint8).reshape(valid, PDQ_BYTES)
+    sealed = valid < n and bool(
+        words[valid, 4] == _check_words(words[valid : valid + 1, :4], _SEAL_KEY)[0]
+    )
+    return rows, sealed
 
 
 def _sorted_unique(rows: np.ndarray) -> np.ndarray:
@@ -161,14 +251,18 @@ class MihIndex:
         self.directory = Path(directory)
         self.directory.mkdir(parents=True, exist_ok=True)
         self._lock = threading.Lock()
-        self._current_stat: tuple[int, int] | None = None
         self._generation = -1
         self._base: _Base | None = None
         self._delta = np.zeros((0, PDQ_BYTES), dtype=np.uint8)
-        self._delta_bytes_read = 0
-        with self._writer_lock():
-            if not (self.directory / "CURRENT").exists():
-                self._publish(0, np.zeros((0, PDQ_BYTES), dtype=np.uint8), b"")
+        self._delta_end = 0  # bytes of the delta file read and found valid
+        if not self._current_path.exists() or self._has_v1_delta():
+            with self._compaction_lock(wait=True), self._writer_lock():
+                if not self._current_path.exists():
+                    empty = np.zeros((0, PDQ_BYTES), dtype=np.uint8)
+                    write_base(self._base_path(0), empty)
+                    self._publish(0, empty)
+                else:
+                    self._upgrade_v1_delta()
         self._refresh()
 
     # -- building -----------------------------------------------------------------------------
@@ -181,21 +275,10 @@ class MihIndex:
         have been added after the caller read `hashes` (an extra hash costs nothing, a lost one
         would be a missed match).
         """
-        directory = Path(directory)
-        directory.mkdir(parents=True, exist_ok=True)
         rows = as_rows(hashes)
         index = cls(directory)
-        staged = directory / f"build-{os.getpid()}-{threading.get_ident()}.mih"
-        write_base(staged, rows)  # outside the lock: adds are not held up by a long build
-        with index._writer_lock():
-            old = index._read_current()
-            delta_path = directory / f"delta-{old}.bin"
-            carried = delta_path.read_bytes()
-            staged.replace(directory / f"base-{old + 1}.mih")
-            index._publish(old + 1, None, carried[: len(carried) // PDQ_BYTES * PDQ_BYTES])
-        for path in (directory / f"base-{old}.mih", delta_path):
-            path.unlink(missing_ok=True)
-        index._refresh()
+        with index._compaction_lock(wait=True):
+            index._replace_generation(lambda base, delta, path: write_base(path, rows), keep=0)
         return index
 
     def add(self, hashes: Iterable[str | bytes] | np.ndarray) -> None:
@@ -204,94 +287,224 @@ class MihIndex:
         if rows.shape[0] == 0:
             return
         with self._writer_lock():
-            generation = self._read_current()
-            with (self.directory / f"delta-{generation}.bin").open("ab") as f:
-                f.write(rows.tobytes())
+            generation, end = self._writable_delta()
+            with self._delta_path(generation).open("r+b") as f:
+                f.seek(end)
+                f.write(_records(rows))
                 f.flush()
                 os.fsync(f.fileno())
 
-    def compact(self) -> None:
-        """Fold the delta into a new base file; adds wait only for the final swap."""
+    def compact(self, *, wait: bool = True) -> bool:
+        """Fold the delta into a new base file; adds wait only for the final swap.
+
+        One process compacts at a time. With wait=False, return False at once if another
+        process is compacting (it will fold these additions in, or leave them in the delta,
+        where they are matched all the same); otherwise return True once compacted.
+        """
+        with self._compaction_lock(wait=wait) as locked:
+            if not locked:
+                return False
+            if self._refresh()[1].shape[0] == 0:
+                return True  # e.g. another process compacted while we waited for the lock
+            self._replace_generation(
+                lambda base, delta, path: write_base(
+                    path, np.concatenate([np.asarray(base.rows), delta])
+                ),
+                keep=None,
+            )
+        return True
+
+    def compact_if_needed(self, *, limit: int) -> bool:
+        """Compact (without waiting for another compactor) once more than `limit` additions wait.
+
+        Return whether this call compacted.
+        """
+        _, delta = self._refresh()
+        return delta.shape[0] > limit and self.compact(wait=False)
+
+    def _replace_generation(
+        self, write: Callable[[_Base, np.ndarray, Path], None], *, keep: int | None
+    ) -> None:
+        """Publish generation g + 1: `write` makes its base from the live base and delta.
+
+        The caller holds the compaction lock, so nobody else publishes meanwhile. The base is
+        written outside the writer lock (adds go on into the old delta); then, under the writer
+        lock, records added since (all of them if `keep` is 0, i.e. the base was not made from
+        the delta) are carried into the new delta, the old delta is sealed and CURRENT replaced.
+        """
+        self._remove_orphans()
         with self._writer_lock():
-            generation = self._read_current()
-            base_path = self.directory / f"base-{generation}.mih"
-            delta_path = self.directory / f"delta-{generation}.bin"
-            delta_len = delta_path.stat().st_size // PDQ_BYTES * PDQ_BYTES
-        # Build outside the lock: adds go on appending to the old delta meanwhile.
-        base = _Base(base_path)
-        with delta_path.open("rb") as f:
-            delta = np.frombuffer(f.read(delta_len), dtype=np.uint8).reshape(-1, PDQ_BYTES)
-        rows = np.concatenate([np.asarray(base.rows), delta])
-        new_generation = generation + 1
-        write_base(self.directory / f"base-{new_generation}.mih", rows)
+            generation = self._writable_delta()[0]
+            with self._lock:
+                base, delta = self._base, self._delta
+        assert base is not None
+        taken = delta.shape[0] if keep is None else keep
+        write(base, delta[:taken], self._base_path(generation + 1))
         with self._writer_lock():
-            if self._read_current() != generation:
-                raise RuntimeError("Another process compacted the index at the same time.")
-            with delta_path.open("rb") as f:
-                f.seek(delta_len)
-                late = f.read()
-            self._publish(new_generation, None, late[: len(late) // PDQ_BYTES * PDQ_BYTES])
-        for old in (base_path, delta_path):
-            # Processes that still map the old files keep them until they refresh (POSIX).
-            old.unlink(missing_ok=True)
+            live, end = self._writable_delta()
+            if live != generation:
+                raise IndexFormatError(f"{self.directory} changed generation without its lock.")
+            with self._lock:
+                carried = self._delta[taken:]
+            self._publish(generation + 1, carried, seal_at=end)
+        # Keep the previous generation for readers that have just read CURRENT; older ones go.
+        self._remove_generations_before(generation)
         self._refresh()
 
-    def _publish(self, generation: int, rows: np.ndarray | None, delta: bytes) -> None:
-        """Make `generation` live; the caller holds the writer lock."""
-        if rows is not None:
-            write_base(self.directory / f"base-{generation}.mih", rows)
-        delta_path = self.directory / f"delta-{generation}.bin"
-        delta_path.write_bytes(delta)
-        tmp = self.directory / "CURRENT.tmp"
-        tmp.write_text(f"{generation}\n", encoding="ascii")
-        tmp.replace(self.directory / "CURRENT")
+    def _publish(self, generation: int, carried: np.ndarray, *, seal_at: int = -1) -> None:
+        """Make `generation` live; the caller holds both locks and wrote its base file.
 
-    @contextmanager
+        Order matters for a crash at any point: the new delta is durable before the old one is
+        sealed, and the seal is durable before CURRENT names the new generation. A seal without
+        a new CURRENT (the compactor died) is truncated by the next writer.
+        """
+        with _staged(self._delta_path(generation)) as f:
+            f.write(_records(carried))
+        if seal_at >= 0:
+            with self._delta_path(generation - 1).open("r+b") as f:
+                f.seek(seal_at)
+                f.write(_records(_SEAL_ROW, _SEAL_KEY))
+                f.flush()
+                os.fsync(f.fileno())
+        with _staged(self._current_path) as f:
+            f.write(f"{generation}\n".encode("ascii"))
+
+    def _writable_delta(self) -> tuple[int, int]:
+        """Bring this handle up to the live generation; return it and where the next record goes.
+
+        The caller holds the writer lock, so no record is being written: anything after the
+        last valid record is a torn tail or a dead compactor's seal, and is truncated here.
+        """
+        with self._lock:
+            generation = self._read_current()
+            if generation != self._generation:
+                self._load_generation(generation)
+            self._read_delta()
+            end = self._delta_end
+        path = self._delta_path(generation)
+        if path.stat().st_size != end:
+            with path.open("r+b") as f:
+                f.truncate(end)
+                os.fsync(f.fileno())
+        return generation, end
+
+    @contextlib.contextmanager
     def _writer_lock(self) -> Iterator[None]:
-        with (self.directory / "lock").open("a") as f:
-            fcntl.flock(f.fileno(), fcntl.LOCK_EX)
+        with self._flock("lock", wait=True):
+            yield
+
+    @contextlib.contextmanager
+    def _compaction_lock(self, *, wait: bool) -> Iterator[bool]:
+        with self._flock("compact.lock", wait=wait) as locked:
+            yield locked
+
+    @contextlib.contextmanager
+    def _flock(self, name: str, *, wait: bool) -> Iterator[bool]:
+        # A new descriptor each time: flock excludes other threads of this process too.
+        with (self.directory / name).open("a") as f:
             try:
-                yield
+                fcntl.flock(f.fileno(), fcntl.LOCK_EX | (0 if wait else fcntl.LOCK_NB))
+            except BlockingIOError:
+                yield False
+                return
+            try:
+                yield True
             finally:
                 fcntl.flock(f.fileno(), fcntl.LOCK_UN)
 
+    def _remove_orphans(self) -> None:
+        """Remove temporary files of processes that died while writing (compaction lock held)."""
+        for path in self.directory.glob(".tmp-*"):
+            path.unlink(missing_ok=True)
+
+    def _remove_generations_before(self, generation: int) -> None:
+        for path in self.directory.iterdir():
+            match = _GENERATION_FILE.fullmatch(path.name)
+            if match and int(match[1]) < generation:
+                # A process that still maps an old base keeps it until it refreshes (POSIX).
+                path.unlink(missing_ok=True)
+
+    def _has_v1_delta(self) -> bool:
+        """Return whether the live delta is still in the format of version 1 (bare hashes)."""
+        try:
+            generation = self._read_current()
+        except FileNotFoundError:
+            return False
+        return self.directory.joinpath(f"delta-{generation}.bin").exists()
+
+    def _upgrade_v1_delta(self) -> None:
+        """Rewrite a version 1 delta (32-byte records, no check) as checked records."""
+        generation = self._read_current()
+        old = self.directory / f"delta-{generation}.bin"
+        if not old.exists():
+            return
+        raw = old.read_bytes()
+        rows = np.frombuffer(raw, dtype=np.uint8, count=len(raw) // PDQ_BYTES * PDQ_BYTES)
+        with _staged(self._delta_path(generation)) as f:
+            f.write(_records(rows.reshape(-1, PDQ_BYTES)))
+        old.unlink()
+
+    @property
+    def _current_path(self) -> Path:
+        return self.directory / "CURRENT"
+
+    def _base_path(self, generation: int) -> Path:
+        return self.directory / f"base-{generation}.mih"
+
+    def _delta_path(self, generation: int) -> Path:
+        return self.directory / f"delta-{generation}.log"
+
     def _read_current(self) -> int:
-        return int((self.directory / "CURRENT").read_text(encoding="ascii").strip())
+        return int(self._current_path.read_text(encoding="ascii").strip())
 
     # -- reading ------------------------------------------------------------------------------
 
     def _refresh(self) -> tuple[_Base, np.ndarray]:
         """Pick up a new generation or new delta records; cheap when nothing changed."""
         with self._lock:
-            for _attempt in range(10):
+            for _attempt in range(20):
                 try:
-                    return self._refresh_locked()
+                    if self._generation < 0:
+                        self._load_generation(self._read_current())
+                    self._read_delta()
+                    assert self._base is not None
+                    return self._base, self._delta
                 except FileNotFoundError:
-                    # Another process compacted between our reads: read CURRENT again.
-                    self._current_stat = None
+                    # Our generation's files were removed (we were two compactions behind) or
+                    # CURRENT named one that was replaced meanwhile: start again from CURRENT.
+                    self._generation = -1
             raise IndexFormatError(f"{self.directory} keeps changing; is a writer looping?")
 
-    def _refresh_locked(self) -> tuple[_Base, np.ndarray]:
-        st = os.stat(self.directory / "CURRENT")
-        if (st.st_ino, st.st_mtime_ns) != self._current_stat:
+    def _load_generation(self, generation: int) -> None:
+        """Map `generation`'s base and forget the old delta (self._lock held)."""
+        base = _Base(self._base_path(generation))
+        self._base = base
+        self._generation = generation
+        self._delta = np.zeros((0, PDQ_BYTES), dtype=np.uint8)
+        self._delta_end = 0
+
+    def _read_delta(self) -> None:
+        """Read the delta's new valid records; follow a seal to the next generation."""
+        while True:
+            path = self._delta_path(self._generation)
+            size = os.stat(path).st_size
+            if size - self._delta_end < RECORD_BYTES:
+                return
+            with path.open("rb") as f:
+                f.seek(self._delta_end)
+                raw = f.read(size - self._delta_end)
+            rows, sealed = _parse_records(raw)
+            if rows.shape[0]:
+                self._delta = np.concatenate([self._delta, rows])
+                self._delta_end += rows.shape[0] * RECORD_BYTES
+            if not sealed:
+                return
             generation = self._read_current()
-            if generation != self._generation:
-                self._base = _Base(self.directory / f"base-{generation}.mih")
-                self._generation = generation
-                self._delta = np.zeros((0, PDQ_BYTES), dtype=np.uint8)
-                self._delta_bytes_read = 0
-            self._current_stat = (st.st_ino, st.st_mtime_ns)
-        delta_path = self.directory / f"delta-{self._generation}.bin"
-        size = os.stat(delta_path).st_size // PDQ_BYTES * PDQ_BYTES
-        if size > self._delta_bytes_read:
-            with delta_path.open("rb") as f:
-                f.seek(self._delta_bytes_read)
-                new = np.frombuffer(f.read(size - self._delta_bytes_read), dtype=np.uint8)
-            new = new[: new.size // PDQ_BYTES * PDQ_BYTES]
-            self._delta = np.concatenate([self._delta, new.reshape(-1, PDQ_BYTES)])
-            self._delta_bytes_read += new.size
-        assert self._base is not None
-        return self._base, self._delta
+            if generation == self._generation:
+                # The compactor is between sealing and publishing, or died there: wait at the
+                # seal (not consumed), which the next writer truncates if it is dead.
+                return
+            self._load_generation(generation)
 
     def query(self, pdq: str | bytes, *, threshold: int = DEFAULT_THRESHOLD) -> list[PdqMatch]:
         """Return every distinct indexed hash within `threshold` bits of `pdq`, nearest first."""
