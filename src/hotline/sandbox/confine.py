@@ -31,11 +31,12 @@ _SYS_LANDLOCK_RESTRICT_SELF: Final = 446
 _LANDLOCK_CREATE_RULESET_VERSION: Final = 1
 _LANDLOCK_RULE_PATH_BENEATH: Final = 1
 _FS_EXECUTE: Final = 1 << 0
+_FS_WRITE_FILE: Final = 1 << 1
 _FS_READ_FILE: Final = 1 << 2
 _FS_READ_DIR: Final = 1 << 3
 # Every filesystem right each ABI version knows: all handled, so all denied but those granted.
 _FS_ALL_BY_ABI: Final = {1: (1 << 13) - 1, 2: (1 << 14) - 1, 3: (1 << 15) - 1, 5: (1 << 16) - 1}
-_FILE_ONLY_RIGHTS: Final = _FS_EXECUTE | _FS_READ_FILE
+_FILE_ONLY_RIGHTS: Final = _FS_EXECUTE | _FS_WRITE_FILE | _FS_READ_FILE
 _NET_BIND_TCP: Final = 1 << 0
 _NET_CONNECT_TCP: Final = 1 << 1
 _SCOPE_ABSTRACT_UNIX_SOCKET: Final = 1 << 0
@@ -47,7 +48,9 @@ _LANDLOCK_SCOPE_ABI: Final = 6
 # /srv, /var or /tmp: the data directory and the key file live there. /proc is not granted
 # either (another process's environment or memory stays out of reach).
 _SYSTEM_DIRECTORIES: Final = ("/usr", "/lib", "/lib64", "/lib32", "/bin", "/sbin")
-_SYSTEM_FILES: Final = ("/etc/ld.so.cache", "/etc/localtime", "/dev/null", "/dev/urandom")
+_SYSTEM_FILES: Final = ("/etc/ld.so.cache", "/etc/localtime", "/dev/urandom")
+# Writable: only the bottomless one.
+_DISCARD: Final = "/dev/null"
 
 # seccomp: the architecture tag the kernel reports, and socket()'s number there.
 _SECCOMP_ARCHES: Final = {"x86_64": (0xC000003E, 41), "aarch64": (0xC00000B7, 198)}
@@ -140,6 +143,7 @@ def _landlock(libc: ctypes.CDLL, *, read_only: tuple[str, ...]) -> int:
         readable = _FS_EXECUTE | _FS_READ_FILE | _FS_READ_DIR
         for path in (*_SYSTEM_DIRECTORIES, *_SYSTEM_FILES, *read_only):
             _allow(libc, ruleset, path, readable)
+        _allow(libc, ruleset, _DISCARD, _FS_READ_FILE | _FS_WRITE_FILE)
         # No TCP port is allowed at all (handled_net with no rule): no connect, no bind.
         if libc.syscall(_SYS_LANDLOCK_RESTRICT_SELF, ruleset, 0) != 0:
             return 0
