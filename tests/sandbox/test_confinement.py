@@ -19,6 +19,7 @@ import pytest
 
 from hotline import config
 from hotline.sandbox import CHILD_ENVIRONMENT, Limits, sandbox_run
+from hotline.sandbox.confine import MISSING_PREFIX
 
 SECRETS = {
     "HOTLINE_DATABASE_URL": "postgres://hotline:DbSecret123@127.0.0.1/hotline",
@@ -127,3 +128,35 @@ def test_every_evidence_child_is_started_through_the_one_sandbox_helper(module: 
     } | {node.module for node in ast.walk(tree) if isinstance(node, ast.ImportFrom)}
     assert "subprocess" not in imported
     assert "sandbox_run" in imported
+
+
+def test_a_step_the_kernel_refuses_is_logged_once_by_name_and_nothing_else(
+    caplog: pytest.LogCaptureFixture, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The child's first stderr line names refused steps; the rest (may quote a file) is not."""
+    import hotline.sandbox as sandbox
+
+    monkeypatch.setattr(sandbox, "_warned", set())
+    stderr = (
+        MISSING_PREFIX.encode()
+        + b"landlock,seccomp,EvilName\n"
+        + b"hotline-sandbox-missing: network_namespace\nsecret file text"
+    )
+    with caplog.at_level("WARNING", logger="hotline.sandbox"):
+        sandbox._warn_missing_steps(stderr)
+        sandbox._warn_missing_steps(stderr)
+    messages = [record.getMessage() for record in caplog.records]
+    assert len(messages) == 2
+    assert "without landlock" in messages[0]
+    assert "without seccomp" in messages[1]
+    assert not any("EvilName" in m or "secret" in m or "network" in m for m in messages)
+
+
+def test_this_machine_confines_children_completely(
+    caplog: pytest.LogCaptureFixture, key_file: Path, tmp_path: Path, listener: int
+) -> None:
+    # Where the kernel allows every step (here: root, Landlock ABI >= 4), nothing is missing.
+    with caplog.at_level("WARNING", logger="hotline.sandbox"):
+        report = probe(path=key_file, folder=tmp_path, port=listener)
+    assert all(report["confinement"][step] for step in report["confinement"])
+    assert caplog.records == []

@@ -20,6 +20,7 @@ Pure library code: no Django, no database. Callers map the results to their own 
 from __future__ import annotations
 
 import contextlib
+import logging
 import os
 import signal
 import subprocess
@@ -27,6 +28,10 @@ import sys
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Final
+
+from hotline.sandbox.confine import MISSING_PREFIX, STEP_NAMES
+
+logger = logging.getLogger(__name__)
 
 # All a child gets. The locale is plain C so that no program's output depends on the host's.
 CHILD_ENVIRONMENT: Final = {
@@ -40,6 +45,7 @@ CHILD_ENVIRONMENT: Final = {
 # The jobs `hotline.sandbox.child` knows (module run in the child for each name).
 JOBS: Final = frozenset({"image", "pdf", "ffmpeg", "vpdq", "probe"})
 _KILL_WAIT_SECONDS: Final = 5
+_warned: set[str] = set()
 
 
 class ChildTimeoutError(Exception):
@@ -98,14 +104,34 @@ def sandbox_run(*, job: str, data: bytes, limits: Limits, args: Sequence[str] = 
         start_new_session=True,
     )
     try:
-        stdout, _stderr = process.communicate(input=data, timeout=limits.wall_seconds)
+        stdout, stderr = process.communicate(input=data, timeout=limits.wall_seconds)
     except subprocess.TimeoutExpired as exc:
         _kill_group(process)
         raise ChildTimeoutError(job) from exc
     except BaseException:
         _kill_group(process)
         raise
+    _warn_missing_steps(stderr)
     return ChildResult(returncode=process.returncode, stdout=stdout)
+
+
+def _warn_missing_steps(stderr: bytes) -> None:
+    """Log once per process each confinement step the kernel refused (the child says which).
+
+    Only the first line is read, and only if it has the child's prefix: the rest of stderr can
+    quote the file and is dropped. Only known step names are logged.
+    """
+    first = stderr.split(b"\n", 1)[0].decode("ascii", "replace")
+    if not first.startswith(MISSING_PREFIX):
+        return
+    for name in first.removeprefix(MISSING_PREFIX).split(","):
+        if name in STEP_NAMES and name not in _warned:
+            _warned.add(name)
+            logger.warning(
+                "evidence children run without %s (refused by this kernel or system); "
+                "see docs/decisions/evidence-metadata.md",
+                name,
+            )
 
 
 def _kill_group(process: subprocess.Popen[bytes]) -> None:

@@ -12,7 +12,7 @@ import os
 import sys
 from typing import Final
 
-from hotline.sandbox.confine import confine, limit
+from hotline.sandbox.confine import MISSING_PREFIX, confine, limit
 
 EXIT_USAGE: Final = 64
 _FIXED_ARGUMENTS: Final = 5  # module, job, CPU, AS, FSIZE, then "--"
@@ -42,7 +42,11 @@ def main(argv: list[str]) -> int:
         sys.stderr.write("unknown job\n")
         return EXIT_USAGE
     limit(cpu_seconds=int(argv[2]), memory_bytes=int(argv[3]), file_bytes=int(argv[4]))
-    confine(read_only=_readable_code())
+    steps = confine(read_only=_readable_code())
+    if steps.missing:
+        # Before any input is read: the parent logs these names (and only names it knows).
+        sys.stderr.write(f"{MISSING_PREFIX}{','.join(steps.missing)}\n")
+        sys.stderr.flush()
     module = importlib.import_module(job)
     status: int = module.main(argv[_FIXED_ARGUMENTS + 1 :])
     return status

@@ -63,6 +63,11 @@ _BPF_RET_K: Final = 0x06
 _X32_SYSCALL_BIT: Final = 0x40000000
 
 
+# How a child tells its parent which steps the kernel refused (first line of its stderr).
+MISSING_PREFIX: Final = "hotline-sandbox-missing: "
+STEP_NAMES: Final = frozenset({"no_new_privs", "network_namespace", "landlock", "seccomp"})
+
+
 @dataclass(frozen=True, slots=True)
 class Confinement:
     """Which of the steps took effect in this process."""
@@ -71,6 +76,17 @@ class Confinement:
     network_namespace: bool
     landlock_abi: int  # 0 when Landlock is not available
     seccomp: bool
+
+    @property
+    def missing(self) -> tuple[str, ...]:
+        """Names (from STEP_NAMES) of the steps that did not take effect."""
+        steps = {
+            "no_new_privs": self.no_new_privs,
+            "network_namespace": self.network_namespace,
+            "landlock": self.landlock_abi > 0,
+            "seccomp": self.seccomp,
+        }
+        return tuple(name for name, done in steps.items() if not done)
 
 
 def limit(*, cpu_seconds: int, memory_bytes: int, file_bytes: int) -> None:
