@@ -26,6 +26,7 @@ SECRETS = {
     "HOTLINE_SMTP_PASSWORD": "SmtpSecret456",
     "HOTLINE_KEY_FILE": "",  # filled in with the real key file's path
 }
+MB = 1024 * 1024
 LIMITS = Limits(cpu_seconds=10, memory_bytes=1024**3, file_bytes=0, wall_seconds=30)
 
 
@@ -102,6 +103,20 @@ def test_child_cannot_connect_to_a_listening_local_socket(
         pass  # the parent can: the child's failure below is the sandbox, not a dead port
     report = probe(path=key_file, folder=tmp_path, port=listener)
     assert report["can_connect"] is False
+
+
+def test_a_child_cannot_make_the_parent_read_more_than_its_output_limit() -> None:
+    limits = Limits(
+        cpu_seconds=10, memory_bytes=1024**3, file_bytes=0, wall_seconds=30, output_bytes=MB
+    )
+    within = sandbox_run(job="probe", data=b"", limits=limits, args=["flood", str(MB)])
+    assert within.returncode == 0
+    assert len(within.stdout) == MB  # the limit itself is allowed: the test below means something
+    flood = sandbox_run(job="probe", data=b"", limits=limits, args=["flood", str(100 * MB)])
+    # Its stdout is a memory file bounded by RLIMIT_FSIZE: the write past it fails (EFBIG in
+    # Python, which ignores SIGXFSZ; a C program such as FFmpeg is killed by SIGXFSZ).
+    assert flood.returncode != 0
+    assert len(flood.stdout) <= MB
 
 
 PARSING_MODULES = [

@@ -237,6 +237,8 @@ def _run_child(
         # The memory file holding the video counts against it; nothing else is written.
         file_bytes=len(data),
         wall_seconds=timeout,
+        # At most 1,800 frame hashes of some 100 bytes of JSON each.
+        output_bytes=4 * 1024 * 1024,
     )
     try:
         completed = sandbox_run(job="vpdq", data=data, limits=limits, args=[str(seconds_per_hash)])

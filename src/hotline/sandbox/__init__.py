@@ -7,7 +7,9 @@ process that would share its memory and keys) with
 - an environment of its own (`CHILD_ENVIRONMENT`: PATH, LANG, thread counts), none of the
   parent's variables: no database URL, SMTP password, key file location;
 - no descriptor of the parent's but stdin, stdout and stderr (`close_fds`, nothing passed);
-  the input arrives on stdin and the result leaves on stdout (nothing on disk);
+  the input arrives on a pipe; stdout and stderr are anonymous memory files (memfd, nothing on
+  disk) whose size the child's RLIMIT_FSIZE bounds, so even a child taken over by a decoder
+  bug cannot make the parent read more than `Limits.output_bytes`;
 - `/` as working directory and its own session, so that a timeout kills FFmpeg with it;
 - limits on CPU time, address space and file size, a wall-clock timeout;
 - inside, before any input is read (`hotline.sandbox.confine`): no new privileges, a network
@@ -25,7 +27,7 @@ import os
 import signal
 import subprocess
 import sys
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from typing import Final
 
@@ -45,6 +47,8 @@ CHILD_ENVIRONMENT: Final = {
 # The jobs `hotline.sandbox.child` knows (module run in the child for each name).
 JOBS: Final = frozenset({"image", "pdf", "ffmpeg", "vpdq", "probe"})
 _KILL_WAIT_SECONDS: Final = 5
+_STDERR_LINE_BYTES: Final = 200
+_READ_CHUNK: Final = 1 << 20
 _warned: set[str] = set()
 
 
@@ -54,12 +58,14 @@ class ChildTimeoutError(Exception):
 
 @dataclass(frozen=True, slots=True)
 class Limits:
-    """What one child may use: CPU seconds, address space, bytes written to a file, wall time."""
+    """What one child may use: CPU seconds, address space, bytes written to any one file
+    (memory files included) or to its output, wall time."""
 
     cpu_seconds: int
     memory_bytes: int
     file_bytes: int
     wall_seconds: float
+    output_bytes: int = 1024 * 1024
 
 
 @dataclass(frozen=True, slots=True)
@@ -88,31 +94,54 @@ def sandbox_run(*, job: str, data: bytes, limits: Limits, args: Sequence[str] = 
         job,
         str(limits.cpu_seconds),
         str(limits.memory_bytes),
-        str(limits.file_bytes),
+        # stdout is a memory file: the same limit bounds it.
+        str(max(limits.file_bytes, limits.output_bytes)),
         "--",
         *args,
     ]
-    # Fixed argv (our interpreter, our module, a known job, numbers, the caller's options).
-    process = subprocess.Popen(  # noqa: S603
-        command,
-        stdin=subprocess.PIPE,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        env=CHILD_ENVIRONMENT,
-        cwd="/",
-        close_fds=True,
-        start_new_session=True,
-    )
-    try:
-        stdout, stderr = process.communicate(input=data, timeout=limits.wall_seconds)
-    except subprocess.TimeoutExpired as exc:
-        _kill_group(process)
-        raise ChildTimeoutError(job) from exc
-    except BaseException:
-        _kill_group(process)
-        raise
-    _warn_missing_steps(stderr)
+    with _memory_file("hotline-child-out") as out, _memory_file("hotline-child-err") as err:
+        # Fixed argv (our interpreter, our module, a known job, numbers, the caller's options).
+        process = subprocess.Popen(  # noqa: S603
+            command,
+            stdin=subprocess.PIPE,
+            stdout=out,
+            stderr=err,
+            env=CHILD_ENVIRONMENT,
+            cwd="/",
+            close_fds=True,
+            start_new_session=True,
+        )
+        try:
+            process.communicate(input=data, timeout=limits.wall_seconds)
+        except subprocess.TimeoutExpired as exc:
+            _kill_group(process)
+            raise ChildTimeoutError(job) from exc
+        except BaseException:
+            _kill_group(process)
+            raise
+        stdout = _read_all(out)
+        _warn_missing_steps(_read_all(err, limit=_STDERR_LINE_BYTES))
     return ChildResult(returncode=process.returncode, stdout=stdout)
+
+
+@contextlib.contextmanager
+def _memory_file(name: str) -> Iterator[int]:
+    fd = os.memfd_create(name, os.MFD_CLOEXEC)  # Popen makes the child's copy (fd 1, 2) only
+    try:
+        yield fd
+    finally:
+        os.close(fd)
+
+
+def _read_all(fd: int, *, limit: int = -1) -> bytes:
+    size = os.fstat(fd).st_size
+    os.lseek(fd, 0, os.SEEK_SET)
+    wanted = size if limit < 0 else min(size, limit)
+    chunks = []
+    while wanted > 0 and (chunk := os.read(fd, min(wanted, _READ_CHUNK))):
+        chunks.append(chunk)
+        wanted -= len(chunk)
+    return b"".join(chunks)
 
 
 def _warn_missing_steps(stderr: bytes) -> None:

@@ -3,7 +3,9 @@
 Reads nothing it is not asked to try, sends nothing anywhere: it only answers, on stdout, which
 environment variables it has, which descriptors above 2 are open, whether it can open the path
 given for reading, create a file in the folder given, and connect to the TCP port given on
-127.0.0.1, and which confinement steps took effect. Nothing outside the tests runs it.
+127.0.0.1, and which confinement steps took effect. With the arguments `flood N` it writes N
+bytes on stdout instead (as a child taken over by a decoder bug could). Nothing outside the
+tests runs it.
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ from typing import Final
 from hotline.sandbox.confine import confinement_applied
 
 _ARGUMENTS: Final = 3
+_FLOOD_ARGUMENTS: Final = 2
 _MAX_FD: Final = 1024
 
 
@@ -61,6 +64,13 @@ def _open_descriptors() -> list[int]:
 
 def main(args: list[str]) -> int:
     """Answer for the path, folder and port in args (see the module docstring)."""
+    if len(args) == _FLOOD_ARGUMENTS and args[0] == "flood":
+        block = b"x" * _MAX_FD * 1024
+        remaining = int(args[1])
+        while remaining > 0:
+            remaining -= sys.stdout.buffer.write(block[:remaining])
+        sys.stdout.buffer.flush()
+        return 0
     if len(args) != _ARGUMENTS:
         return 2
     path, folder, port = args

@@ -34,6 +34,8 @@ from hotline.sandbox import ChildTimeoutError, Limits, sandbox_run
 CPU_SECONDS: Final = 30
 TIMEOUT_SECONDS: Final = 60
 MEMORY_LIMIT_BYTES: Final = 2560 * 1024 * 1024
+# The largest working copy: 64 million RGBA pixels that PNG cannot compress, and a header line.
+MAX_OUTPUT_BYTES: Final = 4 * MAX_PIXELS + 1024 * 1024
 CONCURRENT_CHILDREN: Final = 2
 _SLOTS: Final = threading.BoundedSemaphore(CONCURRENT_CHILDREN)
 _CONTENT_TYPES: Final = {"JPEG": "image/jpeg", "PNG": "image/png"}
@@ -69,6 +71,7 @@ def image_scrub(data: bytes) -> CleanImage:
             file_bytes=0,
             # Waiting for a slot counts against the same wall-clock limit.
             wall_seconds=max(_MIN_WALL_SECONDS, TIMEOUT_SECONDS - (time.monotonic() - started)),
+            output_bytes=MAX_OUTPUT_BYTES,
         )
         result = sandbox_run(
             job="image", data=data, limits=limits, args=[str(MAX_PIXELS), str(MAX_SIDE)]

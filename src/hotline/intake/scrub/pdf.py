@@ -25,6 +25,8 @@ TIMEOUT_SECONDS: Final = 15
 # Python with pikepdf takes about 50 MB of address space; decoding one stream of the largest
 # size allowed needs it twice (qpdf's buffer and Python's copy).
 MEMORY_LIMIT_BYTES: Final = 1024 * 1024 * 1024
+OUTPUT_FACTOR: Final = 8
+OUTPUT_SLACK_BYTES: Final = 16 * 1024 * 1024
 # A complete PDF ends with %%EOF; the specification lets readers look for it this far back.
 EOF_WINDOW_BYTES: Final = 1024
 
@@ -53,6 +55,8 @@ def pdf_scrub(data: bytes, *, timeout: float = TIMEOUT_SECONDS) -> bytes:
         memory_bytes=MEMORY_LIMIT_BYTES,
         file_bytes=0,
         wall_seconds=timeout,
+        # qpdf writes the streams as they are; its rewrite may unpack object streams.
+        output_bytes=OUTPUT_FACTOR * len(data) + OUTPUT_SLACK_BYTES,
     )
     try:
         completed = sandbox_run(job="pdf", data=data, limits=limits)

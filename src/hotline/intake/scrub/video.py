@@ -102,6 +102,7 @@ def video_scrub(data: bytes, *, content_type: str, timeout: float = TIMEOUT_SECO
         # The input's memory file and the output's both count against it.
         file_bytes=2 * len(data) + OUTPUT_SLACK_BYTES,
         wall_seconds=timeout,
+        output_bytes=2 * len(data) + OUTPUT_SLACK_BYTES,
     )
     try:
         completed = sandbox_run(job="ffmpeg", data=data, limits=limits, args=command)
