@@ -141,15 +141,28 @@ def decode_rgb(
     data: bytes, *, max_pixels: int = MAX_PIXELS, max_side: int = MAX_SIDE
 ) -> np.ndarray:
     """Decode an image to an HxWx3 uint8 array; refuse anything but a plain still image."""
+    with decode_image(data, max_pixels=max_pixels, max_side=max_side) as image:
+        refusal = pdq_refusal(image, data)
+        if refusal is not None:
+            raise refusal
+        return rgb_of(image)
+
+
+def decode_image(
+    data: bytes, *, max_pixels: int = MAX_PIXELS, max_side: int = MAX_SIDE
+) -> Image.Image:
+    """Decode an image once, within the pixel limits; the caller closes it.
+
+    Raises `CorruptImageError`, `TruncatedImageError` or `ImageTooLargeError`. An animated or
+    high-bit-depth image decodes (its first frame); `pdq_refusal` says whether PDQ applies.
+    """
     with warnings.catch_warnings():
         # Pillow warns (rather than raises) between 1x and 2x its limit; a bomb is an error here.
         warnings.simplefilter("error", Image.DecompressionBombWarning)
         try:
             image = Image.open(io.BytesIO(data), formats=ALLOWED_FORMATS)
         except (Image.DecompressionBombError, Image.DecompressionBombWarning) as exc:
-            raise ImageTooLargeError(
-                "The image's dimensions are too large to process safely."
-            ) from exc
+            raise _too_large() from exc
         except UnidentifiedImageError as exc:
             raise CorruptImageError(
                 "The file is not an image in a supported format (JPEG, PNG, WebP, GIF, BMP, TIFF,"
@@ -157,32 +170,52 @@ def decode_rgb(
             ) from exc
         except (OSError, SyntaxError, ValueError, EOFError, struct.error, zlib.error) as exc:
             raise CorruptImageError("The image is damaged and cannot be read.") from exc
-        with image:
-            _check_header(image, data, max_pixels=max_pixels, max_side=max_side)
-            try:
-                image.load()
-            except (Image.DecompressionBombError, Image.DecompressionBombWarning) as exc:
-                raise ImageTooLargeError(
-                    "The image's dimensions are too large to process safely."
+        try:
+            _check_size(image, max_pixels=max_pixels, max_side=max_side)
+            image.load()
+        except (Image.DecompressionBombError, Image.DecompressionBombWarning) as exc:
+            image.close()
+            raise _too_large() from exc
+        except (OSError, SyntaxError, ValueError, EOFError, struct.error, zlib.error) as exc:
+            image.close()
+            if "truncated" in str(exc).lower() or isinstance(exc, EOFError):
+                raise TruncatedImageError(
+                    "The image file is incomplete (it may have been cut off while copying)."
                 ) from exc
-            except (OSError, SyntaxError, ValueError, EOFError, struct.error, zlib.error) as exc:
-                if "truncated" in str(exc).lower() or isinstance(exc, EOFError):
-                    raise TruncatedImageError(
-                        "The image file is incomplete (it may have been cut off while copying)."
-                    ) from exc
-                raise CorruptImageError("The image is damaged and cannot be read.") from exc
-            if image.mode in _HIGH_DEPTH_MODES:
-                raise _high_depth()
-            try:
-                rgb = image.convert("RGB")
-            except ValueError as exc:
-                raise UnsupportedImageError(
-                    f"Images in the {image.mode} colour mode are not supported."
-                ) from exc
+            raise CorruptImageError("The image is damaged and cannot be read.") from exc
+        except BaseException:
+            image.close()
+            raise
+    return image
+
+
+def pdq_refusal(image: Image.Image, data: bytes) -> UnsupportedImageError | None:
+    """Return why PDQ is not computed for this decoded image (animated, >8 bits), or None."""
+    if getattr(image, "n_frames", 1) > 1 or getattr(image, "is_animated", False):
+        return AnimatedImageError(
+            "Animated images (several frames) are not supported; save one frame as a still image."
+        )
+    if image.mode in _HIGH_DEPTH_MODES or _source_bit_depth(image, data) > 8:
+        return _high_depth()
+    return None
+
+
+def rgb_of(image: Image.Image) -> np.ndarray:
+    """Return a decoded still image as an HxWx3 uint8 RGB array (what PDQ is computed on)."""
+    try:
+        rgb = image if image.mode == "RGB" else image.convert("RGB")
+    except ValueError as exc:
+        raise UnsupportedImageError(
+            f"Images in the {image.mode} colour mode are not supported."
+        ) from exc
     return np.asarray(rgb, dtype=np.uint8)
 
 
-def _check_header(image: Image.Image, data: bytes, *, max_pixels: int, max_side: int) -> None:
+def _too_large() -> ImageTooLargeError:
+    return ImageTooLargeError("The image's dimensions are too large to process safely.")
+
+
+def _check_size(image: Image.Image, *, max_pixels: int, max_side: int) -> None:
     width, height = image.size
     if width <= 0 or height <= 0:
         raise CorruptImageError("The image has no pixels.")
@@ -191,12 +224,6 @@ def _check_header(image: Image.Image, data: bytes, *, max_pixels: int, max_side:
             f"The image is {width}x{height} pixels; the limit is {max_pixels:,} pixels"
             f" and {max_side:,} pixels per side."
         )
-    if getattr(image, "n_frames", 1) > 1 or getattr(image, "is_animated", False):
-        raise AnimatedImageError(
-            "Animated images (several frames) are not supported; save one frame as a still image."
-        )
-    if image.mode in _HIGH_DEPTH_MODES or _source_bit_depth(image, data) > 8:
-        raise _high_depth()
 
 
 def _source_bit_depth(image: Image.Image, data: bytes) -> int:

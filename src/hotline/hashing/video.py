@@ -4,10 +4,11 @@ Pure library code like `hashers`: no Django, no database, no network. vPDQ comes
 `vpdq` binding (optional extra `video`, which compiles against FFmpeg's libraries); without it
 `hash_video_bytes` raises `VideoHashingUnavailableError` and everything else still works.
 
-FFmpeg parses untrusted input, so the binding runs in a child process (`video_child`) with CPU,
-memory and wall-clock limits: a crash or a file that decodes for ever costs one child, not a
-web or worker process. vpdq reads files only; the bytes go to a temporary file (mode 0600, in a
-private 0700 directory under TMPDIR) that is deleted as soon as the child exits.
+FFmpeg parses untrusted input, so the binding runs in a confined child process
+(`hotline.sandbox`, job `video_child`) with CPU, memory and wall-clock limits: a crash or a file
+that decodes for ever costs one child, not a web or worker process. vpdq opens files by name:
+the bytes go to the child on a pipe, and the child hands vpdq an anonymous memory file
+(/proc/self/fd/N). Nothing decrypted is written to disk.
 
 Each frame hash is an ordinary PDQ hash in the same hex form as `hash_image_bytes` (vpdq uses
 the same C++ core), so a frame matches image PDQ banks and image evidence directly.
@@ -17,16 +18,13 @@ from __future__ import annotations
 
 import importlib.util
 import json
-import os
 import struct
-import subprocess
-import sys
-import tempfile
 from dataclasses import dataclass
 from typing import Final
 
 from hotline.hashing.hashers import HashingError, file_digests
 from hotline.hashing.video_child import EXIT_UNAVAILABLE
+from hotline.sandbox import ChildTimeoutError, Limits, sandbox_run
 
 # Intake takes files of at most HOTLINE_MAX_FILE_BYTES (10 MB by default); the CLI allows more.
 MAX_VIDEO_BYTES: Final = 1024 * 1024 * 1024
@@ -233,30 +231,21 @@ def _header_duration(data: bytes, body: int, end: int) -> float | None:
 def _run_child(
     data: bytes, *, seconds_per_hash: float, timeout: float
 ) -> tuple[VideoFrameHash, ...]:
-    # TemporaryDirectory is created 0700; the file itself is 0600 and exclusive.
-    with tempfile.TemporaryDirectory(prefix="hotline-video-") as directory:
-        path = os.path.join(directory, "video.mp4")
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
-        command = [
-            sys.executable,
-            "-m",
-            "hotline.hashing.video_child",
-            path,
-            str(seconds_per_hash),
-            str(int(timeout) + 1),
-            str(MEMORY_LIMIT_BYTES),
-        ]
-        try:
-            # Fixed argv (our interpreter, our module, our temp path): no shell, no user input.
-            completed = subprocess.run(  # noqa: S603
-                command, capture_output=True, timeout=timeout, check=False
-            )
-        except subprocess.TimeoutExpired as exc:
-            raise VideoTooLongError(
-                "The video takes too long to decode; it may be too long or damaged."
-            ) from exc
+    limits = Limits(
+        cpu_seconds=int(timeout) + 1,
+        memory_bytes=MEMORY_LIMIT_BYTES,
+        # The memory file holding the video counts against it; nothing else is written.
+        file_bytes=len(data),
+        wall_seconds=timeout,
+        # At most 1,800 frame hashes of some 100 bytes of JSON each.
+        output_bytes=4 * 1024 * 1024,
+    )
+    try:
+        completed = sandbox_run(job="vpdq", data=data, limits=limits, args=[str(seconds_per_hash)])
+    except ChildTimeoutError as exc:
+        raise VideoTooLongError(
+            "The video takes too long to decode; it may be too long or damaged."
+        ) from exc
     if completed.returncode == EXIT_UNAVAILABLE:
         raise VideoHashingUnavailableError("Video hashing is not available here (vpdq missing).")
     if completed.returncode != 0:

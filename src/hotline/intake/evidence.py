@@ -3,29 +3,25 @@
 Every file is sniffed from its bytes (the name and the browser's type are ignored), images
 must decode fully with Pillow within pixel limits, and the copy staff work with carries no
 metadata, since a victim's own screenshot, screen recording or exported PDF can carry their
-name, their device or where they live: images are re-encoded from their pixels, PDFs rewritten
-without their information dictionary, XMP, scripts and attachments, videos remuxed without
-their tags (`intake.scrub`, in limited child processes). Hashes are always of the original bytes.
+name, their device or where they live: images are re-encoded from their pixels (turned upright
+first), PDFs rewritten without their information dictionary, XMP, scripts and attachments,
+videos remuxed without their tags. All of it happens in confined child processes
+(`intake.scrub`, `hotline.sandbox`): this process never decodes an upload. Hashes are always of
+the original bytes; the content type and file name extension stored are the working copy's.
 """
 
 from __future__ import annotations
 
-import io
 import logging
-import warnings
+import os
 from dataclasses import dataclass
+from typing import Final
 
 import puremagic
 from django.utils.translation import gettext as _
-from PIL import Image, UnidentifiedImageError
 
-from hotline.hashing.hashers import (
-    MAX_PIXELS,
-    HashingError,
-    UnsupportedImageError,
-    file_digests,
-    hash_image_bytes,
-)
+from hotline.hashing.hashers import file_digests
+from hotline.intake.scrub.image import ImageScrubError, image_scrub
 from hotline.intake.scrub.pdf import PdfScrubError, pdf_scrub
 from hotline.intake.scrub.video import VideoScrubError, video_scrub
 
@@ -34,6 +30,15 @@ logger = logging.getLogger(__name__)
 IMAGE_TYPES = {"image/jpeg": "JPEG", "image/png": "PNG", "image/webp": "WEBP", "image/gif": "GIF"}
 OTHER_TYPES = {"application/pdf", "video/mp4", "video/quicktime", "text/plain"}
 VIDEO_TYPES = {"video/mp4", "video/quicktime"}
+# The extension a stored file's name gets for its content type, and the ones it may already have.
+_EXTENSIONS: Final = {
+    "image/jpeg": (".jpg", {".jpg", ".jpeg", ".jpe", ".jfif"}),
+    "image/png": (".png", {".png"}),
+    "application/pdf": (".pdf", {".pdf"}),
+    "video/mp4": (".mp4", {".mp4", ".m4v", ".3gp", ".3g2"}),
+    "video/quicktime": (".mov", {".mov", ".qt"}),
+    "text/plain": (".txt", {".txt", ".text", ".log", ".csv"}),
+}
 
 
 class EvidenceRejected(Exception):
@@ -46,7 +51,11 @@ class EvidenceRejected(Exception):
 
 @dataclass(frozen=True)
 class PreparedEvidence:
-    """A checked file: the bytes staff will see, the original bytes, and hashes of the original."""
+    """A checked file: the bytes staff will see, the original bytes, and hashes of the original.
+
+    `content_type` and the extension of `filename` are those of `working` (a WebP re-encoded as
+    PNG is image/png, "sticker.webp.png"); the original's type can be sniffed from its bytes.
+    """
 
     filename: str
     content_type: str
@@ -83,27 +92,26 @@ def sniff_content_type(data: bytes) -> str | None:
     return None
 
 
-def _strip_metadata(data: bytes, pil_format: str) -> bytes:
-    """Re-encode an image from its pixels only (no EXIF, GPS, ICC or comments)."""
-    with warnings.catch_warnings():
-        warnings.simplefilter("error", Image.DecompressionBombWarning)
-        with Image.open(io.BytesIO(data)) as image:
-            if image.width * image.height > MAX_PIXELS:
-                raise EvidenceRejected(_("This image is too large. Please send a smaller one."))
-            image.load()
-            # A new image from raw pixels carries no info dict: no EXIF, GPS, ICC or text.
-            clean = Image.frombytes(image.mode, image.size, image.tobytes())
-            palette = image.getpalette() if image.mode in {"P", "PA"} else None
-            if palette:
-                clean.putpalette(palette)
-    out = io.BytesIO()
-    if pil_format == "JPEG":
-        if clean.mode not in {"RGB", "L"}:
-            clean = clean.convert("RGB")
-        clean.save(out, format="JPEG", quality=92)
-    else:
-        clean.save(out, format="PNG")
-    return out.getvalue()
+def stored_filename(filename: str, content_type: str) -> str:
+    """Return the reporter's file name, with the extension of what is stored appended if needed."""
+    name = filename[:200]
+    extension, accepted = _EXTENSIONS.get(content_type, ("", set()))
+    if not extension or os.path.splitext(name)[1].lower() in accepted:
+        return name
+    return name[: 200 - len(extension)] + extension
+
+
+def _clean_image(data: bytes, filename: str) -> tuple[bytes, str, str, int | None]:
+    """Return the working copy, its content type and the PDQ; raise EvidenceRejected if refused."""
+    try:
+        clean = image_scrub(data)
+    except ImageScrubError as exc:
+        logger.info("image evidence refused: %s", exc.reason)
+        raise EvidenceRejected(
+            _("The image “%(name)s” is damaged or too large, so we cannot use it.")
+            % {"name": filename[:80]}
+        ) from exc
+    return clean.working, clean.content_type, clean.pdq_hex, clean.quality
 
 
 def _clean_pdf(data: bytes, filename: str) -> bytes:
@@ -168,39 +176,16 @@ def evidence_prepare(*, filename: str, data: bytes) -> PreparedEvidence:
         )
     digests = file_digests(data)
     pdq, quality = "", None
-    working = data
+    working, working_type = data, content_type
     if content_type in IMAGE_TYPES:
-        try:
-            hashes = hash_image_bytes(data)
-            pdq, quality = hashes.pdq_hex, hashes.quality
-        except UnsupportedImageError:
-            # Animated or 16-bit: kept and hashed exactly; PDQ is not defined for it.
-            pdq, quality = "", None
-        except HashingError as exc:
-            raise EvidenceRejected(
-                _("The image “%(name)s” is damaged or too large, so we cannot use it.")
-                % {"name": filename[:80]}
-            ) from exc
-        try:
-            working = _strip_metadata(data, IMAGE_TYPES[content_type])
-        except (
-            OSError,
-            UnidentifiedImageError,
-            ValueError,
-            Image.DecompressionBombError,
-            Image.DecompressionBombWarning,
-        ) as exc:
-            raise EvidenceRejected(
-                _("The image “%(name)s” is damaged or too large, so we cannot use it.")
-                % {"name": filename[:80]}
-            ) from exc
+        working, working_type, pdq, quality = _clean_image(data, filename)
     elif content_type == "application/pdf":
         working = _clean_pdf(data, filename)
     elif content_type in VIDEO_TYPES:
         working = _clean_video(data, content_type, filename)
     return PreparedEvidence(
-        filename=filename[:200],
-        content_type=content_type,
+        filename=stored_filename(filename, working_type),
+        content_type=working_type,
         original=data,
         working=working,
         md5=digests.md5,

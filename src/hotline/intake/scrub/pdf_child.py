@@ -1,9 +1,9 @@
-"""Child process that removes a PDF's metadata: `python -m hotline.intake.scrub.pdf_child ...`.
+"""Child job `pdf` (run by `hotline.sandbox.child`): remove a PDF's metadata.
 
-Arguments: CPU-seconds limit, address-space limit in bytes. Reads the PDF on stdin and writes the
-cleaned PDF on stdout; the exit status says why a file was refused. Nothing is written to disk
-(RLIMIT_FSIZE is 0). qpdf (through pikepdf) parses untrusted input here, never in a web or worker
-process: a crash, a hang or a decompression bomb costs this child only.
+Reads the PDF on stdin and writes the cleaned PDF on stdout; the exit status says why a file was
+refused. Nothing is written to disk (RLIMIT_FSIZE is 0, and Landlock allows no writing). qpdf
+(through pikepdf) parses untrusted input here, never in a web or worker process: a crash, a hang
+or a decompression bomb costs this child only.
 """
 
 from __future__ import annotations
@@ -12,8 +12,6 @@ import io
 import sys
 from typing import TYPE_CHECKING, Final
 
-from hotline.intake.scrub.limited import limit
-
 if TYPE_CHECKING:
     import pikepdf
 
@@ -21,7 +19,6 @@ EXIT_DAMAGED: Final = 2
 EXIT_ENCRYPTED: Final = 3
 EXIT_TOO_COMPLEX: Final = 4
 EXIT_UNAVAILABLE: Final = 5
-_ARGUMENTS: Final = 3
 
 # Generous for real documents (a 500-page text PDF has some 10,000 objects); a 10 MB file of
 # empty objects could hold a million, each costing time (a 10 MB file of 100,000 objects takes
@@ -202,12 +199,10 @@ def jpeg_without_metadata(data: bytes) -> bytes:
     return data
 
 
-def main(argv: list[str]) -> int:
-    """Clean the PDF on stdin under the limits in argv; return the exit status."""
-    if len(argv) != _ARGUMENTS:
-        sys.stderr.write("usage: pdf_child CPU_SECONDS MEMORY_BYTES < in.pdf > out.pdf\n")
+def main(args: list[str]) -> int:
+    """Clean the PDF on stdin (no arguments); return the exit status."""
+    if args:
         return EXIT_DAMAGED
-    limit(cpu_seconds=int(argv[1]), memory_bytes=int(argv[2]), file_bytes=0)
     try:
         import pikepdf
     except ImportError:
@@ -227,7 +222,3 @@ def main(argv: list[str]) -> int:
         return EXIT_DAMAGED
     sys.stdout.buffer.write(cleaned)
     return 0
-
-
-if __name__ == "__main__":
-    sys.exit(main(sys.argv))

@@ -9,10 +9,10 @@ rewritten with a zero creation time); chapters; and every stream that is not vid
 `bitexact` keeps FFmpeg from writing its own name and version.
 
 The MP4 demuxer needs to seek (phones write the index at the end), and so does the muxer for
-`+faststart` (index first, so browsers can play it before the end arrives). On Linux the input
-and output are anonymous memory files (memfd) that FFmpeg opens as /proc/self/fd/N: nothing is
-written to disk, and both vanish when closed. Elsewhere they are files in a private 0700
-directory, removed as soon as FFmpeg exits.
+`+faststart` (index first, so browsers can play it before the end arrives). The bytes go on a
+pipe to a confined child (`hotline.sandbox`, job `ffmpeg_child`), which puts them in anonymous
+memory files (memfd) that FFmpeg opens as /proc/self/fd/N: nothing is written to disk, and both
+vanish with the child (Linux only, like the sandbox).
 
 FFmpeg is an optional system program (Debian: `ffmpeg`). Without it `video_scrub` raises
 `VideoScrubError` with reason `unavailable`, and intake refuses videos.
@@ -20,18 +20,13 @@ FFmpeg is an optional system program (Debian: `ffmpeg`). Without it `video_scrub
 
 from __future__ import annotations
 
-import contextlib
-import os
 import shutil
 import struct
-import subprocess
-import sys
-import tempfile
 from collections.abc import Iterator
-from dataclasses import dataclass
 from typing import Final
 
-from hotline.intake.scrub import ScrubError
+from hotline.intake.scrub import ScrubError, ffmpeg_child
+from hotline.sandbox import ChildTimeoutError, Limits, sandbox_run
 
 # Copying a 10 MB clip takes 0.1-0.3 s here, mostly FFmpeg starting.
 CPU_SECONDS: Final = 15
@@ -60,74 +55,66 @@ def video_scrub(data: bytes, *, content_type: str, timeout: float = TIMEOUT_SECO
     if ffmpeg is None:
         raise VideoScrubError(VideoScrubError.UNAVAILABLE)
     output_format = _BRAND_FORMATS.get(data[8:11], _FORMATS.get(content_type, "mp4"))
-    with _private_files(data) as files:
-        command = [
-            sys.executable,
-            "-m",
-            "hotline.intake.scrub.limited",
-            str(CPU_SECONDS),
-            str(MEMORY_LIMIT_BYTES),
-            str(2 * len(data) + OUTPUT_SLACK_BYTES),
-            "--",
-            ffmpeg,
-            "-nostdin",
-            "-hide_banner",
-            "-loglevel",
-            "error",
-            "-threads",
-            "1",
-            # Only the local input, read as MP4/QuickTime (never probed as a playlist or any
-            # format that could fetch other files or URLs).
-            "-protocol_whitelist",
-            "file",
-            "-f",
-            "mov",
-            "-i",
-            f"file:{files.source}",
-            "-map",
-            "0:v?",
-            "-map",
-            "0:a?",
-            "-map_metadata",
-            "-1",
-            "-map_metadata:s",
-            "-1",
-            "-map_chapters",
-            "-1",
-            "-c",
-            "copy",
-            "-fflags",
-            "+bitexact",
-            "-flags:v",
-            "+bitexact",
-            "-flags:a",
-            "+bitexact",
-            "-movflags",
-            "+faststart",
-            "-f",
-            output_format,
-            "-y",
-            f"file:{files.target}",
-        ]
-        try:
-            # Fixed argv (our interpreter and module, FFmpeg found on PATH, our own paths).
-            completed = subprocess.run(  # noqa: S603
-                command,
-                stdin=subprocess.DEVNULL,
-                capture_output=True,
-                timeout=timeout,
-                check=False,
-                pass_fds=files.pass_fds,
-            )
-        except subprocess.TimeoutExpired as exc:
-            raise VideoScrubError(VideoScrubError.TOO_COMPLEX) from exc
-        if completed.returncode < 0:
-            # Killed by a signal: over the CPU, memory or output limit, or FFmpeg crashed.
-            raise VideoScrubError(VideoScrubError.TOO_COMPLEX)
-        if completed.returncode != 0:
-            # FFmpeg's messages (stderr) can quote the file's metadata: they are not kept.
-            raise VideoScrubError(VideoScrubError.DAMAGED)
-        result = files.read_target()
+    command = [
+        ffmpeg,
+        "-nostdin",
+        "-hide_banner",
+        "-loglevel",
+        "error",
+        "-threads",
+        "1",
+        # Only the local input, read as MP4/QuickTime (never probed as a playlist or any
+        # format that could fetch other files or URLs).
+        "-protocol_whitelist",
+        "file",
+        "-f",
+        "mov",
+        "-i",
+        "file:{input}",
+        "-map",
+        "0:v?",
+        "-map",
+        "0:a?",
+        "-map_metadata",
+        "-1",
+        "-map_metadata:s",
+        "-1",
+        "-map_chapters",
+        "-1",
+        "-c",
+        "copy",
+        "-fflags",
+        "+bitexact",
+        "-flags:v",
+        "+bitexact",
+        "-flags:a",
+        "+bitexact",
+        "-movflags",
+        "+faststart",
+        "-f",
+        output_format,
+        "-y",
+        "file:{output}",
+    ]
+    limits = Limits(
+        cpu_seconds=CPU_SECONDS,
+        memory_bytes=MEMORY_LIMIT_BYTES,
+        # The input's memory file and the output's both count against it.
+        file_bytes=2 * len(data) + OUTPUT_SLACK_BYTES,
+        wall_seconds=timeout,
+        output_bytes=2 * len(data) + OUTPUT_SLACK_BYTES,
+    )
+    try:
+        completed = sandbox_run(job="ffmpeg", data=data, limits=limits, args=command)
+    except ChildTimeoutError as exc:
+        raise VideoScrubError(VideoScrubError.TOO_COMPLEX) from exc
+    if completed.killed or completed.returncode == ffmpeg_child.EXIT_KILLED:
+        # Killed by a signal: over the CPU, memory or output limit, or FFmpeg crashed.
+        raise VideoScrubError(VideoScrubError.TOO_COMPLEX)
+    if completed.returncode != 0:
+        # FFmpeg's messages (stderr) can quote the file's metadata: they are not kept.
+        raise VideoScrubError(VideoScrubError.DAMAGED)
+    result = completed.stdout
     # FFmpeg exits 0 even when it copied nothing of a track it could not make sense of (frames
     # it cannot split, a missing sample table): a copy that lost a picture or sound track is
     # refused, never kept as if it were the whole video.
@@ -186,53 +173,3 @@ def _sample_count(data: bytes, start: int, end: int) -> int:
             if kind in {b"stsz", b"stz2"} and size_end - size_body >= 12:
                 return int.from_bytes(data[size_body + 8 : size_body + 12], "big")
     return 0
-
-
-@dataclass(frozen=True, slots=True)
-class _Files:
-    source: str
-    target: str
-    pass_fds: tuple[int, ...]
-    target_fd: int | None
-
-    def read_target(self) -> bytes:
-        # A duplicate descriptor: closing the reader leaves the memory file to its owner.
-        source = os.dup(self.target_fd) if self.target_fd is not None else self.target
-        with open(source, "rb") as handle:
-            handle.seek(0)
-            return handle.read()
-
-
-@contextlib.contextmanager
-def _private_files(data: bytes) -> Iterator[_Files]:
-    """Yield a readable, seekable copy of data and an empty output, both private and temporary."""
-    if hasattr(os, "memfd_create"):
-        source = os.memfd_create("hotline-video-in", os.MFD_CLOEXEC)
-        target = os.memfd_create("hotline-video-out", os.MFD_CLOEXEC)
-        try:
-            view = memoryview(data)
-            while view:
-                view = view[os.write(source, view) :]
-            # The child sees the same descriptor numbers (pass_fds), so its /proc/self/fd.
-            yield _Files(
-                source=f"/proc/self/fd/{source}",
-                target=f"/proc/self/fd/{target}",
-                pass_fds=(source, target),
-                target_fd=target,
-            )
-        finally:
-            os.close(source)
-            os.close(target)
-        return
-    # TemporaryDirectory is created 0700; the input is 0600 and exclusive.
-    with tempfile.TemporaryDirectory(prefix="hotline-video-") as directory:
-        source_path = os.path.join(directory, "in")
-        fd = os.open(source_path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
-        yield _Files(
-            source=source_path,
-            target=os.path.join(directory, "out"),
-            pass_fds=(),
-            target_fd=None,
-        )
