@@ -286,7 +286,7 @@ Q_CLUSTER = {
     "timeout": HOTLINE_TASK_TIMEOUT,
     "retry": HOTLINE_TASK_RETRY,
     "max_attempts": 0,  # retries and backoff are ours (hotline.tasks), not the broker's
-    # Task failures are handled (and acknowledged) in hotline.tasks.queue.execute; what still
+    # Task failures are handled (and acknowledged) in hotline.tasks.runner.execute; what still
     # fails is the queue itself (database down): leave the task to be delivered again.
     "ack_failures": False,
     "save_limit": -1,  # keep failures only: fewer writes competing with intake on SQLite

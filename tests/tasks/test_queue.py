@@ -12,7 +12,7 @@ from django_q.exceptions import TimeoutException
 from django_q.models import OrmQ, Schedule
 from django_q.signing import SignedPackage
 
-from hotline.tasks import queue
+from hotline.tasks import queue, runner
 from hotline.tasks.broker import HotlineBroker
 from hotline.tasks.models import FailedTask
 from hotline.tasks.services import (
@@ -62,7 +62,7 @@ def test_enqueue_writes_a_row_due_now_or_after_the_delay() -> None:
     job = queue.enqueue("tests.succeed", 7, "x")
     queue.enqueue("tests.succeed", 8, delay_seconds=60)
     (now_task, now_lock), (later_task, later_lock) = queued()
-    assert now_task["func"] == "hotline.tasks.queue.execute"
+    assert now_task["func"] == "hotline.tasks.runner.execute"
     assert now_task["args"] == ("tests.succeed", [7, "x"], 1, job)
     assert before <= now_lock <= timezone.now()
     assert timedelta(seconds=59) < later_lock - before < timedelta(seconds=61)
@@ -84,7 +84,7 @@ def test_enqueue_rolls_back_with_the_callers_transaction() -> None:
 
 def test_failure_queues_the_next_attempt_after_its_backoff() -> None:
     started = timezone.now()
-    queue.execute(f"{__name__}.fail", [5], attempt=2, job_id="job1")
+    runner.execute(f"{__name__}.fail", [5], attempt=2, job_id="job1")
     assert CALLS == [(5,)]
     ((task, lock),) = queued()
     assert task["args"] == (f"{__name__}.fail", [5], 3, "job1")
@@ -94,7 +94,7 @@ def test_failure_queues_the_next_attempt_after_its_backoff() -> None:
 
 def test_last_failed_attempt_is_recorded_once_and_not_queued() -> None:
     for _ in range(2):  # a redelivered last attempt records the same row
-        queue.execute(f"{__name__}.fail", [5], attempt=3, job_id="job2")
+        runner.execute(f"{__name__}.fail", [5], attempt=3, job_id="job2")
     assert OrmQ.objects.count() == 0
     failed = FailedTask.objects.get()
     assert (failed.job_id, failed.func_path, failed.args, failed.attempts) == (
@@ -107,31 +107,31 @@ def test_last_failed_attempt_is_recorded_once_and_not_queued() -> None:
 
 
 def test_a_timeout_counts_as_a_failed_attempt() -> None:
-    queue.execute(f"{__name__}.time_out", [1], attempt=1, job_id="job3")
+    runner.execute(f"{__name__}.time_out", [1], attempt=1, job_id="job3")
     ((task, _),) = queued()
     assert task["args"][2] == 2
 
 
 def test_an_unknown_function_counts_as_a_failed_attempt() -> None:
-    queue.execute("hotline.no_such_module.func", [1], attempt=3, job_id="job4")
+    runner.execute("hotline.no_such_module.func", [1], attempt=3, job_id="job4")
     assert "ModuleNotFoundError" in FailedTask.objects.get().error
 
 
 def test_success_queues_nothing() -> None:
-    queue.execute(f"{__name__}.succeed", [1, "a"], attempt=1, job_id="job5")
+    runner.execute(f"{__name__}.succeed", [1, "a"], attempt=1, job_id="job5")
     assert CALLS == [(1, "a")]
     assert OrmQ.objects.count() == 0
 
 
 def test_a_task_delivered_too_often_is_not_run_again_but_counted_as_failed() -> None:
-    queue.execute(f"{__name__}.succeed", [1], attempt=1, job_id="job6", delivery=3)
+    runner.execute(f"{__name__}.succeed", [1], attempt=1, job_id="job6", delivery=3)
     assert CALLS == [(1,)]  # two deaths are forgiven
     CALLS.clear()
-    queue.execute(f"{__name__}.succeed", [1], attempt=1, job_id="job6", delivery=4)
+    runner.execute(f"{__name__}.succeed", [1], attempt=1, job_id="job6", delivery=4)
     assert CALLS == []
     ((task, _),) = queued()
     assert task["args"] == (f"{__name__}.succeed", [1], 2, "job6")
-    queue.execute(f"{__name__}.succeed", [1], attempt=3, job_id="job6", delivery=4)
+    runner.execute(f"{__name__}.succeed", [1], attempt=3, job_id="job6", delivery=4)
     assert "stopped 3 times" in FailedTask.objects.get().error
 
 
@@ -157,7 +157,7 @@ def test_broker_holds_a_delayed_task_until_its_time() -> None:
 
 
 def test_retrying_a_failed_task_starts_again_at_attempt_one() -> None:
-    queue.execute(f"{__name__}.fail", [9], attempt=3, job_id="job7")
+    runner.execute(f"{__name__}.fail", [9], attempt=3, job_id="job7")
     failed = FailedTask.objects.get()
     assert failed_task_retry(failed_task_id=failed.pk) == "job7"
     assert not FailedTask.objects.exists()
@@ -171,7 +171,7 @@ def test_periodic_schedules_are_installed_once_and_run_through_execute() -> None
     periodic_schedules_install()
     periodic_schedules_install()
     schedule = Schedule.objects.get(name=PERIODIC[0].name)
-    assert schedule.func == "hotline.tasks.queue.execute"
+    assert schedule.func == "hotline.tasks.runner.execute"
     assert schedule.args == repr((PERIODIC[0].func_path, [], 1))
     assert (schedule.schedule_type, schedule.minutes, schedule.repeats) == (
         Schedule.MINUTES,
@@ -190,7 +190,7 @@ def test_periodic_jobs_name_functions_that_exist() -> None:
 def test_tasks_command_shows_counts_and_failures(capsys: pytest.CaptureFixture[str]) -> None:
     queue.enqueue(f"{__name__}.succeed", 1)
     queue.enqueue(f"{__name__}.succeed", 2, delay_seconds=60)
-    queue.execute(f"{__name__}.fail", [3], attempt=3, job_id="job8")
+    runner.execute(f"{__name__}.fail", [3], attempt=3, job_id="job8")
     call_command("tasks")
     assert "ready 1, running or taken 0, waiting to retry 1, failed 1" in capsys.readouterr().out
     call_command("tasks", "--failed")
@@ -222,10 +222,10 @@ def test_scheduler_queues_the_purge_and_execute_runs_it() -> None:
     scheduler(broker=HotlineBroker())
     tasks = {task["args"][0]: task for task, _ in queued()}
     task = tasks[PERIODIC[0].func_path]
-    assert task["func"] == "hotline.tasks.queue.execute"
+    assert task["func"] == "hotline.tasks.runner.execute"
     func_path, args, attempt = task["args"]
     assert (func_path, args, attempt) == (PERIODIC[0].func_path, [], 1)
-    queue.execute(func_path, args, attempt)
+    runner.execute(func_path, args, attempt)
     assert Report.objects.filter(replay_ciphertext__isnull=False).count() == 0
     assert not FailedTask.objects.exists()
     # The schedule stays, due again in 15 minutes.
@@ -236,7 +236,7 @@ def test_scheduler_queues_the_purge_and_execute_runs_it() -> None:
 def test_idempotent_partner_answers_purge_is_scheduled_hourly() -> None:
     periodic_schedules_install()
     schedule = Schedule.objects.get(name="intake.idempotent_requests_purge")
-    assert schedule.func == "hotline.tasks.queue.execute"
+    assert schedule.func == "hotline.tasks.runner.execute"
     assert schedule.args == repr(("hotline.intake.partners.idempotent_requests_purge", [], 1))
     assert (schedule.schedule_type, schedule.minutes, schedule.repeats) == (
         Schedule.MINUTES,
@@ -269,6 +269,23 @@ def test_scheduler_queues_the_idempotency_purge_and_it_forgets_old_answers() -> 
     ((task, _),) = queued()
     func_path, args, attempt = task["args"]
     assert func_path == "hotline.intake.partners.idempotent_requests_purge"
-    queue.execute(func_path, args, attempt)
+    runner.execute(func_path, args, attempt)
     assert list(IdempotentRequest.objects.values_list("key", flat=True)) == ["recent"]
     assert not FailedTask.objects.exists()
+
+
+def test_a_task_queued_under_the_former_runner_path_is_taken_as_ours() -> None:
+    """Rows queued before `execute` moved to hotline.tasks.runner still run and are counted."""
+    from django_q.signing import SignedPackage
+
+    from hotline.tasks.broker import EXECUTE, LEGACY_EXECUTE, count_delivery
+
+    legacy = SignedPackage.dumps(
+        {"func": LEGACY_EXECUTE, "args": ("probe.f", [1], 1, "job"), "kwargs": {}}
+    )
+    taken = SignedPackage.loads(count_delivery(legacy, holder=7))
+    assert taken["func"] == EXECUTE
+    assert taken["kwargs"]["delivery"] == 1
+    from django.utils.module_loading import import_string
+
+    assert import_string(taken["func"]) is runner.execute

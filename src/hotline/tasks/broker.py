@@ -7,7 +7,7 @@ the lock has passed. Two small additions, both inside the broker's own statement
 - `not_before`: a task enqueued with a lock in the future is invisible until then. Retries with
   backoff use it, so they run on time (within `poll` seconds) without a schedule row each.
 - Delivery count: taking a row rewrites its payload with `delivery` + 1 in the same UPDATE that
-  sets the lock, so `hotline.tasks.queue.execute` knows when earlier deliveries died (a task
+  sets the lock, so `hotline.tasks.runner.execute` knows when earlier deliveries died (a task
   that kills its worker every time must end, not loop forever). No extra query per task.
 - Holder: the same rewrite records which worker cluster took the row (the id of its
   heartbeat row, `hotline.tasks.models.WorkerHeartbeat`). When that cluster's heartbeat goes
@@ -34,7 +34,9 @@ from django_q.signing import BadSignature, SignedPackage
 
 logger = logging.getLogger(__name__)
 
-EXECUTE = "hotline.tasks.queue.execute"
+EXECUTE = "hotline.tasks.runner.execute"
+# Where `execute` lived before 2026-12: rows and schedules queued by earlier versions name it.
+LEGACY_EXECUTE = "hotline.tasks.queue.execute"
 # The key of the task package naming the heartbeat row of the cluster that took it.
 HOLDER = "hotline_holder"
 
@@ -59,8 +61,9 @@ def count_delivery(payload: str, holder: int | None = None) -> str:
     except (BadSignature, TypeError, ValueError):
         # The pusher rejects and deletes it; nothing to count.
         return payload
-    if not isinstance(task, dict) or task.get("func") != EXECUTE:
+    if not isinstance(task, dict) or task.get("func") not in (EXECUTE, LEGACY_EXECUTE):
         return payload
+    task["func"] = EXECUTE
     kwargs = dict(task.get("kwargs") or {})
     kwargs["delivery"] = int(kwargs.get("delivery", 0)) + 1
     task["kwargs"] = kwargs

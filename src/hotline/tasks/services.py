@@ -11,7 +11,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from hotline.tasks.models import FailedTask, WorkerHeartbeat
-from hotline.tasks.queue import TaskArg, enqueue
+from hotline.tasks.queue import TaskArg, backoff_seconds, enqueue, max_attempts
 
 logger = logging.getLogger(__name__)
 
@@ -25,6 +25,25 @@ def failed_task_record(
         defaults={"func_path": func_path, "args": list(args), "attempts": attempts, "error": error},
     )
     return failed
+
+
+def task_attempt_failed(
+    *, func_path: str, args: list[TaskArg], attempt: int, job_id: str, error: str
+) -> None:
+    """Queue the next attempt of a failed task with backoff, or record it failed after the last.
+
+    Called by the worker-side runner (`hotline.tasks.runner.execute`); `error` carries no
+    report content (exception type and message only).
+    """
+    if attempt >= max_attempts():
+        logger.error("task %s gave up after %d attempts: %s", func_path, attempt, error)
+        failed_task_record(
+            job_id=job_id, func_path=func_path, args=args, attempts=attempt, error=error
+        )
+        return
+    delay = backoff_seconds(attempt)
+    logger.warning("task %s: attempt %d in %.1f s", func_path, attempt + 1, delay)
+    enqueue(func_path, *args, attempt=attempt + 1, delay_seconds=delay, job_id=job_id)
 
 
 @transaction.atomic
