@@ -117,14 +117,16 @@ class MemoryMihIndex:
         Row numbers are positions in the hashes given to the constructor.
         """
         check_threshold(threshold)
-        q = as_rows(queries)
+        # A writable C-contiguous copy: a read-only array (np.frombuffer) is another type to
+        # numba, which would compile and cache the kernel a second time.
+        q = np.array(as_rows(queries), dtype=np.uint8, order="C", copy=True)
         empty = np.empty(0, dtype=np.int64)
         if q.shape[0] == 0 or self._rows.shape[0] == 0:
             return empty, empty, empty
         radius = threshold // N_TABLES
         masks = _masks(radius)
-        q64 = np.ascontiguousarray(q).view(np.uint64).reshape(-1, PDQ_BYTES // 8)
-        q16 = np.ascontiguousarray(q).view(np.uint16).reshape(-1, PDQ_BYTES // 2)
+        q64 = q.view(np.uint64).reshape(-1, PDQ_BYTES // 8)
+        q16 = q.view(np.uint16).reshape(-1, PDQ_BYTES // 2)
         cap = max(256, q.shape[0] // 8)
         while True:
             out_query = np.empty(cap, dtype=np.int64)
