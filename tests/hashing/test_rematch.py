@@ -262,3 +262,33 @@ def test_a_disabled_bank_is_skipped_and_enabling_it_rematches_all_entries() -> N
     assert matches() == {(report, md5, md5, 0), (report, flip_bits(pdq, 5), pdq, 5)}
     bank_set_enabled(bank=bank, enabled=True)  # already enabled: nothing queued
     assert RematchJob.objects.filter(bank=bank).count() == 2
+
+
+def test_hashbank_command_enables_disables_and_shows_rematch_progress() -> None:
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    md5 = secrets.token_hex(16)
+    submit([("md5", md5, None)])
+    bank = bank_create(name="cli list", category=BankCategory.CSAM)
+    job = import_list(bank, [("md5", md5), ("pdq", random_pdq())])
+    assert job is not None
+    out = StringIO()
+    call_command("hashbank", "rematches", stdout=out)
+    assert f"{job.pk}\tcli list\tqueued\tMD5/SHA-256 0/1 imported hashes joined;" in out.getvalue()
+    reports_rematch(job.pk)
+    out = StringIO()
+    call_command("hashbank", "rematches", stdout=out)
+    line = out.getvalue().splitlines()[0]
+    assert line.startswith(f"{job.pk}\tcli list\tdone\tMD5/SHA-256 1/1 imported hashes joined;")
+    assert "; PDQ 0/0 reported hashes scanned; 1 new matches\tqueued " in line  # MD5 only
+    assert ", finished " in line
+
+    call_command("hashbank", "disable", "cli list", stdout=StringIO())
+    bank.refresh_from_db()
+    assert not bank.enabled
+    call_command("hashbank", "enable", "cli list", stdout=StringIO())
+    bank.refresh_from_db()
+    assert bank.enabled
+    assert RematchJob.objects.filter(bank=bank, reason="enable").count() == 1
