@@ -82,6 +82,8 @@ def make_reports(count: int) -> list[int]:
     """Create `count` reports: one through intake, the rest copies of its row (bulk)."""
     import uuid
 
+    from django.db import connection
+
     from hotline.intake.models import Report
     from hotline.intake.services import ReportInput, report_submit
 
@@ -94,6 +96,19 @@ def make_reports(count: int) -> list[int]:
         if f.attname not in {"id", "public_id", "receipt_digest", "submission_digest"}
     }
     values["pipeline_queued"] = True  # the worker must not run 200,000 pipelines meanwhile
+    Report.objects.filter(pk=template.pk).update(pipeline_queued=True)
+    if connection.vendor == "postgresql":
+        # Copies of the template row made by the database (minutes faster than bulk_create).
+        columns = list(values)  # pipeline_queued: the template was just marked
+        names = ", ".join(f'"{c}"' for c in columns)
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"INSERT INTO intake_report ({names}, public_id)"
+                f" SELECT {names}, gen_random_uuid() FROM intake_report,"
+                " generate_series(1, %s) WHERE id = %s",
+                [count - 1, template.pk],
+            )
+        return list(Report.objects.order_by("pk").values_list("pk", flat=True))
     batch = 5000
     for start in range(1, count, batch):
         Report.objects.bulk_create(
