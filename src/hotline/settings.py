@@ -312,3 +312,7 @@ LOGGING = {
 }
 
 HOTLINE_NAME = os.environ.get("HOTLINE_NAME", "OpenHotline")
+
+# The rematch after a hash list import (hotline.hashing.rematch) reads this many entries per
+# chunk; each chunk is one transaction. 20,000 PDQ hashes take about a second.
+HOTLINE_REMATCH_CHUNK = max(1, int(env_number("HOTLINE_REMATCH_CHUNK", 20_000)))

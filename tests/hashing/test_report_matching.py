@@ -10,7 +10,14 @@ from django_q.models import OrmQ
 from PIL import Image, ImageDraw
 
 from hotline.hashing.hashers import hash_image_bytes
-from hotline.hashing.models import Bank, BankCategory, BankEntry, HashType, ReportMatch
+from hotline.hashing.models import (
+    Bank,
+    BankCategory,
+    BankEntry,
+    HashType,
+    RematchJob,
+    ReportMatch,
+)
 from hotline.hashing.selectors import linked_report_ids, report_bank_matches
 from hotline.hashing.services import bank_create, bank_import, entry_add, victim_bank
 from hotline.hashing.tasks import report_hashes_match, reports_rematch
@@ -110,9 +117,10 @@ def test_an_imported_list_is_matched_against_earlier_reports() -> None:
     bank_import(bank=bank, text=f"{MD5},md5,later\n", fmt="csv")
     assert OrmQ.objects.count() == queued + 1  # reports_rematch queued with the import
     before = Report.objects.get(pk=report).priority
-    assert reports_rematch(bank.pk) == 1
+    (job,) = RematchJob.objects.filter(bank=bank)
+    reports_rematch(job.pk)
     assert [m.entry.label for m in report_bank_matches(report_id=report)] == ["later"]
-    assert Report.objects.get(pk=report).priority > before  # intake's pipeline ran again
+    assert Report.objects.get(pk=report).priority == before + 60  # the match raised it
 
 
 def test_missing_report() -> None:

@@ -147,3 +147,63 @@ class VideoHashing(models.Model):
 
     def __str__(self) -> str:
         return f"video {self.evidence_id}: {self.outcome}"
+
+
+class RematchJob(models.Model):
+    """Matching newly imported (or re-enabled) bank entries against every report's hashes.
+
+    Run in chunks by hotline.hashing.tasks.reports_rematch (hotline.hashing.rematch does the
+    work). The entries are those of `bank` with ids in (entry_after, entry_upto]. Each chunk
+    commits its matches together with the cursor, so a killed worker resumes where the last
+    chunk ended; the counters are what `hotline hashbank rematches` shows.
+    """
+
+    class State(models.TextChoices):
+        QUEUED = "queued", "queued"
+        RUNNING = "running", "running"
+        DONE = "done", "done"
+        SKIPPED = "skipped", "skipped (bank disabled)"
+
+    class Phase(models.TextChoices):
+        EXACT = "exact", "MD5 and SHA-256"
+        PDQ = "pdq", "PDQ"
+
+    bank = models.ForeignKey(Bank, related_name="rematch_jobs", on_delete=models.CASCADE)
+    # "import:<file>", "enable": what queued it.
+    reason = models.CharField(max_length=200, blank=True)
+    entry_after = models.BigIntegerField()
+    entry_upto = models.BigIntegerField()
+    state = models.CharField(max_length=10, choices=State.choices, default=State.QUEUED)
+    phase = models.CharField(max_length=8, choices=Phase.choices, default=Phase.EXACT)
+    # Exact phase: the last imported entry id joined; PDQ phase: the last reported entry id
+    # (victim-submitted bank) scanned.
+    cursor = models.BigIntegerField(default=0)
+    exact_total = models.PositiveIntegerField(default=0)  # imported MD5/SHA-256 entries
+    exact_done = models.PositiveIntegerField(default=0)
+    pdq_imported = models.PositiveIntegerField(default=0)  # imported PDQ entries
+    pdq_total = models.PositiveIntegerField(default=0)  # reported PDQ hashes to scan
+    pdq_scanned = models.PositiveIntegerField(default=0)
+    matched = models.PositiveIntegerField(default=0)  # new ReportMatch rows
+    reports_matched = models.PositiveIntegerField(default=0)  # reports given a new match
+    chunks = models.PositiveIntegerField(default=0)
+    created_at = models.DateTimeField(default=timezone.now)
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+
+    def __str__(self) -> str:
+        return f"rematch {self.pk} of {self.bank_id}: {self.state}"
+
+    @property
+    def progress(self) -> str:
+        """Say how far the job is, for `hotline hashbank rematches`."""
+        exact = f"MD5/SHA-256 {self.exact_done}/{self.exact_total} imported hashes joined"
+        if not self.pdq_imported:
+            pdq = "no PDQ imported"
+        elif self.phase == self.Phase.EXACT:
+            pdq = f"PDQ ({self.pdq_imported} imported) waiting"
+        else:
+            pdq = f"PDQ {self.pdq_scanned}/{self.pdq_total} reported hashes scanned"
+        return f"{exact}; {pdq}; {self.matched} new matches"

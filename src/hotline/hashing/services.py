@@ -21,7 +21,6 @@ from hotline.hashing.follow import follow_build, follow_database, follow_lock, f
 from hotline.hashing.formats import FileFormat, HashRow, normalise_hash, parse_hash_file
 from hotline.hashing.index import MihIndex
 from hotline.hashing.models import Bank, BankCategory, BankEntry, HashType
-from hotline.tasks.queue import enqueue
 
 VICTIM_BANK_NAME = "victim-submitted"
 # Above this many unmerged additions a query scans more than ~0.2 ms of delta: fold them in.
@@ -190,9 +189,13 @@ def bank_import_rows(
     *, bank: Bank, rows: list[HashRow], actor: User | None = None, source_name: str = ""
 ) -> ImportResult:
     """Add parsed rows to a bank in one transaction; existing hashes are left as they are."""
+    from hotline.hashing.rematch import entry_high_water, rematch_queue
+
     via = f"import:{source_name}"[:200] if source_name else "import"
     with transaction.atomic():
         before = BankEntry.objects.filter(bank=bank).count()
+        # Ids are handed out in order: this import's entries are the bank's above this one.
+        high_water = entry_high_water()
         for start in range(0, len(rows), _BATCH):
             BankEntry.objects.bulk_create(
                 [
@@ -216,9 +219,35 @@ def bank_import_rows(
             target_id=bank.pk,
             details={"rows": len(rows), "added": added, "source": source_name},
         )
-        if added and not bank.victim_submitted:
-            # Reports filed before this list arrived are matched against it in the background;
-            # queued in the transaction, so a failed import queues nothing.
-            enqueue("hotline.hashing.tasks.reports_rematch", bank.pk)
+        if added:
+            # Reports filed before this list arrived are matched against its new entries in
+            # the background (a RematchJob); queued in the transaction, so a failed import
+            # queues nothing.
+            rematch_queue(bank=bank, entry_after=high_water, reason=via, actor=actor)
     _index_pdq([r.value for r in rows if r.hash_type == HashType.PDQ])
     return ImportResult(added=added, already_present=len(rows) - added)
+
+
+def bank_set_enabled(*, bank: Bank, enabled: bool, actor: User | None = None) -> None:
+    """Enable or disable a bank; a disabled bank matches nothing.
+
+    Enabling queues a rematch of all its entries: reports processed while it was disabled were
+    not matched against it.
+    """
+    from hotline.hashing.rematch import rematch_queue
+
+    with transaction.atomic():
+        current = Bank.objects.select_for_update().get(pk=bank.pk)
+        bank.enabled = enabled
+        if current.enabled == enabled:
+            return
+        Bank.objects.filter(pk=bank.pk).update(enabled=enabled)
+        audit_record(
+            actor=actor,
+            action="hashing.bank_enable" if enabled else "hashing.bank_disable",
+            target_type="hashing.bank",
+            target_id=bank.pk,
+            details={"name": bank.name},
+        )
+        if enabled:
+            rematch_queue(bank=bank, entry_after=0, reason="enable", actor=actor)

@@ -14,19 +14,18 @@ from django.utils import timezone
 
 from hotline.hashing.hashers import HashingError
 from hotline.hashing.models import (
-    BankEntry,
     HashType,
     ReportMatch,
     VictimSubmission,
     VideoHashing,
 )
-from hotline.hashing.selectors import match_hashes
+from hotline.hashing.rematch import rematch_run
+from hotline.hashing.selectors import MIN_PDQ_QUALITY, match_hashes
 from hotline.hashing.services import entry_add, victim_bank
 
 logger = logging.getLogger(__name__)
 
-# Meta's guidance: PDQ hashes of quality below 50 (flat, near-blank images) match too much.
-MIN_PDQ_QUALITY = 50
+__all__ = ["MIN_PDQ_QUALITY", "report_hashes_match", "report_videos_hash", "reports_rematch"]
 VIDEO_TYPES = ("video/mp4", "video/quicktime")
 
 
@@ -169,23 +168,10 @@ def report_videos_hash(report_id: int) -> int:
     return done
 
 
-def reports_rematch(bank_id: int) -> int:
-    """Run intake's pipeline again for every report that submitted hashes; return the count.
+def reports_rematch(job_id: int) -> None:
+    """Match an imported list against earlier reports' hashes: chunks of a RematchJob.
 
-    Queued by an import, so reports filed before a list arrived are matched against it and their
-    priority recomputed (report_process calls report_hashes_match and updates the priority).
+    Queued with the import (hashing.rematch.rematch_queue); runs chunks for part of the task
+    timeout, then queues itself to go on from the job's cursor.
     """
-    from hotline.intake.tasks import report_process
-
-    if not BankEntry.objects.filter(bank_id=bank_id).exists():
-        return 0
-    report_ids = (
-        VictimSubmission.objects.order_by("report_id")
-        .values_list("report_id", flat=True)
-        .distinct()
-    )
-    count = 0
-    for report_id in report_ids.iterator():
-        report_process(report_id)
-        count += 1
-    return count
+    rematch_run(job_id=job_id)

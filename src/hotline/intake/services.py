@@ -399,3 +399,60 @@ def report_priority_update(*, report_id: int, findings: list[PriorityFinding]) -
         priority=models.F("base_priority") + sum(f.bonus for f in findings),
         priority_reasons=[f.reason for f in findings],
     )
+
+
+# Bonuses of the background findings (hotline.intake.tasks.report_process, the rematch after a
+# hash list import in hotline.hashing.rematch): one rule for both.
+BONUS_HASH_LIST_MATCH = 60
+BONUS_SHARED_IMAGE = 30
+BONUS_PER_LINKED_REPORT = 5
+BONUS_LINKED_MAX = 50
+
+
+def report_priority_refresh(*, report_id: int) -> None:
+    """Recompute a report's priority from what is stored about it (idempotent).
+
+    Reads the report's stored hash matches (entries of known lists, other reports'
+    submissions), counting only enabled entries of enabled banks, and its entity links to
+    earlier reports; so whoever stored a new match (the pipeline, a rematch) gets the same
+    priority and reasons without running anything again.
+    """
+    from hotline.entities.selectors import report_earlier_links
+    from hotline.hashing.models import ReportMatch, VictimSubmission
+
+    report = Report.objects.filter(pk=report_id).first()
+    if report is None:
+        return
+    live = ReportMatch.objects.filter(
+        report_id=report_id, entry__enabled=True, entry__bank__enabled=True
+    )
+    bank_matches = live.filter(entry__bank__victim_submitted=False).count()
+    linked = (
+        VictimSubmission.objects.filter(
+            entry__in=live.filter(entry__bank__victim_submitted=True).values("entry_id")
+        )
+        .exclude(report_id=report_id)
+        .values("report_id")
+        .distinct()
+        .count()
+    )
+    findings: list[PriorityFinding] = []
+    if bank_matches:
+        findings.append(
+            PriorityFinding(
+                BONUS_HASH_LIST_MATCH, f"matches {bank_matches} entries of known hash lists"
+            )
+        )
+    if linked:
+        findings.append(
+            PriorityFinding(BONUS_SHARED_IMAGE, f"shares an image with {linked} other report(s)")
+        )
+    earlier = report_earlier_links(report=report)
+    if earlier:
+        findings.append(
+            PriorityFinding(
+                min(BONUS_PER_LINKED_REPORT * earlier, BONUS_LINKED_MAX),
+                f"linked to {earlier} earlier report(s)",
+            )
+        )
+    report_priority_update(report_id=report_id, findings=findings)

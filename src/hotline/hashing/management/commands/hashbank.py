@@ -1,4 +1,4 @@
-"""`hotline hashbank`: create, list, import and export hash banks."""
+"""`hotline hashbank`: create, list, import, export, enable and disable hash banks."""
 
 from __future__ import annotations
 
@@ -9,13 +9,16 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import IntegrityError
 
 from hotline.hashing.formats import FORMATS, FileFormat, HashFileError
-from hotline.hashing.models import Bank, BankCategory
+from hotline.hashing.models import Bank, BankCategory, RematchJob
 from hotline.hashing.selectors import bank_export
-from hotline.hashing.services import bank_create, bank_import
+from hotline.hashing.services import bank_create, bank_import, bank_set_enabled
 
 
 class Command(BaseCommand):
-    help = "Manage hash banks: create, list, import (CSV/TSV: hash,type,label), export."
+    help = (
+        "Manage hash banks: create, list, import (CSV/TSV: hash,type,label), export, enable, "
+        "disable; show the re-matching of earlier reports after imports (rematches)."
+    )
 
     def add_arguments(self, parser: CommandParser) -> None:
         sub = parser.add_subparsers(dest="action", required=True)
@@ -33,6 +36,13 @@ class Command(BaseCommand):
         exp.add_argument("name")
         exp.add_argument("--format", choices=FORMATS, default="csv")
         exp.add_argument("--include-disabled", action="store_true")
+        for verb in ("enable", "disable"):
+            toggle = sub.add_parser(verb, help=f"{verb} a bank (enabling re-matches reports)")
+            toggle.add_argument("name")
+        rematches = sub.add_parser(
+            "rematches", help="progress of matching imported lists against earlier reports"
+        )
+        rematches.add_argument("--limit", type=int, default=20, help="newest N jobs (default 20)")
 
     def handle(self, *args: Any, **options: Any) -> None:
         action = options["action"]
@@ -73,6 +83,21 @@ class Command(BaseCommand):
                 f"Imported into {bank.name!r}: {result.added} added,"
                 f" {result.already_present} already present."
             )
+        elif action in ("enable", "disable"):
+            bank = _bank(options["name"])
+            bank_set_enabled(bank=bank, enabled=action == "enable", actor=None)
+            self.stdout.write(f"Bank {bank.name!r} {action}d.")
+        elif action == "rematches":
+            jobs = RematchJob.objects.select_related("bank")[: max(1, options["limit"])]
+            for job in jobs:
+                times = f"queued {job.created_at:%Y-%m-%d %H:%M:%S}"
+                if job.started_at:
+                    times += f", started {job.started_at:%H:%M:%S}"
+                if job.finished_at:
+                    times += f", finished {job.finished_at:%H:%M:%S}"
+                self.stdout.write(
+                    f"{job.pk}\t{job.bank.name}\t{job.state}\t{job.progress}\t{times}"
+                )
         elif action == "export":
             export = bank_export(
                 bank=_bank(options["name"]),
