@@ -116,3 +116,22 @@ def test_amounts_dates_and_short_numbers_after_a_label_are_not_accounts() -> Non
         "ABA at 10 pm",
     ]:
         assert [f for f in _found(text) if f[0] == "payment_account"] == [], text
+
+
+def test_payment_labels_in_khmer_script_for_every_provider() -> None:
+    assert _pairs("ទ្រូម៉ាន់នី ០៨១ ៤៤៦ ៩០២") == [
+        ("payment_account", "truemoney:081446902"),
+        ("phone", "+85581446902"),
+    ]
+    assert _pairs("ទ្រូម៉ានី 081446902") == [
+        ("payment_account", "truemoney:081446902"),
+        ("phone", "+85581446902"),
+    ]
+    # "ុី" typed for "៊ី" (they look the same in most fonts).
+    assert _pairs("អេបុីអេ ០០០ ១២៣ ៤៥៦") == [("payment_account", "aba:000123456")]
+    assert _pairs("អេសុីលីដា 0001-01-123456-1-2") == [("payment_account", "acleda:00010112345612")]
+    assert _pairs("វេស្ទើន យូនៀន ១២៣ ៤៥៦ ៧៨៩០") == [("payment_account", "western_union:1234567890")]
+    assert _pairs("វីង 012 345 678") == [
+        ("payment_account", "wing:012345678"),
+        ("phone", "+85512345678"),
+    ]

@@ -17,28 +17,35 @@ from hotline.entities.extract.entity import (
     Flag,
     is_word_start,
     keyword_pattern,
+    khmer_spellings,
     words,
 )
 from hotline.entities.extract.platforms import HANDLE_CANONICALISERS
 
 # --- payment accounts -----------------------------------------------------------------------
 
-_PAYMENT_LABELS: dict[str, str] = {
-    "wing": "wing",
-    "វីង": "wing",
-    "aba": "aba",
-    "អេប៊ីអេ": "aba",
-    "acleda": "acleda",
-    "អេស៊ីលីដា": "acleda",
-    "អាស៊ីលីដា": "acleda",
-    "western union": "western_union",
-    "western_union": "western_union",
-    "westernunion": "western_union",
-    "វេស្ទើនយូនៀន": "western_union",
-    "mtcn": "western_union",
-    "truemoney": "truemoney",
-    "true money": "truemoney",
-}
+_PAYMENT_LABELS: dict[str, str] = khmer_spellings(
+    {
+        "wing": "wing",
+        "វីង": "wing",
+        "aba": "aba",
+        "អេប៊ីអេ": "aba",
+        "acleda": "acleda",
+        "អេស៊ីលីដា": "acleda",
+        "អាស៊ីលីដា": "acleda",
+        "western union": "western_union",
+        "western_union": "western_union",
+        "westernunion": "western_union",
+        "វេស្ទើនយូនៀន": "western_union",
+        "mtcn": "western_union",
+        "វេស្ទើន យូនៀន": "western_union",
+        "truemoney": "truemoney",
+        "true money": "truemoney",
+        "ទ្រូម៉ាន់នី": "truemoney",
+        "ទ្រូម៉ានី": "truemoney",
+        "ទ្រូ ម៉ាន់នី": "truemoney",
+    }
+)
 # Digits an account number of each provider has (separators ignored).
 _PAYMENT_DIGITS: dict[str, tuple[int, int]] = {
     "wing": (8, 10),
@@ -168,7 +175,7 @@ def _longest_fitting_prefix(text: str, start: int, end: int, low: int, high: int
 
 # --- handles ----------------------------------------------------------------------------------
 
-_PLATFORM_WORDS: dict[str, str] = {
+_PLATFORM_WORDS: dict[str, str] = khmer_spellings({
     "telegram": "telegram", "tg": "telegram", "tele": "telegram", "telegr": "telegram",
     "តេឡេក្រាម": "telegram", "តេលេក្រាម": "telegram", "ថេឡេក្រាម": "telegram", "តេលេ": "telegram",
     "facebook": "facebook", "fb": "facebook", "messenger": "facebook",
@@ -177,7 +184,7 @@ _PLATFORM_WORDS: dict[str, str] = {
     "អ៊ីនស្តាក្រាម": "instagram", "អ៊ីនស្ដាក្រាម": "instagram",
     "tiktok": "tiktok", "tik tok": "tiktok", "ធីកតុក": "tiktok", "តិកតុក": "tiktok",
     "twitter": "twitter",
-}  # fmt: skip
+})  # fmt: skip
 _WORDS_ALT = keyword_pattern(list(_PLATFORM_WORDS))
 PLATFORM_WORD_RE = re.compile(_WORDS_ALT)
 
