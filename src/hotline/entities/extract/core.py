@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 
-from hotline.entities.extract.canonical import canonicalise
+from hotline.entities.extract.canonical import REDIRECT_HOSTS, canonicalise, unwrap_redirect
 from hotline.entities.extract.context import (
     entity_flags,
     iter_at_handles,
@@ -23,6 +23,7 @@ from hotline.entities.extract.normalize import normalize
 from hotline.entities.extract.phones import iter_phones, phone_from_text
 from hotline.entities.extract.platforms import PLATFORM_HOSTS, platform_of
 from hotline.entities.extract.urls import (
+    URL_CHAR_RE,
     Found,
     iter_bare_urls,
     iter_scheme_urls,
@@ -138,6 +139,17 @@ def extract_entities(text: str, *, default_region: str = "KH") -> list[Entity]:
     spans = _Spans(len(body))
     hits: list[_Hit] = []
 
+    bare_urls = list(iter_bare_urls(body, known_hosts=PLATFORM_HOSTS))
+    for start, end in bare_urls:
+        # A redirect wrapper written without a scheme ("google.com/url?q=https://t.me/x&sa=D")
+        # goes first: otherwise the link inside it is read alone, with the wrapper's own
+        # parameters stuck to it.
+        inside_another = start and URL_CHAR_RE.match(body, start - 1) is not None
+        if not inside_another and body[start:end].split("/", 1)[0].lower() in REDIRECT_HOSTS:
+            inner = unwrap_redirect(body[start:end])
+            if inner and spans.claim(start, end):
+                hits.extend((start, end, f.type, f.value, f.platform) for f in inner)
+
     accepted_end = 0
     for start, end in iter_scheme_urls(body):
         if start < accepted_end:
@@ -149,7 +161,7 @@ def extract_entities(text: str, *, default_region: str = "KH") -> list[Entity]:
     for start, end, value in iter_emails(body):
         if spans.claim(start, end):
             hits.append((start, end, EntityType.EMAIL, value, None))
-    for start, end in iter_bare_urls(body, known_hosts=PLATFORM_HOSTS):
+    for start, end in bare_urls:
         url_hits = _url_hits(body, start, end)
         if url_hits and spans.claim(start, end):
             hits.extend(url_hits)
