@@ -135,3 +135,17 @@ def test_payment_labels_in_khmer_script_for_every_provider() -> None:
         ("payment_account", "wing:012345678"),
         ("phone", "+85512345678"),
     ]
+
+
+def test_a_name_after_an_account_label_is_not_a_link() -> None:
+    # "sokha.th" ends in a country domain but is a Line ID, not a website.
+    assert _pairs("គាត់ឱ្យខ្ញុំ add Line ID: sokha.th") == []
+    assert _pairs("username: dara.me password 1234") == []
+    assert _pairs("ឈ្មោះគណនី៖ sokha.vn") == []
+    assert _pairs("IG: sok.dara.vn") == [("handle", "https://www.instagram.com/sok.dara.vn")]
+    # A link with a path, a scheme or www. stays a link whatever comes before it.
+    assert _pairs("ID: example.com/profile/7") == [("url", "https://example.com/profile/7")]
+    assert _pairs("user: https://sokha.th") == [("url", "https://sokha.th")]
+    assert _pairs("Line ID: www.sokha.th") == [("url", "https://sokha.th")]
+    # Without an account label a bare domain is still a link.
+    assert _pairs("go to sokha.th tonight") == [("url", "https://sokha.th")]

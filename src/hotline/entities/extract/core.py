@@ -8,6 +8,7 @@ from collections.abc import Iterator
 from hotline.entities.extract.canonical import REDIRECT_HOSTS, canonicalise, unwrap_redirect
 from hotline.entities.extract.context import (
     entity_flags,
+    follows_account_label,
     iter_at_handles,
     iter_labelled_handles,
     iter_payment_accounts,
@@ -59,6 +60,9 @@ class _Spans:
             return False
         self._taken[start:end] = b"\x01" * (end - start)
         return True
+
+    def taken(self, position: int) -> bool:
+        return bool(self._taken[position])
 
 
 def email_canonical(candidate: str) -> str | None:
@@ -152,7 +156,7 @@ def extract_entities(text: str, *, default_region: str = "KH") -> list[Entity]:
 
     accepted_end = 0
     for start, end in iter_scheme_urls(body):
-        if start < accepted_end:
+        if start < accepted_end or spans.taken(start):
             continue  # inside a link already taken (a redirect's target, say)
         url_hits = _url_hits(body, start, end)  # claim only what really is a URL
         if url_hits and spans.claim(start, end):
@@ -162,6 +166,8 @@ def extract_entities(text: str, *, default_region: str = "KH") -> list[Entity]:
         if spans.claim(start, end):
             hits.append((start, end, EntityType.EMAIL, value, None))
     for start, end in bare_urls:
+        if follows_account_label(body, start, end):
+            continue  # "Line ID: sokha.th" names an account, not a website
         url_hits = _url_hits(body, start, end)
         if url_hits and spans.claim(start, end):
             hits.extend(url_hits)
