@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
 
 from hotline.entities.extract.canonical import REDIRECT_HOSTS, canonicalise, unwrap_redirect
 from hotline.entities.extract.context import (
@@ -19,6 +18,11 @@ from hotline.entities.extract.crypto import (
     is_tron,
     segwit_decode,
 )
+from hotline.entities.extract.emails import (
+    iter_emails,
+    iter_gmail_labelled,
+    iter_worded_emails,
+)
 from hotline.entities.extract.entity import Entity, EntityType
 from hotline.entities.extract.normalize import normalize
 from hotline.entities.extract.phones import iter_phones, phone_from_text
@@ -30,13 +34,6 @@ from hotline.entities.extract.urls import (
     iter_scheme_urls,
     parse,
 )
-
-_EMAIL_LOCAL_CHARS = frozenset(
-    "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._%+-"
-)
-_EMAIL_DOMAIN_RE = re.compile(r"[A-Za-z0-9\-]++(?:\.[A-Za-z0-9\-]++)++")
-_EMAIL_LOCAL_RE = re.compile(r"[A-Za-z0-9%+\-_]+(?:\.[A-Za-z0-9%+\-_]+)*")
-_EMAIL_LABEL_RE = re.compile(r"[A-Za-z0-9](?:[A-Za-z0-9\-]{0,61}[A-Za-z0-9])?")
 
 # The first character is matched before the lookbehind so the engine can skip ahead in C.
 ETH_RE = re.compile(r"0(?<![A-Za-z0-9]0)[xX][0-9a-fA-F]{40}+(?![A-Za-z0-9])")
@@ -63,39 +60,6 @@ class _Spans:
 
     def taken(self, position: int) -> bool:
         return bool(self._taken[position])
-
-
-def email_canonical(candidate: str) -> str | None:
-    """Return the lower-case address when it is a plausible e-mail address."""
-    local, _, domain = candidate.rpartition("@")
-    domain = domain.rstrip(".-")
-    labels = domain.split(".")
-    if not _EMAIL_LOCAL_RE.fullmatch(local) or len(local) > 64 or len(labels) < 2:
-        return None
-    if not all(_EMAIL_LABEL_RE.fullmatch(label) for label in labels):
-        return None
-    if not labels[-1].isalpha() or len(labels[-1]) < 2:
-        return None
-    return (local + "@" + domain).lower()
-
-
-def iter_emails(text: str) -> Iterator[tuple[int, int, str]]:
-    """Yield (start, end, address) of e-mail addresses, anchored on each "@"."""
-    at = text.find("@")
-    while at != -1:
-        start = at
-        # The local part is at most 64 characters; a longer run cannot be an address.
-        while start > 0 and at - start <= 64 and text[start - 1] in _EMAIL_LOCAL_CHARS:
-            start -= 1
-        domain = _EMAIL_DOMAIN_RE.match(text, at + 1)
-        if start < at and at - start <= 64 and domain is not None:
-            value = email_canonical(text[start : domain.end()])
-            if value is not None:
-                end = start + len(value)
-                yield start, end, value
-                at = text.find("@", end)
-                continue
-        at = text.find("@", at + 1)
 
 
 def _wallets_in(text: str, start: int, end: int) -> list[_Hit]:
@@ -163,6 +127,10 @@ def extract_entities(text: str, *, default_region: str = "KH") -> list[Entity]:
             hits.extend(url_hits)
             accepted_end = end
     for start, end, value in iter_emails(body):
+        if spans.claim(start, end):
+            hits.append((start, end, EntityType.EMAIL, value, None))
+    # Before links without a scheme: in "sokha at gmail.com", "gmail.com" is no website.
+    for start, end, value in (*iter_worded_emails(body), *iter_gmail_labelled(body)):
         if spans.claim(start, end):
             hits.append((start, end, EntityType.EMAIL, value, None))
     for start, end in bare_urls:
