@@ -119,6 +119,14 @@ def test_one_megabyte_of_random_unicode_is_fast() -> None:
         "\u200b" * 100_000,  # everything deleted by normalisation
         "០" * 100_000,
         "t.me/a " * 14_000,  # many entities
+        "Line ID: a.th " * 7_000,  # bare domains after account labels
+        "ID ID ID ID a.com " * 5_000,
+        "google.com/url?q=https://t.me/abc_def&" * 2_500,  # scheme-less redirect wrappers
+        "email abc at def dot " * 5_000,  # addresses written in words
+        "(at)" * 25_000,
+        "a (at) b (dot) c (dot) d (dot) e (dot) " * 2_500,
+        "gmail: " * 14_000,
+        "gmail របស់គាត់: abcdef." * 4_500,
     ],
 )
 def test_hundred_thousand_character_lines_stay_linear(bait: str) -> None:

@@ -116,3 +116,75 @@ def test_amounts_dates_and_short_numbers_after_a_label_are_not_accounts() -> Non
         "ABA at 10 pm",
     ]:
         assert [f for f in _found(text) if f[0] == "payment_account"] == [], text
+
+
+def test_email_addresses_written_in_words() -> None:
+    # "at"/"dot" in words, after an e-mail word (English or Khmer) or in brackets.
+    assert _pairs("his email is sokha99 at yahoo dot com") == [("email", "sokha99@yahoo.com")]
+    assert _pairs("អ៊ីមែល៖ srey.pich88 at gmail dot com") == [("email", "srey.pich88@gmail.com")]
+    assert _pairs("អ៊ីមែល scammer: bad_boy_kh (at) hotmail (dot) com") == [
+        ("email", "bad_boy_kh@hotmail.com")
+    ]
+    assert _pairs("write to bad.guy [at] proton [dot] me now") == [("email", "bad.guy@proton.me")]
+    # A literal dot in the domain: the address, not a stray link to gmail.com.
+    assert _pairs("e-mail: Sok.Dara AT gmail.com") == [("email", "sok.dara@gmail.com")]
+    # No e-mail word and no brackets, but a well-known mail provider.
+    assert _pairs("he uses sokha_kh at gmail dot com") == [("email", "sokha_kh@gmail.com")]
+
+
+def test_at_and_dot_in_words_are_not_an_address_without_a_cue() -> None:
+    for text in [
+        "look at google dot com for it",
+        "we met at school dot com was his joke",
+        "email me at 10 dot 30",
+        "I was at home dot",
+        "email: he is at school dot com",  # "is" is no address, nor "he"
+    ]:
+        assert [p for p in _pairs(text) if p[0] == "email"] == [], text
+
+
+def test_a_gmail_label_with_a_user_name_is_that_gmail_address() -> None:
+    assert _pairs("gmail របស់គាត់: rotha.kh77") == [("email", "rotha.kh77@gmail.com")]
+    assert _pairs("his Gmail is SokDara99") == [("email", "sokdara99@gmail.com")]
+    assert _pairs("gmail: rotha.kh77@gmail.com") == [("email", "rotha.kh77@gmail.com")]
+    for text in [
+        "Gmail: Sokdara Phan",  # a display name
+        "gmail: dara",  # too short for a Gmail user name
+        "ABA and gmail are banned",
+        "gmail is blocked here",
+        "gmail: sok_dara99",  # "_" is not allowed in Gmail user names
+    ]:
+        assert [p for p in _pairs(text) if p[0] == "email"] == [], text
+
+
+def test_payment_labels_in_khmer_script_for_every_provider() -> None:
+    assert _pairs("ទ្រូម៉ាន់នី ០៨១ ៤៤៦ ៩០២") == [
+        ("payment_account", "truemoney:081446902"),
+        ("phone", "+85581446902"),
+    ]
+    assert _pairs("ទ្រូម៉ានី 081446902") == [
+        ("payment_account", "truemoney:081446902"),
+        ("phone", "+85581446902"),
+    ]
+    # "ុី" typed for "៊ី" (they look the same in most fonts).
+    assert _pairs("អេបុីអេ ០០០ ១២៣ ៤៥៦") == [("payment_account", "aba:000123456")]
+    assert _pairs("អេសុីលីដា 0001-01-123456-1-2") == [("payment_account", "acleda:00010112345612")]
+    assert _pairs("វេស្ទើន យូនៀន ១២៣ ៤៥៦ ៧៨៩០") == [("payment_account", "western_union:1234567890")]
+    assert _pairs("វីង 012 345 678") == [
+        ("payment_account", "wing:012345678"),
+        ("phone", "+85512345678"),
+    ]
+
+
+def test_a_name_after_an_account_label_is_not_a_link() -> None:
+    # "sokha.th" ends in a country domain but is a Line ID, not a website.
+    assert _pairs("គាត់ឱ្យខ្ញុំ add Line ID: sokha.th") == []
+    assert _pairs("username: dara.me password 1234") == []
+    assert _pairs("ឈ្មោះគណនី៖ sokha.vn") == []
+    assert _pairs("IG: sok.dara.vn") == [("handle", "https://www.instagram.com/sok.dara.vn")]
+    # A link with a path, a scheme or www. stays a link whatever comes before it.
+    assert _pairs("ID: example.com/profile/7") == [("url", "https://example.com/profile/7")]
+    assert _pairs("user: https://sokha.th") == [("url", "https://sokha.th")]
+    assert _pairs("Line ID: www.sokha.th") == [("url", "https://sokha.th")]
+    # Without an account label a bare domain is still a link.
+    assert _pairs("go to sokha.th tonight") == [("url", "https://sokha.th")]

@@ -82,7 +82,7 @@ def _pairs(text: str) -> list[tuple[str, str, str | None]]:
         ),
         (
             "https://www.dropbox.com/scl/fo/abc123/def456?rlkey=secret&dl=0",
-            [("url", "https://www.dropbox.com/scl/fo/abc123/def456", "dropbox")],
+            [("url", "https://www.dropbox.com/scl/fo/abc123/def456?rlkey=secret", "dropbox")],
         ),
         (
             "https://mega.co.nz/file/AbCd1234#ThisIsTheDecryptionKey",
@@ -155,3 +155,49 @@ def test_file_names_and_versions_are_not_links() -> None:
 
 def test_email_domain_is_not_also_a_link() -> None:
     assert _pairs("mail john.me@gmail.com") == [("email", "john.me@gmail.com", None)]
+
+
+def test_dropbox_links_keep_their_rlkey_and_drop_dl_and_st() -> None:
+    # rlkey is the access key of new shared links: without it the link does not open, and two
+    # shares differ only by it. dl=0/1 (preview or download) and st (a session token) name the
+    # same file.
+    canonical = "https://www.dropbox.com/scl/fi/x8k2m9abc/clip01.mp4?rlkey=q7w8e9r0"
+    for text in [
+        "https://www.dropbox.com/scl/fi/x8k2m9abc/clip01.mp4?rlkey=q7w8e9r0&dl=0",
+        "dropbox.com/scl/fi/x8k2m9abc/clip01.mp4?dl=1&st=ab12cd34&rlkey=q7w8e9r0",
+        "https://dl.dropboxusercontent.com/scl/fi/x8k2m9abc/clip01.mp4?rlkey=q7w8e9r0&raw=1",
+    ]:
+        assert _pairs(text) == [("url", canonical, "dropbox")], text
+    other = _pairs("https://www.dropbox.com/scl/fi/x8k2m9abc/clip01.mp4?rlkey=zz99yy88&dl=0")
+    assert other[0][1] != canonical
+    # Old /s/ links have no key: dl is dropped, nothing else is added.
+    assert _pairs("www.dropbox.com/s/ab12cd34ef56/files.zip?dl=0") == [
+        ("url", "https://www.dropbox.com/s/ab12cd34ef56/files.zip", "dropbox")
+    ]
+
+
+def test_fb_me_short_link_is_the_facebook_account() -> None:
+    expected = [("handle", "https://www.facebook.com/neary.online.shop", "facebook")]
+    assert _pairs("fb.me/neary.online.shop") == expected
+    assert _pairs("https://fb.me/Neary.Online.Shop/") == expected
+    assert _pairs("https://www.facebook.com/neary.online.shop") == expected
+
+
+def test_x_post_link_lower_cases_the_user_part() -> None:
+    # X user names are case-insensitive; the status ID names the post.
+    assert _pairs("https://x.com/KhSextape/status/1834567890123456789?s=46&t=AbCdEf") == [
+        ("url", "https://x.com/khsextape/status/1834567890123456789", "twitter"),
+        ("handle", "https://x.com/khsextape", "twitter"),
+    ]
+
+
+def test_redirect_wrapper_written_without_scheme_is_unwrapped() -> None:
+    assert _pairs("google.com/url?q=https://t.me/abc_def&sa=D") == [
+        ("handle", "https://t.me/abc_def", "telegram")
+    ]
+    assert _pairs("see www.google.com/url?sa=t&url=https%3A%2F%2Fexample.com%2Fx now") == [
+        ("url", "https://example.com/x", None)
+    ]
+    assert _pairs("l.facebook.com/l.php?u=https://mega.nz/file/AbCd1234%23KEY&h=AT0") == [
+        ("url", "https://mega.nz/file/AbCd1234", "mega")
+    ]

@@ -226,8 +226,9 @@ def dropbox(g: Gen) -> tuple[str, list[tuple[str, str]]]:
     key = g.token(21).lower()
     part = "fi" if kind < 0.7 else "fo"
     tail = fname if part == "fi" else g.token(10).lower()
-    return f"https://www.dropbox.com/scl/{part}/{key}/{tail}?rlkey={g.token(25).lower()}&dl=0", [
-        ("url", f"https://www.dropbox.com/scl/{part}/{key}/{tail}")
+    rlkey = g.token(25).lower()  # the link's access key: kept (the link does not open without it)
+    return f"https://www.dropbox.com/scl/{part}/{key}/{tail}?rlkey={rlkey}&dl=0", [
+        ("url", f"https://www.dropbox.com/scl/{part}/{key}/{tail}?rlkey={rlkey}")
     ]
 
 

@@ -25,10 +25,11 @@ _REDIRECTS: dict[str, tuple[str, tuple[str, ...]]] = {
 MAX_UNWRAP = 4
 
 
-def canonicalise(raw: str, *, depth: int = 0) -> list[Found]:
-    """Return the identifiers a URL stands for (first the URL itself), or [] if it is not one."""
-    if raw[:5].lower() == "tg://":
-        return telegram_scheme(raw)
+REDIRECT_HOSTS = frozenset(_REDIRECTS)
+
+
+def unwrap_redirect(raw: str, *, depth: int = 0) -> list[Found]:
+    """Return the identifiers of the link a redirect wrapper points to, or [] if `raw` is none."""
     url = parse(raw)
     if url is None:
         return []
@@ -40,6 +41,19 @@ def canonicalise(raw: str, *, depth: int = 0) -> list[Found]:
                 inner = canonicalise(target.strip(), depth=depth + 1)
                 if inner:
                     return inner
+    return []
+
+
+def canonicalise(raw: str, *, depth: int = 0) -> list[Found]:
+    """Return the identifiers a URL stands for (first the URL itself), or [] if it is not one."""
+    if raw[:5].lower() == "tg://":
+        return telegram_scheme(raw)
+    inner = unwrap_redirect(raw, depth=depth)
+    if inner:
+        return inner
+    url = parse(raw)
+    if url is None:
+        return []
     found = platform_canonical(url)
     if found is not None:
         return found

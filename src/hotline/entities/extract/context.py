@@ -17,28 +17,35 @@ from hotline.entities.extract.entity import (
     Flag,
     is_word_start,
     keyword_pattern,
+    khmer_spellings,
     words,
 )
 from hotline.entities.extract.platforms import HANDLE_CANONICALISERS
 
 # --- payment accounts -----------------------------------------------------------------------
 
-_PAYMENT_LABELS: dict[str, str] = {
-    "wing": "wing",
-    "វីង": "wing",
-    "aba": "aba",
-    "អេប៊ីអេ": "aba",
-    "acleda": "acleda",
-    "អេស៊ីលីដា": "acleda",
-    "អាស៊ីលីដា": "acleda",
-    "western union": "western_union",
-    "western_union": "western_union",
-    "westernunion": "western_union",
-    "វេស្ទើនយូនៀន": "western_union",
-    "mtcn": "western_union",
-    "truemoney": "truemoney",
-    "true money": "truemoney",
-}
+_PAYMENT_LABELS: dict[str, str] = khmer_spellings(
+    {
+        "wing": "wing",
+        "វីង": "wing",
+        "aba": "aba",
+        "អេប៊ីអេ": "aba",
+        "acleda": "acleda",
+        "អេស៊ីលីដា": "acleda",
+        "អាស៊ីលីដា": "acleda",
+        "western union": "western_union",
+        "western_union": "western_union",
+        "westernunion": "western_union",
+        "វេស្ទើនយូនៀន": "western_union",
+        "mtcn": "western_union",
+        "វេស្ទើន យូនៀន": "western_union",
+        "truemoney": "truemoney",
+        "true money": "truemoney",
+        "ទ្រូម៉ាន់នី": "truemoney",
+        "ទ្រូម៉ានី": "truemoney",
+        "ទ្រូ ម៉ាន់នី": "truemoney",
+    }
+)
 # Digits an account number of each provider has (separators ignored).
 _PAYMENT_DIGITS: dict[str, tuple[int, int]] = {
     "wing": (8, 10),
@@ -168,7 +175,7 @@ def _longest_fitting_prefix(text: str, start: int, end: int, low: int, high: int
 
 # --- handles ----------------------------------------------------------------------------------
 
-_PLATFORM_WORDS: dict[str, str] = {
+_PLATFORM_WORDS: dict[str, str] = khmer_spellings({
     "telegram": "telegram", "tg": "telegram", "tele": "telegram", "telegr": "telegram",
     "តេឡេក្រាម": "telegram", "តេលេក្រាម": "telegram", "ថេឡេក្រាម": "telegram", "តេលេ": "telegram",
     "facebook": "facebook", "fb": "facebook", "messenger": "facebook",
@@ -177,7 +184,7 @@ _PLATFORM_WORDS: dict[str, str] = {
     "អ៊ីនស្តាក្រាម": "instagram", "អ៊ីនស្ដាក្រាម": "instagram",
     "tiktok": "tiktok", "tik tok": "tiktok", "ធីកតុក": "tiktok", "តិកតុក": "tiktok",
     "twitter": "twitter",
-}  # fmt: skip
+})  # fmt: skip
 _WORDS_ALT = keyword_pattern(list(_PLATFORM_WORDS))
 PLATFORM_WORD_RE = re.compile(_WORDS_ALT)
 
@@ -284,3 +291,42 @@ def iter_at_handles(text: str) -> Iterator[Handle]:
         platform = _platform_near(text, match.start(), end)
         value, resolved = canonical_handle(name, platform)
         yield Handle(match.start(), end, value, resolved)
+
+
+# --- account names that look like domains -------------------------------------------------------
+
+# "add Line ID: sokha.th", "username: dara.me", "IG: sok.dara.vn": a dotted name right after an
+# account label is that account's name, even when its last part is a top-level domain. Messaging
+# apps without a canonical form here are labels too (their IDs often contain dots).
+_ACCOUNT_LABELS = [
+    *_PLATFORM_WORDS,
+    *words(
+        """line viber wechat zalo signal skype snapchat discord kakaotalk imo whatsapp username
+        user login account acc handle"""
+    ),
+    "user name", "user id", "ឈ្មោះ", "គណនី", "ឈ្មោះគណនី",
+]  # fmt: skip
+# A label and a cue, or "ID" with or without one, then nothing but spaces up to the name.
+_ACCOUNT_LABEL_BEFORE_RE = re.compile(
+    "(?:("
+    + keyword_pattern(_ACCOUNT_LABELS)
+    + r")[ \t]*+(?:[:=៖]|គឺ|[ \t](?i:is))|((?i:id))(?:[ \t]*+(?:[:=៖]|គឺ))?+)[ \t]*+\Z"
+)
+_LABEL_WINDOW = 40
+
+
+def follows_account_label(text: str, start: int, end: int) -> bool:
+    """Tell whether a scheme-less domain at text[start:end] is an account name after a label.
+
+    Only a bare name: a link with a path, a query or "www." stays a link whatever precedes it.
+    """
+    name = text[start:end]
+    if any(c in name for c in "/?#:") or name[:4].lower() == "www.":
+        return False
+    low = max(0, start - _LABEL_WINDOW)
+    low = text.rfind("\n", low, start) + 1 or low
+    for match in _ACCOUNT_LABEL_BEFORE_RE.finditer(text, low, start):
+        group = 1 if match.group(1) is not None else 2
+        if is_word_start(text, match.start(group), match.end(group)):
+            return True
+    return False

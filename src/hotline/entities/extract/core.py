@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
 
-from hotline.entities.extract.canonical import canonicalise
+from hotline.entities.extract.canonical import REDIRECT_HOSTS, canonicalise, unwrap_redirect
 from hotline.entities.extract.context import (
     entity_flags,
+    follows_account_label,
     iter_at_handles,
     iter_labelled_handles,
     iter_payment_accounts,
@@ -18,23 +18,22 @@ from hotline.entities.extract.crypto import (
     is_tron,
     segwit_decode,
 )
+from hotline.entities.extract.emails import (
+    iter_emails,
+    iter_gmail_labelled,
+    iter_worded_emails,
+)
 from hotline.entities.extract.entity import Entity, EntityType
 from hotline.entities.extract.normalize import normalize
 from hotline.entities.extract.phones import iter_phones, phone_from_text
 from hotline.entities.extract.platforms import PLATFORM_HOSTS, platform_of
 from hotline.entities.extract.urls import (
+    URL_CHAR_RE,
     Found,
     iter_bare_urls,
     iter_scheme_urls,
     parse,
 )
-
-_EMAIL_LOCAL_CHARS = frozenset(
-    "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._%+-"
-)
-_EMAIL_DOMAIN_RE = re.compile(r"[A-Za-z0-9\-]++(?:\.[A-Za-z0-9\-]++)++")
-_EMAIL_LOCAL_RE = re.compile(r"[A-Za-z0-9%+\-_]+(?:\.[A-Za-z0-9%+\-_]+)*")
-_EMAIL_LABEL_RE = re.compile(r"[A-Za-z0-9](?:[A-Za-z0-9\-]{0,61}[A-Za-z0-9])?")
 
 # The first character is matched before the lookbehind so the engine can skip ahead in C.
 ETH_RE = re.compile(r"0(?<![A-Za-z0-9]0)[xX][0-9a-fA-F]{40}+(?![A-Za-z0-9])")
@@ -59,38 +58,8 @@ class _Spans:
         self._taken[start:end] = b"\x01" * (end - start)
         return True
 
-
-def email_canonical(candidate: str) -> str | None:
-    """Return the lower-case address when it is a plausible e-mail address."""
-    local, _, domain = candidate.rpartition("@")
-    domain = domain.rstrip(".-")
-    labels = domain.split(".")
-    if not _EMAIL_LOCAL_RE.fullmatch(local) or len(local) > 64 or len(labels) < 2:
-        return None
-    if not all(_EMAIL_LABEL_RE.fullmatch(label) for label in labels):
-        return None
-    if not labels[-1].isalpha() or len(labels[-1]) < 2:
-        return None
-    return (local + "@" + domain).lower()
-
-
-def iter_emails(text: str) -> Iterator[tuple[int, int, str]]:
-    """Yield (start, end, address) of e-mail addresses, anchored on each "@"."""
-    at = text.find("@")
-    while at != -1:
-        start = at
-        # The local part is at most 64 characters; a longer run cannot be an address.
-        while start > 0 and at - start <= 64 and text[start - 1] in _EMAIL_LOCAL_CHARS:
-            start -= 1
-        domain = _EMAIL_DOMAIN_RE.match(text, at + 1)
-        if start < at and at - start <= 64 and domain is not None:
-            value = email_canonical(text[start : domain.end()])
-            if value is not None:
-                end = start + len(value)
-                yield start, end, value
-                at = text.find("@", end)
-                continue
-        at = text.find("@", at + 1)
+    def taken(self, position: int) -> bool:
+        return bool(self._taken[position])
 
 
 def _wallets_in(text: str, start: int, end: int) -> list[_Hit]:
@@ -138,9 +107,20 @@ def extract_entities(text: str, *, default_region: str = "KH") -> list[Entity]:
     spans = _Spans(len(body))
     hits: list[_Hit] = []
 
+    bare_urls = list(iter_bare_urls(body, known_hosts=PLATFORM_HOSTS))
+    for start, end in bare_urls:
+        # A redirect wrapper written without a scheme ("google.com/url?q=https://t.me/x&sa=D")
+        # goes first: otherwise the link inside it is read alone, with the wrapper's own
+        # parameters stuck to it.
+        inside_another = start and URL_CHAR_RE.match(body, start - 1) is not None
+        if not inside_another and body[start:end].split("/", 1)[0].lower() in REDIRECT_HOSTS:
+            inner = unwrap_redirect(body[start:end])
+            if inner and spans.claim(start, end):
+                hits.extend((start, end, f.type, f.value, f.platform) for f in inner)
+
     accepted_end = 0
     for start, end in iter_scheme_urls(body):
-        if start < accepted_end:
+        if start < accepted_end or spans.taken(start):
             continue  # inside a link already taken (a redirect's target, say)
         url_hits = _url_hits(body, start, end)  # claim only what really is a URL
         if url_hits and spans.claim(start, end):
@@ -149,7 +129,13 @@ def extract_entities(text: str, *, default_region: str = "KH") -> list[Entity]:
     for start, end, value in iter_emails(body):
         if spans.claim(start, end):
             hits.append((start, end, EntityType.EMAIL, value, None))
-    for start, end in iter_bare_urls(body, known_hosts=PLATFORM_HOSTS):
+    # Before links without a scheme: in "sokha at gmail.com", "gmail.com" is no website.
+    for start, end, value in (*iter_worded_emails(body), *iter_gmail_labelled(body)):
+        if spans.claim(start, end):
+            hits.append((start, end, EntityType.EMAIL, value, None))
+    for start, end in bare_urls:
+        if follows_account_label(body, start, end):
+            continue  # "Line ID: sokha.th" names an account, not a website
         url_hits = _url_hits(body, start, end)
         if url_hits and spans.claim(start, end):
             hits.extend(url_hits)

@@ -65,6 +65,24 @@ def words(text: str) -> frozenset[str]:
     return frozenset(text.split())
 
 
+# Khmer spellings typed differently but shown the same: "ុី" (u + ii) for "៊ី" (triisap + ii),
+# and subscript "្ដ" (da) for "្ត" (ta) look identical in most fonts and both are typed.
+_KHMER_LOOKALIKES = (("\u17ca\u17b8", "\u17bb\u17b8"), ("\u17d2\u178a", "\u17d2\u178f"))
+
+
+def khmer_spellings(table: dict[str, str]) -> dict[str, str]:
+    """Return a keyword table with each Khmer keyword's look-alike typings added."""
+    out = dict(table)
+    for keyword, meaning in table.items():
+        variants = {keyword}
+        for one, other in _KHMER_LOOKALIKES:
+            variants |= {v.replace(one, other) for v in variants}
+            variants |= {v.replace(other, one) for v in variants}
+        for variant in variants:
+            out.setdefault(variant, meaning)
+    return out
+
+
 def keyword_pattern(keywords: list[str]) -> str:
     """Return a regex alternation matching `keywords` (ASCII ones case-insensitively).
 

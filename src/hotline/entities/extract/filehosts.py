@@ -1,8 +1,9 @@
 """Canonical forms of file-sharing links: Google Drive and Docs, Dropbox, Mega.
 
-The canonical value keeps what names the content (Drive file or folder ID, Dropbox share key, Mega
-node ID) and drops what only grants access or tracks sharing: Mega decryption keys (in the
-fragment), Dropbox `rlkey`/`dl`, Drive `resourcekey`/`usp` and the `/u/N/` account index.
+The canonical value keeps what names the content (Drive file or folder ID, Dropbox share key and
+`rlkey`, Mega node ID) and drops what only tracks sharing or picks a view: Dropbox `dl`/`st`/`raw`,
+Drive `resourcekey`/`usp` and the `/u/N/` account index. Mega decryption keys (in the fragment)
+never enter a canonical value: they decrypt the content itself.
 """
 
 from __future__ import annotations
@@ -75,7 +76,14 @@ def dropbox(url: ParsedUrl) -> list[Found] | None:
     else:
         return None
     path = "/".join(segments_quote(keep))
-    return [Found(EntityType.URL, "https://www.dropbox.com/" + path, "dropbox")]
+    value = "https://www.dropbox.com/" + path
+    # rlkey is the access key of new shared links: without it the link does not open (a takedown
+    # notice needs it), and two shares of one path differ only by it. dl=0/1 (preview or
+    # download), raw and st (a session token) name the same file and are dropped.
+    rlkey = url.param("rlkey")
+    if rlkey:
+        value += "?rlkey=" + quote(rlkey, safe="-._~")
+    return [Found(EntityType.URL, value, "dropbox")]
 
 
 def segments_quote(segments: list[str]) -> list[str]:

@@ -170,6 +170,10 @@ def _facebook(url: ParsedUrl) -> list[Found] | None:
     segments = url.segments()
     if url.host == "m.me":
         return _handle("facebook", facebook_handle(segments[0])) if segments else None
+    if url.host == "fb.me":
+        # Facebook's short domain: fb.me/name opens the account "name"; longer paths are short
+        # links to content, kept as they are (generic form).
+        return _handle("facebook", facebook_handle(segments[0])) if len(segments) == 1 else None
     if url.host == "fb.watch":
         return None
     if not segments:
@@ -327,7 +331,7 @@ _register(_telegram, "t.me", "telegram.me", "telegram.dog")
 _register(
     _facebook, "facebook.com", "m.facebook.com", "mbasic.facebook.com", "web.facebook.com",
     "mobile.facebook.com", "touch.facebook.com", "business.facebook.com", "fb.com", "m.me",
-    "fb.watch", "free.facebook.com", "d.facebook.com",
+    "fb.me", "fb.watch", "free.facebook.com", "d.facebook.com",
 )  # fmt: skip
 _register(_instagram, "instagram.com", "m.instagram.com", "instagr.am")
 _register(_tiktok, "tiktok.com", "m.tiktok.com", "vm.tiktok.com", "vt.tiktok.com")
@@ -345,7 +349,7 @@ PLATFORM_HOSTS = frozenset(_HANDLERS)
 
 _PLATFORM_OF_HOST = {
     "t.me": "telegram", "telegram.me": "telegram", "telegram.dog": "telegram",
-    "fb.watch": "facebook", "fb.com": "facebook", "m.me": "facebook",
+    "fb.watch": "facebook", "fb.com": "facebook", "m.me": "facebook", "fb.me": "facebook",
     "wa.me": "whatsapp", "instagr.am": "instagram", "youtu.be": "youtube",
     "db.tt": "dropbox",
 }  # fmt: skip

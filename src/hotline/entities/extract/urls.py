@@ -26,6 +26,7 @@ _URL_CHAR = (
     "[^\\s<>\"'`{}|\\\\^\u00ab\u00bb"
     "\u1780-\u17ff\u19e0-\u19ff\u2000-\u206f\u3000-\u303f\uff00-\uffef]"
 )
+URL_CHAR_RE = re.compile(_URL_CHAR)
 
 # Anchored on "://" (rare, found in C); the scheme before it is checked in Python. The tail is
 # bounded so that re-scanning after a rejected candidate stays linear.
