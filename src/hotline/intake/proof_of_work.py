@@ -18,6 +18,7 @@ Invariants:
 from __future__ import annotations
 
 import enum
+import functools
 import hashlib
 import json
 import secrets
@@ -46,8 +47,14 @@ class ProofResult(enum.Enum):
 
 
 def _secret(purpose: str) -> str:
+    return _derived_secret(settings.SECRET_KEY, purpose)
+
+
+@functools.lru_cache(maxsize=8)
+def _derived_secret(secret_key: str, purpose: str) -> str:
+    # Keyed on the secret key itself, so a changed key (tests, a rotation) derives anew.
     return salted_hmac(
-        f"hotline.intake.proof_of_work.{purpose}", "v1", algorithm="sha256"
+        f"hotline.intake.proof_of_work.{purpose}", "v1", secret=secret_key, algorithm="sha256"
     ).hexdigest()
 
 
