@@ -1,4 +1,8 @@
-"""In-memory rate limits keyed by the per-process client token (never an address)."""
+"""In-memory rate limits (per process), keyed by what the caller chooses - never an address.
+
+Public pages key them on the client token (hotline.core.middleware), a report, or nothing
+(a global bucket); see hotline.intake.flood and docs/decisions/flood-control.md.
+"""
 
 from __future__ import annotations
 
@@ -6,20 +10,11 @@ import os
 import time
 
 from django.core.cache import cache
-from django.http import HttpRequest
-
-from hotline.core.middleware import client_token
 
 
 def limit_from_env(name: str, default: int) -> int:
     """Read a per-window limit from the environment (the benchmarks raise them)."""
     return int(os.environ.get(name, str(default)))
-
-
-def throttle_exceeded(request: HttpRequest, *, scope: str, limit: int, window_seconds: int) -> bool:
-    """Count this request in its window and return True when it is over the limit."""
-    key = f"{scope}:{client_token(request)}"
-    return throttle_spend(key=key, cost=1, limit=limit, window_seconds=window_seconds) > 0
 
 
 def throttle_spend(*, key: str, cost: int, limit: int, window_seconds: int) -> int:
