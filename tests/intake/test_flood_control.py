@@ -22,6 +22,7 @@ from reporter_support import (
     receipt_code,
     solve_proof,
     upload,
+    within_one_window,
 )
 
 from hotline.entities.models import EscrowedIdentifier
@@ -138,15 +139,19 @@ def test_a_replayed_solution_makes_no_second_report() -> None:
     assert Report.objects.count() == 1
 
 
-def test_a_solution_spent_on_a_refused_form_cannot_be_used_again() -> None:
+def test_a_solution_spent_on_a_refused_form_counts_as_no_proof(settings: object) -> None:
     client = Client()
     data = good_report(client)
     incomplete = {k: v for k, v in data.items() if k != "reporter_role"}
     assert client.post("/report/", incomplete).status_code == 400
+    # Sent again, the spent proof buys nothing: the no-JavaScript budgets decide (here: none).
+    settings.HOTLINE_THROTTLE_UNSOLVED_SUBMITS_PER_MIN = 0  # type: ignore[attr-defined]
     again = client.post("/report/", data)
-    assert again.status_code == 400
-    assert_khmer_error(again.content.decode(), CHECK_FAILED_KM)
+    assert again.status_code == 429
+    assert ALL_BUSY_KM in again.content.decode()
     assert_nothing_saved()
+    settings.HOTLINE_THROTTLE_UNSOLVED_SUBMITS_PER_MIN = 20  # type: ignore[attr-defined]
+    assert receipt_code(client.post("/report/", data).content.decode())
 
 
 def _foreign_challenge_proof(token_tag: str) -> str:
@@ -261,6 +266,7 @@ def test_without_javascript_a_report_goes_through(settings: object) -> None:
 
 def test_a_no_javascript_flooder_spends_only_its_own_budget(settings: object) -> None:
     settings.HOTLINE_THROTTLE_SUBMITS_PER_10_MIN = 3  # type: ignore[attr-defined]
+    within_one_window(600)
     flooder = Client(REMOTE_ADDR="198.51.100.7")
     for _ in range(3):
         assert flooder.post("/report/", good_report(flooder, solve=False)).status_code == 200
@@ -278,6 +284,7 @@ def test_a_no_javascript_flooder_spends_only_its_own_budget(settings: object) ->
 
 def test_no_javascript_reports_share_a_bounded_global_bucket(settings: object) -> None:
     settings.HOTLINE_THROTTLE_UNSOLVED_SUBMITS_PER_MIN = 4  # type: ignore[attr-defined]
+    within_one_window(60)
     for index in range(4):
         client = Client(REMOTE_ADDR=f"203.0.113.{index + 1}")
         assert client.post("/report/", good_report(client, solve=False)).status_code == 200
@@ -311,6 +318,7 @@ def test_many_wrong_codes_do_not_lock_the_same_client_out_of_its_report() -> Non
 
 def test_replies_and_deposits_are_limited_per_report_not_per_client(settings: object) -> None:
     settings.HOTLINE_THROTTLE_REPORT_WRITES_PER_HOUR = 3  # type: ignore[attr-defined]
+    within_one_window(3600)
     client = Client()
     busy = receipt_code(client.post("/report/", good_report(client)).content.decode())
     calm = receipt_code(client.post("/report/", good_report(client)).content.decode())

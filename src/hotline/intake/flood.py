@@ -21,6 +21,7 @@ from django.conf import settings
 from hotline.core.throttle import throttle_spend
 from hotline.intake.models import Report
 from hotline.intake.proof_of_work import ProofResult, proof_verify
+from hotline.intake.services import SubmittedReport, report_find_by_submission
 
 
 class Refusal(enum.Enum):
@@ -28,7 +29,6 @@ class Refusal(enum.Enum):
 
     PROOF_EXPIRED = "proof_expired"
     PROOF_INVALID = "proof_invalid"
-    PROOF_SPENT = "proof_spent"
     CLIENT_BUSY = "client_busy"  # this client (or everyone at its address) sent many, no proof
     ALL_BUSY = "all_busy"  # many reports without proof from everywhere, this minute
     REPORT_BUSY = "report_busy"  # many replies or deposits on one report this hour
@@ -36,10 +36,15 @@ class Refusal(enum.Enum):
 
 @dataclass(frozen=True)
 class Admission:
-    """The decision on one report POST; `wait_seconds` tells a refused client when to retry."""
+    """The decision on one report POST; `wait_seconds` tells a refused client when to retry.
+
+    `earlier` is the report this form already made (the same form sent again): show its
+    receipt instead of parsing anything.
+    """
 
     refusal: Refusal | None
     wait_seconds: int = 0
+    earlier: SubmittedReport | None = None
 
     @property
     def admitted(self) -> bool:
@@ -54,8 +59,14 @@ def submission_admit(*, proof: str, submission_token: str, client_token: str) ->
     if result is ProofResult.EXPIRED:
         return Admission(Refusal.PROOF_EXPIRED)
     if result is ProofResult.SPENT:
-        return Admission(Refusal.PROOF_SPENT)
-    if result is not ProofResult.MISSING:
+        # The same form sent again: a retry after a slow answer, a second tap while the first
+        # is still being stored, or a replay. Once the first is stored, its receipt is the
+        # answer (one indexed query). Until then, or if the first was refused, a spent proof
+        # counts as no proof: a replay costs the budgets below, never more.
+        earlier = report_find_by_submission(submission_token=submission_token)
+        if earlier is not None:
+            return Admission(None, earlier=earlier)
+    elif result is not ProofResult.MISSING:
         return Admission(Refusal.PROOF_INVALID)
     # Without a proof: the client's own budget first, so that a single flooder is stopped
     # before it can empty the bucket everyone without JavaScript shares.

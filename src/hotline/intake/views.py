@@ -22,9 +22,9 @@ from hotline.intake.models import Report
 from hotline.intake.proof_of_work import proof_challenge_create
 from hotline.intake.selectors import status_view_data
 from hotline.intake.services import (
+    SubmittedReport,
     report_add_information,
     report_find_by_code,
-    report_find_by_submission,
     report_submit,
     submission_token_new,
 )
@@ -72,9 +72,6 @@ _PROOF_MESSAGES = {
     Refusal.PROOF_INVALID: gettext_lazy(
         "Your browser's check of this form did not work. Please press “Send my report” again."
     ),
-    Refusal.PROOF_SPENT: gettext_lazy(
-        "Your browser's check of this form did not work. Please press “Send my report” again."
-    ),
 }
 
 
@@ -93,11 +90,9 @@ def report_form(request: HttpRequest) -> HttpResponse:
         submission_token=token,
         client_token=client_token(request),
     )
-    if admission.refusal is Refusal.PROOF_SPENT:
+    if admission.earlier is not None:
         # The same form sent again (a retry after a slow answer): show the first receipt.
-        earlier = report_find_by_submission(submission_token=token)
-        if earlier is not None:
-            return _receipt_page(request, earlier.receipt_code)
+        return _receipt(request, admission.earlier)
     if admission.refusal in _PROOF_MESSAGES:
         assert admission.refusal is not None
         retry = ReportForm(request.POST)  # the answers come back; files are not read
@@ -114,6 +109,10 @@ def report_form(request: HttpRequest) -> HttpResponse:
         evidence=form.cleaned_data.get("prepared_files", []),
         submission_token=form.cleaned_data.get("submission_token") or None,
     )
+    return _receipt(request, submitted)
+
+
+def _receipt(request: HttpRequest, submitted: SubmittedReport) -> HttpResponse:
     if submitted.report.in_danger:
         context = {"receipt_code": submitted.receipt_code, "in_danger": True}
         return render(request, "intake/receipt.html", context | {"contacts": emergency_contacts()})
