@@ -235,7 +235,7 @@ def test_garbage_proofs_get_a_clear_answer_and_save_nothing(proof: str) -> None:
     assert_nothing_saved()
 
 
-def test_a_bad_proof_is_refused_before_the_files_are_read() -> None:
+def test_a_bad_proof_is_refused_before_the_files_are_examined() -> None:
     client = Client()
     data = good_report(client)
     data["proof"] = "!!not base64!!"

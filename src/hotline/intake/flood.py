@@ -52,7 +52,7 @@ class Admission:
 
 
 def submission_admit(*, proof: str, submission_token: str, client_token: str) -> Admission:
-    """Decide whether a report POST may be parsed and stored; O(1), before any parsing."""
+    """Decide whether a report POST may be validated and stored; O(1), before either."""
     result = proof_verify(proof=proof, submission_token=submission_token)
     if result is ProofResult.VALID:
         return Admission(None)

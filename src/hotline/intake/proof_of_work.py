@@ -10,7 +10,7 @@ Invariants:
   host accepts what another issued), expires, and names the form's one-time submission token
   (a solution opens that form only, and that token makes at most one report);
 - verification is one HMAC (the server solved its own challenge when issuing it), done before
-  the form is parsed, so a bad proof costs nothing expensive;
+  the form is validated or any file examined, so a bad proof costs nothing expensive;
 - a solution is spent on first use (in this process's memory; the token's unique row in the
   database stops a second report anywhere else).
 """

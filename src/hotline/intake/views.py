@@ -64,7 +64,7 @@ def _form_page(request: HttpRequest, form: ReportForm, *, status: int = 200) -> 
 
 
 # What a reporter is told when their form's proof of work cannot be accepted. Nothing was
-# parsed or saved; the page comes back with their answers and a fresh challenge.
+# examined or saved; the page comes back with their answers and a fresh challenge.
 _PROOF_MESSAGES = {
     Refusal.PROOF_EXPIRED: gettext_lazy(
         "This form was open for a long time. Please press “Send my report” again."
@@ -80,7 +80,7 @@ def report_form(request: HttpRequest) -> HttpResponse:
     """Show the report form; on a valid POST store the report and show its receipt code.
 
     Admission (proof of work, or the bounded no-JavaScript budget) is decided before the form
-    and its files are parsed: a refused POST costs one HMAC or one counter.
+    is validated and its files examined: a refused POST costs one HMAC or one counter.
     """
     if request.method == "GET":
         return _form_page(request, ReportForm(initial={"submission_token": submission_token_new()}))
