@@ -289,7 +289,8 @@ HOTLINE_NAME = os.environ.get("HOTLINE_NAME", "OpenHotline")
 # bucket per web process. Receipt-code pages have no per-client limit (83-bit codes); replies
 # and escrow deposits are limited per report.
 HOTLINE_POW_ITERATIONS = max(1, int(env_number("HOTLINE_POW_ITERATIONS", 1000)))
-HOTLINE_POW_MAX_COUNTER = max(1, int(env_number("HOTLINE_POW_MAX_COUNTER", 1000)))
+# The counter is a uint32 in the puzzle (ALTCHA v2).
+HOTLINE_POW_MAX_COUNTER = min(2**32, max(1, int(env_number("HOTLINE_POW_MAX_COUNTER", 1000))))
 HOTLINE_POW_EXPIRES_SECONDS = max(60, int(env_number("HOTLINE_POW_EXPIRES_SECONDS", 3 * 3600)))
 HOTLINE_THROTTLE_SUBMITS_PER_10_MIN = int(env_number("HOTLINE_THROTTLE_SUBMITS_PER_10_MIN", 5))
 HOTLINE_THROTTLE_UNSOLVED_SUBMITS_PER_MIN = int(
