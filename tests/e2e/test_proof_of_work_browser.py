@@ -99,3 +99,22 @@ def test_without_javascript_the_form_still_submits(browser_session: OpenSession)
     page.locator('form.report button[type="submit"]').click()
     expect(page.locator("#receipt-code")).to_be_visible()
     assert Report.objects.count() == 1
+
+
+def test_a_form_open_past_its_challenges_expiry_renews_it_and_submits(
+    browser_session: OpenSession, settings: object
+) -> None:
+    settings.HOTLINE_THROTTLE_UNSOLVED_SUBMITS_PER_MIN = 0  # type: ignore[attr-defined]
+    settings.HOTLINE_THROTTLE_SUBMITS_PER_10_MIN = 0  # type: ignore[attr-defined]
+    # The form is served with a challenge that has already expired, as after hours of writing.
+    settings.HOTLINE_POW_EXPIRES_SECONDS = -5  # type: ignore[attr-defined]
+    session = browser_session(javascript=True, locale="en-US")
+    page = session.page
+    page.goto(session.url("/report/"))
+    expect(page.locator('form.report input[name="proof"]')).not_to_have_value("")
+    settings.HOTLINE_POW_EXPIRES_SECONDS = 3600  # type: ignore[attr-defined]
+    _fill_minimal(session)
+    page.locator('form.report button[type="submit"]').click()
+    expect(page.locator("#receipt-code")).to_be_visible(timeout=60_000)
+    assert Report.objects.count() == 1
+    assert any("/report/challenge/?token=" in url for url in session.requests)

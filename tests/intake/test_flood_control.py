@@ -336,3 +336,31 @@ def test_replies_and_deposits_are_limited_per_report_not_per_client(settings: ob
     # The same client's other report, and reading the busy one, are not limited.
     assert client.post("/status/reply/", {"code": calm, "message": "Hello."}).status_code == 200
     assert client.post("/status/", {"code": busy}).status_code == 200
+
+
+# --- a fresh challenge for a form open past its challenge's expiry ------------------------------
+
+
+def test_a_fresh_challenge_for_the_same_form_sends_the_report() -> None:
+    client = Client()
+    data = good_report(client, solve=False)
+    response = client.get("/report/challenge/", {"token": data["submission_token"]})
+    assert response.status_code == 200
+    assert response["Content-Type"] == "application/json"
+    data["proof"] = solve_proof(response.content.decode())
+    assert receipt_code(client.post("/report/", data).content.decode())
+
+
+@pytest.mark.parametrize(
+    "query",
+    [{}, {"token": ""}, {"token": "x" * 65}, {"token": "ទម្រង់"}, {"token": "a\x00b"}],
+    ids=["missing", "empty", "too-long", "not-ascii", "control-character"],
+)
+def test_a_fresh_challenge_needs_a_plausible_form_token(query: dict[str, str]) -> None:
+    response = Client().get("/report/challenge/", query)
+    assert response.status_code == 400
+    assert response.json() == {"error": "bad_token"}
+
+
+def test_a_fresh_challenge_is_only_given_to_a_get() -> None:
+    assert Client().post("/report/challenge/", {"token": "abc"}).status_code == 405

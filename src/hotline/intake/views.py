@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 
 from django.conf import settings
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.middleware.csrf import get_token
 from django.shortcuts import render
 from django.template.loader import render_to_string
@@ -110,6 +110,21 @@ def report_form(request: HttpRequest) -> HttpResponse:
         submission_token=form.cleaned_data.get("submission_token") or None,
     )
     return _receipt(request, submitted)
+
+
+@require_http_methods(["GET"])
+def report_challenge(request: HttpRequest) -> HttpResponse:
+    """Return a fresh proof-of-work challenge for an open form whose challenge expired.
+
+    The form's script asks for one when Send is pressed after HOTLINE_POW_EXPIRES_SECONDS, so a
+    reporter who wrote for hours does not have to send (and choose their files) twice. It costs
+    what opening the form costs; the answer is bound to the token like the form's own.
+    """
+    token = request.GET.get("token", "")
+    if not token or len(token) > 64 or not token.isascii() or not token.isprintable():
+        return JsonResponse({"error": "bad_token"}, status=400)
+    challenge = proof_challenge_create(submission_token=token)
+    return HttpResponse(challenge, content_type="application/json")
 
 
 def _receipt(request: HttpRequest, submitted: SubmittedReport) -> HttpResponse:
