@@ -45,11 +45,11 @@ def _fast_passwords(settings: object) -> None:
 
 @pytest.fixture(autouse=True)
 def _clear_throttles() -> Iterator[None]:
-    from django.core.cache import cache
+    from hotline.core.throttle import throttle_reset
 
-    cache.clear()
+    throttle_reset()
     yield
-    cache.clear()
+    throttle_reset()
 
 
 def pytest_report_header() -> str:

@@ -26,6 +26,7 @@ from reporter_support import (
 )
 
 from hotline.entities.models import EscrowedIdentifier
+from hotline.intake.flood import Refusal, submission_admit
 from hotline.intake.models import Message, Report
 
 # "Your browser's check of this form did not work. Please press “Send my report” again."
@@ -364,3 +365,21 @@ def test_a_fresh_challenge_needs_a_plausible_form_token(query: dict[str, str]) -
 
 def test_a_fresh_challenge_is_only_given_to_a_get() -> None:
     assert Client().post("/report/challenge/", {"token": "abc"}).status_code == 405
+
+
+def test_a_crowd_cannot_evict_the_global_no_javascript_bucket(settings: object) -> None:
+    from hotline.intake.proof_of_work import proof_challenge_create
+
+    settings.HOTLINE_THROTTLE_UNSOLVED_SUBMITS_PER_MIN = 2  # type: ignore[attr-defined]
+    within_one_window(60)
+    for index in range(2):
+        admission = submission_admit(proof="", submission_token=f"t{index}", client_token="a")
+        assert admission.admitted
+    # Solved proofs (each remembered as spent) fill the in-memory cache until it culls entries:
+    # the count that bounds everyone without a proof must survive.
+    for index in range(1000):
+        token = f"solved-{index}"
+        proof = solve_proof(proof_challenge_create(submission_token=token))
+        assert submission_admit(proof=proof, submission_token=token, client_token="b").admitted
+    refused = submission_admit(proof="", submission_token="late", client_token="newcomer")
+    assert refused.refusal is Refusal.ALL_BUSY

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 
 from django.conf import settings
 
-from hotline.core.throttle import throttle_spend
+from hotline.core.throttle import throttle_spend, throttle_spend_shared
 from hotline.intake.models import Report
 from hotline.intake.proof_of_work import ProofResult, proof_verify
 from hotline.intake.services import SubmittedReport, report_find_by_submission
@@ -78,7 +78,7 @@ def submission_admit(*, proof: str, submission_token: str, client_token: str) ->
     )
     if wait:
         return Admission(Refusal.CLIENT_BUSY, wait)
-    wait = throttle_spend(
+    wait = throttle_spend_shared(
         key="submit-unsolved:all",
         cost=1,
         limit=settings.HOTLINE_THROTTLE_UNSOLVED_SUBMITS_PER_MIN,
