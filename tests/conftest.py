@@ -45,12 +45,19 @@ def _fast_passwords(settings: object) -> None:
 
 @pytest.fixture(autouse=True)
 def _clear_throttles() -> Iterator[None]:
-    from django.core.cache import cache
+    from hotline.core.throttle import throttle_reset
 
-    cache.clear()
+    throttle_reset()
     yield
-    cache.clear()
+    throttle_reset()
 
 
 def pytest_report_header() -> str:
     return f"database: {settings.DATABASES['default']['ENGINE']}"
+
+
+@pytest.fixture(autouse=True)
+def _cheap_proof_of_work(settings: object) -> None:
+    """Make the report form's proof of work cheap to solve in tests (its cost is a setting)."""
+    settings.HOTLINE_POW_ITERATIONS = 1  # type: ignore[attr-defined]
+    settings.HOTLINE_POW_MAX_COUNTER = 20  # type: ignore[attr-defined]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ipaddress
 import os
 from pathlib import Path
 
@@ -316,3 +317,32 @@ HOTLINE_NAME = os.environ.get("HOTLINE_NAME", "OpenHotline")
 # The rematch after a hash list import (hotline.hashing.rematch) reads this many entries per
 # chunk; each chunk is one transaction. 20,000 PDQ hashes take about a second.
 HOTLINE_REMATCH_CHUNK = max(1, int(env_number("HOTLINE_REMATCH_CHUNK", 20_000)))
+
+# Flood control (docs/decisions/flood-control.md). A report posted with a solved proof of work
+# (the form's script solves it: PBKDF2-SHA256, ITERATIONS per try, the answer drawn from
+# MAX_COUNTER tries, so the work is bounded) is never refused for anyone else's traffic.
+# Without one (no JavaScript), a report counts against a small per-client budget and a global
+# bucket per web process. Receipt-code pages have no per-client limit (83-bit codes); replies
+# and escrow deposits are limited per report.
+HOTLINE_POW_ITERATIONS = max(1, int(env_number("HOTLINE_POW_ITERATIONS", 1000)))
+# The counter is a uint32 in the puzzle (ALTCHA v2).
+HOTLINE_POW_MAX_COUNTER = min(2**32, max(1, int(env_number("HOTLINE_POW_MAX_COUNTER", 1000))))
+HOTLINE_POW_EXPIRES_SECONDS = max(60, int(env_number("HOTLINE_POW_EXPIRES_SECONDS", 3 * 3600)))
+HOTLINE_THROTTLE_SUBMITS_PER_10_MIN = int(env_number("HOTLINE_THROTTLE_SUBMITS_PER_10_MIN", 5))
+HOTLINE_THROTTLE_UNSOLVED_SUBMITS_PER_MIN = int(
+    env_number("HOTLINE_THROTTLE_UNSOLVED_SUBMITS_PER_MIN", 20)
+)
+HOTLINE_THROTTLE_REPORT_WRITES_PER_HOUR = int(
+    env_number("HOTLINE_THROTTLE_REPORT_WRITES_PER_HOUR", 60)
+)
+# Reverse proxies whose X-Forwarded-For is believed (addresses or networks, comma-separated).
+# Unset: X-Forwarded-For is ignored. Either way the address only ever becomes an in-memory,
+# per-process HMAC token (hotline.core.middleware) and is dropped before any view or log.
+HOTLINE_TRUSTED_PROXIES = env_list("HOTLINE_TRUSTED_PROXIES", [])
+for _proxy in HOTLINE_TRUSTED_PROXIES:
+    try:
+        ipaddress.ip_network(_proxy, strict=False)
+    except ValueError:
+        raise ConfigError(
+            f"HOTLINE_TRUSTED_PROXIES: {_proxy!r} is not an IP address or network."
+        ) from None

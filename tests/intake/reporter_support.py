@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 import io
 import json
 import os
@@ -9,6 +10,7 @@ import re
 import struct
 import subprocess
 import sys
+import time
 import zlib
 from pathlib import Path
 from typing import Any
@@ -28,17 +30,37 @@ KHMER = re.compile(r"[\u1780-\u17ff]")
 
 def form_token(client: Client) -> str:
     """Open the report form and return its one-time submission token."""
-    match = re.search(
-        r'name="submission_token" value="([^"]+)"', client.get("/report/").content.decode()
-    )
-    assert match
-    return match.group(1)
+    return form_token_and_challenge(client)[0]
 
 
-def good_report(client: Client, **changes: Any) -> dict[str, Any]:
-    """Return a valid report POST (a fresh token), with `changes` applied."""
+def form_token_and_challenge(client: Client) -> tuple[str, str]:
+    """Open the report form; return its one-time token and its proof-of-work challenge."""
+    page = client.get("/report/").content.decode()
+    token = re.search(r'name="submission_token" value="([^"]+)"', page)
+    challenge = re.search(r'data-hotline-pow="([^"]+)"', page)
+    assert token
+    assert challenge
+    return token.group(1), html.unescape(challenge.group(1))
+
+
+def solve_proof(challenge_json: str) -> str:
+    """Solve a form's challenge as its script does; return the `proof` field's value."""
+    from altcha import Challenge, Payload, solve_challenge
+
+    challenge = Challenge.from_dict(json.loads(challenge_json))
+    solution = solve_challenge(challenge)
+    assert solution is not None
+    return Payload(challenge, solution).to_base64()
+
+
+def good_report(client: Client, *, solve: bool = True, **changes: Any) -> dict[str, Any]:
+    """Return a valid report POST (a fresh token, its proof of work solved), with `changes`.
+
+    With solve=False the POST is what a browser without JavaScript sends (no proof).
+    """
+    token, challenge = form_token_and_challenge(client)
     data: dict[str, Any] = {
-        "submission_token": form_token(client),
+        "submission_token": token,
         "in_danger": "no",
         "reporter_role": "myself",
         "categories": ["sextortion"],
@@ -46,8 +68,21 @@ def good_report(client: Client, **changes: Any) -> dict[str, Any]:
         "narrative": "He says he will send the video to my class unless I pay.",
         "money": "demanded",
     }
+    if solve:
+        data["proof"] = solve_proof(challenge)
     data.update(changes)
     return data
+
+
+def within_one_window(window_seconds: int, *, needed: float = 20) -> None:
+    """Wait, if need be, until `needed` seconds fit in the current throttle window.
+
+    Throttle windows are fixed (hotline.core.throttle): a test that fills one must not cross
+    into the next, where the count starts again.
+    """
+    left = window_seconds - time.time() % window_seconds
+    if left < needed:
+        time.sleep(left + 0.05)
 
 
 def receipt_code(html: str) -> str:

@@ -19,9 +19,9 @@ from reporter_support import (
     good_report,
     receipt_code,
     run_file_db_scenario,
+    within_one_window,
 )
 
-from hotline.intake import views
 from hotline.intake.models import Report
 
 pytestmark = pytest.mark.django_db
@@ -286,33 +286,17 @@ def test_code_sent_as_a_list_or_missing_is_a_wrong_guess() -> None:
         assert _without_tokens(response.content.decode()) == _without_tokens(wrong.content.decode())
 
 
-# --- throttling --------------------------------------------------------------------------------
+# --- flooding (the rest of flood control: test_flood_control.py) --------------------------------
 
 
-def test_guessing_codes_is_throttled_per_client() -> None:
+def test_flooding_the_report_form_without_javascript_stores_nothing_more(settings: object) -> None:
     client = Client()
-    real = receipt_code(client.post("/report/", good_report(client)).content.decode())
-    assert real
-    for attempt in range(views.CODE_LIMIT):
-        guess = client.post("/status/", {"code": f"2345-6789-ABCD-EFGH-{attempt % 10 + 2}"})
-        assert guess.status_code == 404
-    blocked = client.post("/status/", {"code": "2345-6789-ABCD-EFGH-K"})
-    assert blocked.status_code == 429
-    assert WAIT_KM in blocked.content.decode()
-    # Even the right code is refused now: guessing cannot continue past the limit.
-    assert client.post("/status/", {"code": real}).status_code == 429
-    assert client.post("/status/reply/", {"code": real, "message": "x"}).status_code == 429
-    # Another client (another address) is not affected.
-    other = Client(REMOTE_ADDR="198.51.100.23")
-    assert other.post("/status/", {"code": real}).status_code == 200
-
-
-def test_flooding_the_report_form_is_throttled_and_stores_nothing_more() -> None:
-    client = Client()
-    for _ in range(views.SUBMIT_LIMIT):
-        assert client.post("/report/", good_report(client)).status_code == 200
-    flooded = client.post("/report/", good_report(client))
+    limit = settings.HOTLINE_THROTTLE_SUBMITS_PER_10_MIN  # type: ignore[attr-defined]
+    within_one_window(600)
+    for _ in range(limit):
+        assert client.post("/report/", good_report(client, solve=False)).status_code == 200
+    flooded = client.post("/report/", good_report(client, solve=False))
     assert flooded.status_code == 429
     assert WAIT_KM in flooded.content.decode()
     assert "គ្មានអ្វីត្រូវបានរក្សាទុកទេ។" in flooded.content.decode()
-    assert Report.objects.count() == views.SUBMIT_LIMIT
+    assert Report.objects.count() == limit

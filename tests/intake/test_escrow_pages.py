@@ -160,20 +160,6 @@ def test_an_oversize_post_is_refused_without_a_lookup() -> None:
     assert EscrowedIdentifier.objects.count() == 0
 
 
-def test_deposits_are_throttled_with_the_code_guesses(settings: object) -> None:
-    from hotline.intake import views
-
-    client = _english()
-    code = _report(client)
-    for _ in range(views.CODE_LIMIT):
-        assert client.post("/escrow/", {"code": "wrong", "identifier": HANDLE}).status_code == 404
-    refused = client.post("/escrow/", {"code": code, "identifier": HANDLE})
-    assert refused.status_code == 429
-    assert EscrowedIdentifier.objects.count() == 0
-    # The status page shares the budget: no doubling the guesses by switching pages.
-    assert client.post("/status/", {"code": code}).status_code == 429
-
-
 def test_receipt_and_status_pages_lead_to_the_escrow_form_with_the_code() -> None:
     client = _english()
     receipt = client.post("/report/", good_report(client)).content.decode()

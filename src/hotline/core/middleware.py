@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import hmac
+import ipaddress
 import secrets
 from collections.abc import Callable
 
@@ -13,10 +15,45 @@ from django.http import HttpRequest, HttpResponse
 # but the value cannot be reversed to an address or compared across restarts.
 _PROCESS_KEY = secrets.token_bytes(32)
 
+IPNetwork = ipaddress.IPv4Network | ipaddress.IPv6Network
+
 
 def client_token(request: HttpRequest) -> str:
     """Return this request's throttling token (never an address)."""
     return str(getattr(request, "client_token", "anonymous"))
+
+
+@functools.cache
+def _trusted_networks(proxies: tuple[str, ...]) -> tuple[IPNetwork, ...]:
+    return tuple(ipaddress.ip_network(proxy, strict=False) for proxy in proxies)
+
+
+def _trusted(address: str, networks: tuple[IPNetwork, ...]) -> bool:
+    try:
+        ip = ipaddress.ip_address(address)
+    except ValueError:
+        return False
+    return any(ip in network for network in networks)
+
+
+def client_address(remote_addr: str, forwarded_for: str) -> str:
+    """Return the address to tell clients apart by: the socket's, or a trusted proxy's word.
+
+    Only when the socket's peer is one of HOTLINE_TRUSTED_PROXIES is X-Forwarded-For read, from
+    the right: the rightmost hop that is not itself a trusted proxy is the client (hops to its
+    left were written by the client and prove nothing). The result only ever becomes the
+    in-memory token below; it is never stored, logged or passed on.
+    """
+    from django.conf import settings
+
+    networks = _trusted_networks(tuple(settings.HOTLINE_TRUSTED_PROXIES))
+    if not networks or not _trusted(remote_addr, networks):
+        return remote_addr
+    hops = [hop.strip() for hop in forwarded_for[-2000:].split(",") if hop.strip()]
+    for hop in reversed(hops):
+        if not _trusted(hop, networks):
+            return hop
+    return remote_addr
 
 
 class PrivacyHeadersMiddleware:
@@ -29,8 +66,10 @@ class PrivacyHeadersMiddleware:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
-        address = request.META.pop("REMOTE_ADDR", "") or ""
-        request.META.pop("HTTP_X_FORWARDED_FOR", None)
+        address = client_address(
+            request.META.pop("REMOTE_ADDR", "") or "",
+            request.META.pop("HTTP_X_FORWARDED_FOR", "") or "",
+        )
         request.META.pop("HTTP_X_REAL_IP", None)
         request.META.pop("HTTP_FORWARDED", None)
         request.client_token = hmac.new(  # type: ignore[attr-defined]

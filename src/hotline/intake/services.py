@@ -119,6 +119,13 @@ def _replay(token: str) -> SubmittedReport | None:
     return SubmittedReport(report=report, receipt_code=code, replayed=True)
 
 
+def report_find_by_submission(*, submission_token: str) -> SubmittedReport | None:
+    """Return the report a form's one-time token already made, with its code, or None."""
+    if not submission_token:
+        return None
+    return _replay(submission_token)
+
+
 def report_submit(
     *,
     data: ReportInput,

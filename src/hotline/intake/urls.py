@@ -6,6 +6,7 @@ app_name = "intake"
 urlpatterns = [
     path("", views.home, name="home"),
     path("report/", views.report_form, name="report"),
+    path("report/challenge/", views.report_challenge, name="report_challenge"),
     path("danger/", views.danger, name="danger"),
     path("status/", views.status, name="status"),
     path("status/reply/", views.status_reply, name="status_reply"),

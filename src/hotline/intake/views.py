@@ -5,28 +5,29 @@ from __future__ import annotations
 import re
 
 from django.conf import settings
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.middleware.csrf import get_token
 from django.shortcuts import render
 from django.template.loader import render_to_string
-from django.utils.translation import get_language
+from django.utils.translation import get_language, gettext_lazy
 from django.views.decorators.http import require_http_methods
 
+from hotline.core.middleware import client_token
 from hotline.core.selectors import emergency_contacts
-from hotline.core.throttle import limit_from_env, throttle_exceeded
 from hotline.entities.selectors import escrow_questions
 from hotline.entities.services import escrow_answer, escrow_deposit
+from hotline.intake.flood import Admission, Refusal, report_write_admit, submission_admit
 from hotline.intake.forms import CodeForm, EscrowAnswerForm, EscrowForm, ReplyForm, ReportForm
+from hotline.intake.models import Report
+from hotline.intake.proof_of_work import proof_challenge_create
 from hotline.intake.selectors import status_view_data
 from hotline.intake.services import (
+    SubmittedReport,
     report_add_information,
     report_find_by_code,
     report_submit,
     submission_token_new,
 )
-
-SUBMIT_LIMIT = limit_from_env("HOTLINE_THROTTLE_SUBMITS_PER_10_MIN", 20)
-CODE_LIMIT = limit_from_env("HOTLINE_THROTTLE_CODE_TRIES_PER_10_MIN", 20)
 
 
 def home(request: HttpRequest) -> HttpResponse:
@@ -39,33 +40,94 @@ def danger(request: HttpRequest) -> HttpResponse:
     return render(request, "intake/danger.html", {"contacts": emergency_contacts()})
 
 
-def _too_many(request: HttpRequest) -> HttpResponse:
-    return render(request, "intake/too_many.html", status=429)
+def _too_many(request: HttpRequest, admission: Admission) -> HttpResponse:
+    response = render(
+        request,
+        "intake/too_many.html",
+        {"reason": admission.refusal and admission.refusal.value},
+        status=429,
+    )
+    response["Retry-After"] = str(max(1, admission.wait_seconds))
+    return response
+
+
+def _form_page(request: HttpRequest, form: ReportForm, *, status: int = 200) -> HttpResponse:
+    """Render the report form with a proof-of-work challenge for its submission token."""
+    token = form["submission_token"].value() or ""
+    context = {
+        "form": form,
+        "contacts": emergency_contacts(),
+        "pow_challenge": proof_challenge_create(submission_token=str(token)),
+        "files_lost": bool(request.FILES),
+    }
+    return render(request, "intake/report_form.html", context, status=status)
+
+
+# What a reporter is told when their form's proof of work cannot be accepted. Nothing was
+# examined or saved; the page comes back with their answers and a fresh challenge.
+_PROOF_MESSAGES = {
+    Refusal.PROOF_EXPIRED: gettext_lazy(
+        "This form was open for a long time. Please press “Send my report” again."
+    ),
+    Refusal.PROOF_INVALID: gettext_lazy(
+        "Your browser's check of this form did not work. Please press “Send my report” again."
+    ),
+}
 
 
 @require_http_methods(["GET", "POST"])
 def report_form(request: HttpRequest) -> HttpResponse:
-    """Show the report form; on a valid POST store the report and show its receipt code."""
+    """Show the report form; on a valid POST store the report and show its receipt code.
+
+    Admission (proof of work, or the bounded no-JavaScript budget) is decided before the form
+    is validated and its files examined: a refused POST costs one HMAC or one counter.
+    """
     if request.method == "GET":
-        form = ReportForm(initial={"submission_token": submission_token_new()})
-        return render(
-            request, "intake/report_form.html", {"form": form, "contacts": emergency_contacts()}
-        )
-    if throttle_exceeded(request, scope="submit", limit=SUBMIT_LIMIT, window_seconds=600):
-        return _too_many(request)
+        return _form_page(request, ReportForm(initial={"submission_token": submission_token_new()}))
+    token = request.POST.get("submission_token", "")[:64]
+    admission = submission_admit(
+        proof=request.POST.get("proof", ""),
+        submission_token=token,
+        client_token=client_token(request),
+    )
+    if admission.earlier is not None:
+        # The same form sent again (a retry after a slow answer): show the first receipt.
+        return _receipt(request, admission.earlier)
+    if admission.refusal in _PROOF_MESSAGES:
+        assert admission.refusal is not None
+        retry = ReportForm(request.POST)  # the answers come back; files are not read
+        retry.is_valid()
+        retry.add_error(None, str(_PROOF_MESSAGES[admission.refusal]))
+        return _form_page(request, retry, status=400)
+    if not admission.admitted:
+        return _too_many(request, admission)
     form = ReportForm(request.POST, request.FILES)
     if not form.is_valid():
-        return render(
-            request,
-            "intake/report_form.html",
-            {"form": form, "contacts": emergency_contacts()},
-            status=400,
-        )
+        return _form_page(request, form, status=400)
     submitted = report_submit(
         data=form.to_input(language=get_language() or settings.LANGUAGE_CODE),
         evidence=form.cleaned_data.get("prepared_files", []),
         submission_token=form.cleaned_data.get("submission_token") or None,
     )
+    return _receipt(request, submitted)
+
+
+@require_http_methods(["GET"])
+def report_challenge(request: HttpRequest) -> HttpResponse:
+    """Return a fresh proof-of-work challenge for an open form whose challenge expired.
+
+    The form's script asks for one when Send is pressed after HOTLINE_POW_EXPIRES_SECONDS, so a
+    reporter who wrote for hours does not have to send (and choose their files) twice. It costs
+    what opening the form costs; the answer is bound to the token like the form's own.
+    """
+    token = request.GET.get("token", "")
+    if not token or len(token) > 64 or not token.isascii() or not token.isprintable():
+        return JsonResponse({"error": "bad_token"}, status=400)
+    challenge = proof_challenge_create(submission_token=token)
+    return HttpResponse(challenge, content_type="application/json")
+
+
+def _receipt(request: HttpRequest, submitted: SubmittedReport) -> HttpResponse:
     if submitted.report.in_danger:
         context = {"receipt_code": submitted.receipt_code, "in_danger": True}
         return render(request, "intake/receipt.html", context | {"contacts": emergency_contacts()})
@@ -115,12 +177,12 @@ def status(request: HttpRequest) -> HttpResponse:
     """Ask for a receipt code; on POST show that report's status, messages and a reply box.
 
     Unknown and malformed codes get one generic answer, identical in status and size to a
-    wrong guess at a real code; guesses are throttled.
+    wrong guess at a real code. There is no per-client limit: with 83-bit codes guessing is
+    hopeless at any rate, and a limit per address would let one person lock out everyone who
+    shares it (a proxy, a carrier NAT, Tor). A lookup costs one HMAC and one indexed query.
     """
     if request.method == "GET":
         return render(request, "intake/status_lookup.html", {"form": CodeForm()})
-    if throttle_exceeded(request, scope="code", limit=CODE_LIMIT, window_seconds=600):
-        return _too_many(request)
     form = CodeForm(request.POST)
     code_text = request.POST.get("code", "")[:80] if form.is_valid() else ""
     report = report_find_by_code(code_text=code_text)
@@ -149,8 +211,6 @@ def _status_page(
     answer_failed: bool = False,
     status_code: int = 200,
 ) -> HttpResponse:
-    from hotline.intake.models import Report
-
     assert isinstance(report, Report)
     context = {
         "status": status_view_data(report),
@@ -166,14 +226,15 @@ def _status_page(
 
 @require_http_methods(["POST"])
 def status_reply(request: HttpRequest) -> HttpResponse:
-    """Add a reporter's message, files or hashes to their report."""
-    if throttle_exceeded(request, scope="code", limit=CODE_LIMIT, window_seconds=600):
-        return _too_many(request)
+    """Add a reporter's message, files or hashes to their report (limited per report)."""
     form = ReplyForm(request.POST, request.FILES)
     code_text = request.POST.get("code", "")[:80]
     report = report_find_by_code(code_text=code_text)
     if report is None:
         return _not_found(request)
+    admission = report_write_admit(report=report)
+    if not admission.admitted:
+        return _too_many(request, admission)
     if not form.is_valid():
         return _status_page(request, report, code_text, form, status_code=400)
     report_add_information(
@@ -190,8 +251,6 @@ def status_reply(request: HttpRequest) -> HttpResponse:
 @require_http_methods(["POST"])
 def status_escrow_answer(request: HttpRequest) -> HttpResponse:
     """Record a reporter's answer to a consent question shown on their status page."""
-    if throttle_exceeded(request, scope="code", limit=CODE_LIMIT, window_seconds=600):
-        return _too_many(request)
     code_text = request.POST.get("code", "")[:80]
     report = report_find_by_code(code_text=code_text)
     if report is None:
@@ -219,8 +278,8 @@ def escrow(request: HttpRequest) -> HttpResponse:
     """Let a reporter leave an offender's identifier in escrow with their receipt code.
 
     The answer is the same whether or not the identifier matches anything (no oracle). A wrong
-    code gets the status page's generic answer, and every lookup counts against the same
-    throttle as receipt-code guesses.
+    code gets the status page's generic answer. Deposits count against the report's budget
+    of writes (see hotline.intake.flood); lookups are not limited (83-bit codes).
     """
     if request.method == "GET":
         return render(request, "intake/escrow.html", {"form": EscrowForm()})
@@ -228,8 +287,6 @@ def escrow(request: HttpRequest) -> HttpResponse:
         # Opened from the receipt or status page: fill in the code; nothing is looked up.
         form = EscrowForm(initial={"code": request.POST.get("code", "")[:80]})
         return render(request, "intake/escrow.html", {"form": form})
-    if throttle_exceeded(request, scope="code", limit=CODE_LIMIT, window_seconds=600):
-        return _too_many(request)
     form = EscrowForm(request.POST)
     if not form.is_valid():
         return render(request, "intake/escrow.html", {"form": form}, status=400)
@@ -239,5 +296,8 @@ def escrow(request: HttpRequest) -> HttpResponse:
         # The same page for every wrong code (malformed or unknown): the code is not echoed.
         retry = EscrowForm(initial={"identifier": form.cleaned_data["identifier"]})
         return render(request, "intake/escrow.html", {"form": retry, "not_found": True}, status=404)
+    admission = report_write_admit(report=report)
+    if not admission.admitted:
+        return _too_many(request, admission)
     escrow_deposit(report=report, text=form.cleaned_data["identifier"])
     return render(request, "intake/escrow_done.html", {"code": code_text})
