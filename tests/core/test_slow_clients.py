@@ -98,3 +98,21 @@ def test_a_report_goes_through_within_2_s_while_500_slow_clients_hold_connection
             elapsed = time.monotonic() - started
             assert code
             assert elapsed < 2, f"a report took {elapsed:.1f} s behind the slow clients"
+
+
+def test_an_oversize_body_gets_the_apps_413_and_the_connection_closes(install: Install) -> None:
+    """The front does not read a body over the app's limit; the app answers from the headers."""
+    port = free_port()
+    start_web(install, port)
+    with socket.create_connection(("127.0.0.1", port), timeout=10) as conn:
+        conn.sendall(
+            b"POST /report/ HTTP/1.1\r\nHost: 127.0.0.1\r\nAccept-Language: en\r\n"
+            b"Content-Type: application/x-www-form-urlencoded\r\n"
+            b"Content-Length: 999999999\r\n\r\n" + b"a" * 100_000
+        )
+        answer = b""
+        while chunk := conn.recv(65536):  # ends: the server closes the connection
+            answer += chunk
+    assert answer.startswith(b"HTTP/1.1 413 "), answer[:300]
+    assert answer.count(b"HTTP/1.1 ") == 1  # the unread body was not taken as a new request
+    assert b"<html" in answer  # the app's own page, not a bare refusal

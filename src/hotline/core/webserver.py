@@ -27,6 +27,7 @@ import contextlib
 import os
 import resource
 import selectors
+import socket
 import time
 from dataclasses import dataclass
 from functools import partial
@@ -41,6 +42,7 @@ HEADER_LIMIT = 64 * 1024
 HEADER_TIMEOUT = 30.0
 IDLE_TIMEOUT = 30.0
 READ_SIZE = 256 * 1024
+LINGER_TIMEOUT = 2.0  # as gunicorn's graceful close
 CONTINUE = b"HTTP/1.1 100 Continue\r\n\r\n"
 # Every worker may keep this many connections (gunicorn's --worker-connections); slow clients
 # only cost a descriptor each, so the limit is high (file descriptors are raised to match).
@@ -254,6 +256,7 @@ class BufferingThreadWorker(ThreadWorker):  # type: ignore[misc]  # gunicorn has
             with contextlib.suppress(ValueError, OSError):
                 resource.setrlimit(resource.RLIMIT_NOFILE, (wanted, hard))
         self.arriving: dict[int, Arriving] = {}
+        self.lingering: dict[int, tuple[socket.socket, float]] = {}
         self.buffered_total = 0
         self.max_body = 50 * 1024 * 1024
         self.budget = buffer_budget(self.max_body)
@@ -282,6 +285,7 @@ class BufferingThreadWorker(ThreadWorker):  # type: ignore[misc]  # gunicorn has
     def _start_reading(self, conn: Any) -> None:
         if not isinstance(conn.sock, PrefetchedSocket):
             conn.sock = PrefetchedSocket(conn.sock)
+            conn.close = partial(self._close, conn)
         sock: PrefetchedSocket = conn.sock
         sock.at_end = False
         if conn.parser is not None:
@@ -339,7 +343,12 @@ class BufferingThreadWorker(ThreadWorker):  # type: ignore[misc]  # gunicorn has
             return False
         # READY, or TOO_LARGE: the app answers from the headers and the connection closes.
         if verdict == TOO_LARGE:
-            del sock.pending[framer.header_end :]
+            # Only the headers, with "Connection: close" first among them (gunicorn obeys the
+            # first): the body stays unread and the connection closes after the answer.
+            head = bytes(sock.pending[: framer.header_end])
+            line_end = head.index(b"\r\n") + 2
+            sock.pending = bytearray(head[:line_end] + b"Connection: close\r\n" + head[line_end:])
+            sock.offset = 0
             sock.at_end = True
         self._hand_over(state)
         return True
@@ -369,9 +378,52 @@ class BufferingThreadWorker(ThreadWorker):  # type: ignore[misc]  # gunicorn has
             state.conn.sock.sock.send(refusal.response())
         self._drop(state)
 
+    def _close(self, conn: Any, graceful: bool = False) -> None:
+        """Close a connection without blocking the event loop.
+
+        gunicorn's graceful close half-closes, then waits in the event loop (up to 2 s) for the
+        client to close too, so that unread request bytes do not turn into a reset that cuts the
+        answer short. Here the wait happens in the poller: a client that never closes cannot
+        stall every other connection of the process.
+        """
+        sock = conn.sock.sock if isinstance(conn.sock, PrefetchedSocket) else conn.sock
+        if not graceful:
+            with contextlib.suppress(OSError):
+                sock.close()
+            return
+        try:
+            sock.shutdown(socket.SHUT_WR)
+            sock.setblocking(False)
+            self.poller.register(sock, selectors.EVENT_READ, partial(self._on_lingering, sock))
+        except (OSError, ValueError, KeyError):
+            with contextlib.suppress(OSError):
+                sock.close()
+            return
+        self.lingering[sock.fileno()] = (sock, time.monotonic() + LINGER_TIMEOUT)
+
+    def _on_lingering(self, sock: socket.socket, fileobj: Any) -> None:
+        try:
+            data = sock.recv(READ_SIZE)
+        except (BlockingIOError, InterruptedError):
+            return
+        except OSError:
+            data = b""
+        if not data:  # the client closed too (or drained enough: keep reading until timeout)
+            self._end_lingering(sock)
+
+    def _end_lingering(self, sock: socket.socket) -> None:
+        self.lingering.pop(sock.fileno(), None)
+        with contextlib.suppress(KeyError, ValueError, OSError):
+            self.poller.unregister(sock)
+        with contextlib.suppress(OSError):
+            sock.close()
+
     def murder_pending(self) -> None:
         super().murder_pending()
         now = time.monotonic()
+        for sock, deadline in list(self.lingering.values()):
+            if now > deadline or not self.alive:
+                self._end_lingering(sock)
         for state in list(self.arriving.values()):
             headers_late = state.framer.header_end < 0 and now - state.started > HEADER_TIMEOUT
             if headers_late or now - state.last_read > IDLE_TIMEOUT:
