@@ -130,3 +130,9 @@ def test_safe_text_keeps_times_and_removes_addresses() -> None:
         "at 07:46:55 from [address]:5000 and [[address]]:80"
     )
     assert safe_text("a\tb\x00c\u2029") == "a\\tb\\x00c\\u2029"
+    # The server's own listening address may stay; any other is removed.
+    keep = frozenset({"127.0.0.1"})
+    assert safe_text("Listening at: http://127.0.0.1:8000", keep) == (
+        "Listening at: http://127.0.0.1:8000"
+    )
+    assert safe_text("from 127.0.0.7", keep) == "from [address]"

@@ -39,18 +39,18 @@ def _escape(match: re.Match[str]) -> str:
     return f"\\x{ord(char):02x}" if ord(char) < 0x100 else f"\\u{ord(char):04x}"
 
 
-def _address(match: re.Match[str]) -> str:
-    text = match.group()
-    try:
-        ipaddress.ip_address(text.split("%", 1)[0])
-    except ValueError:
-        return text
-    return ADDRESS_MARK
+def safe_text(text: str, keep: frozenset[str] = frozenset()) -> str:
+    """Return `text` on one line, control characters escaped, addresses (but `keep`) removed."""
 
+    def address(match: re.Match[str]) -> str:
+        found = match.group()
+        try:
+            ipaddress.ip_address(found.split("%", 1)[0])
+        except ValueError:
+            return found
+        return found if found in keep else ADDRESS_MARK
 
-def safe_text(text: str) -> str:
-    """Return `text` on one line, control characters escaped, addresses removed."""
-    return _CONTROL.sub(_escape, _ADDRESS.sub(_address, text))
+    return _CONTROL.sub(_escape, _ADDRESS.sub(address, text))
 
 
 class SafeFormatter(logging.Formatter):
@@ -68,17 +68,22 @@ class SafeFormatter(logging.Formatter):
         *,
         format: str | None = None,  # dictConfig passes "format" to a "()" factory
         inner: logging.Formatter | None = None,
+        keep: frozenset[str] = frozenset(),
     ) -> None:
         super().__init__(fmt or format, datefmt, style)
         self.inner = inner
+        self.keep = keep
 
     @classmethod
-    def wrapping(cls, formatter: logging.Formatter | None) -> SafeFormatter:
-        return cls(inner=formatter or logging.Formatter())
+    def wrapping(
+        cls, formatter: logging.Formatter | None, keep: frozenset[str] = frozenset()
+    ) -> SafeFormatter:
+        """Wrap another formatter; `keep`: addresses that may stay (the server's own)."""
+        return cls(inner=formatter or logging.Formatter(), keep=keep)
 
     def format(self, record: logging.LogRecord) -> str:
         safe = logging.makeLogRecord(record.__dict__)
-        safe.msg, safe.args = safe_text(record.getMessage()), None
+        safe.msg, safe.args = safe_text(record.getMessage(), self.keep), None
         safe.exc_text = None
         if record.exc_info and not record.exc_text:
             record.exc_text = self.formatException(record.exc_info)
@@ -86,8 +91,5 @@ class SafeFormatter(logging.Formatter):
         safe.exc_info, safe.stack_info = None, None
         line = self.inner.format(safe) if self.inner else super().format(safe)
         if extra:
-            line += "".join(
-                "\n    " + _CONTROL.sub(_escape, _ADDRESS.sub(_address, part))
-                for part in extra.splitlines()
-            )
+            line += "".join("\n    " + safe_text(part, self.keep) for part in extra.splitlines())
         return line

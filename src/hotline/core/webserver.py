@@ -442,6 +442,11 @@ class PrivateLogger(glogging.Logger):  # type: ignore[misc]  # gunicorn has no t
 
     def setup(self, cfg: Any) -> None:
         super().setup(cfg)
+        # The addresses the server listens on may be logged ("Listening at"): a reporter's
+        # address is never one of them (a proxy on the same host is not a reporter).
+        own = frozenset(
+            bind.rsplit(":", 1)[0].strip("[]") for bind in cfg.bind if not bind.startswith("unix:")
+        )
         for log in (self.error_log, self.access_log):
             for handler in log.handlers:
-                handler.setFormatter(SafeFormatter.wrapping(handler.formatter))
+                handler.setFormatter(SafeFormatter.wrapping(handler.formatter, keep=own))
