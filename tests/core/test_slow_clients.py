@@ -116,3 +116,29 @@ def test_an_oversize_body_gets_the_apps_413_and_the_connection_closes(install: I
     assert answer.startswith(b"HTTP/1.1 413 "), answer[:300]
     assert answer.count(b"HTTP/1.1 ") == 1  # the unread body was not taken as a new request
     assert b"<html" in answer  # the app's own page, not a bare refusal
+
+
+def test_clients_that_never_close_do_not_stall_the_server(install: Install) -> None:
+    """After "Connection: close" the server waits for the client to close too; not in line.
+
+    gunicorn's graceful close waited up to 2 s per connection in the worker's event loop, so
+    30 clients that never close held every other connection for a minute.
+    """
+    port = free_port()
+    base = f"http://127.0.0.1:{port}"
+    start_web(install, port)
+    submit_report(base)
+    lingering: list[socket.socket] = []
+    try:
+        for _ in range(30):
+            conn = socket.create_connection(("127.0.0.1", port), timeout=10)
+            conn.sendall(b"GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n")
+            lingering.append(conn)  # never read, never closed
+        time.sleep(1)
+        started = time.monotonic()
+        assert submit_report(base)
+        elapsed = time.monotonic() - started
+        assert elapsed < 2, f"a report took {elapsed:.1f} s behind clients that do not close"
+    finally:
+        for conn in lingering:
+            conn.close()
