@@ -51,6 +51,7 @@ FORM_TYPE = {"Content-Type": "application/x-www-form-urlencoded"}
 FORM_TARGET_PER_S = 500
 FORM_TARGET_P99_MS = 100
 BATCH_TARGET_PER_S = 8000
+GTHREAD = "gunicorn gthread"  # note of the runs with gunicorn's own worker (--compare-gthread)
 
 NARRATIVE = (
     "A man I met on Facebook asked me for photos. After I sent some he said he will send them "
@@ -308,11 +309,22 @@ def manage(env: dict[str, str], settings: str, *args: str) -> str:
 
 @contextlib.contextmanager
 def server(
-    env: dict[str, str], settings: str, *, processes: int, threads: int, log: Path
+    env: dict[str, str],
+    settings: str,
+    *,
+    processes: int,
+    threads: int,
+    log: Path,
+    worker_class: str | None = None,
 ) -> Iterator[tuple[str, int]]:
-    """Run gunicorn as `hotline run` does; yield its base URL and master pid."""
+    """Run gunicorn as `hotline run` does; yield its base URL and master pid.
+
+    `worker_class` replaces `hotline run`'s worker (to compare with gunicorn's own gthread).
+    """
     port = free_port()
     command = gunicorn_command(host="127.0.0.1", port=port, processes=processes, threads=threads)
+    if worker_class:
+        command[command.index("--worker-class") + 1] = worker_class
     with open(log, "ab") as log_file:
         proc = subprocess.Popen(
             command,
@@ -537,6 +549,8 @@ def run_database(kind: str, args: argparse.Namespace) -> list[Result]:
             for _ in range(args.repeat):
                 runs.append((path, "ceiling", "", True))
                 runs.append((path, "hotline", "", True))
+                if args.compare_gthread:
+                    runs.append((path, "hotline", GTHREAD, True))
                 if args.access_log == "both":
                     runs.append((path, "ceiling", "no access log", False))
                     runs.append((path, "hotline", "no access log", False))
@@ -549,6 +563,7 @@ def run_database(kind: str, args: argparse.Namespace) -> list[Result]:
                 processes=args.processes,
                 threads=args.threads,
                 log=work / f"gunicorn-{server_name}.log",
+                worker_class="gthread" if note == GTHREAD else None,
             ) as (base, master):
                 result = measure(
                     db=db,
@@ -607,7 +622,8 @@ def summary(results: list[Result]) -> str:
             (
                 c
                 for c in results
-                if (c.db, c.path, c.server, c.note) == (r.db, r.path, "ceiling", r.note)
+                if (c.db, c.path, c.server, c.note)
+                == (r.db, r.path, "ceiling", "" if r.note == GTHREAD else r.note)
             ),
             None,
         )
@@ -667,6 +683,11 @@ def main() -> None:
         choices=["on", "both"],
         default="on",
         help="'both' repeats every run with gunicorn's access log off",
+    )
+    parser.add_argument(
+        "--compare-gthread",
+        action="store_true",
+        help="also run OpenHotline under gunicorn's plain gthread worker (before issue 9)",
     )
     parser.add_argument(
         "--postgres-url",

@@ -301,7 +301,13 @@ Q_CLUSTER = {
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
+    # SafeFormatter: one line per record, control characters escaped, no address (logs.py).
+    "formatters": {
+        "plain": {
+            "()": "hotline.core.logs.SafeFormatter",
+            "format": "%(asctime)s %(levelname)s %(name)s %(message)s",
+        }
+    },
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": os.environ.get("HOTLINE_LOG_LEVEL", "WARNING")},
     "loggers": {
@@ -309,6 +315,9 @@ LOGGING = {
         # could include paths with receipt codes.
         "django.request": {"level": "ERROR"},
         "django.server": {"level": "ERROR"},
+        # Django's own handlers (console when DEBUG, mail_admins) have no SafeFormatter:
+        # its records go to the root's handler only.
+        "django": {"handlers": [], "level": "INFO"},
     },
 }
 

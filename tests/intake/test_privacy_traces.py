@@ -209,6 +209,54 @@ def _request(
         conn.close()
 
 
+def _raw(port: int, data: bytes) -> bytes:
+    """Send raw bytes from the distinctive address; return what the server answers."""
+    with socket.create_connection(
+        ("127.0.0.1", port), timeout=30, source_address=(LOOPBACK_ADDRESS, 0)
+    ) as conn:
+        conn.sendall(data)
+        conn.shutdown(socket.SHUT_WR)
+        answer = b""
+        while chunk := conn.recv(65536):
+            answer += chunk
+    return answer
+
+
+# Requests that servers log as errors: malformed, with bad headers, too large.
+MALFORMED_REQUESTS = {
+    "bad request line": b"GARBAGE\r\n\r\n",
+    "bad method": b"G\x01T / HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n",
+    "bad version": b"GET / HTTP/9.9\r\nHost: 127.0.0.1\r\n\r\n",
+    "bad header name": b"GET / HTTP/1.1\r\nHost: 127.0.0.1\r\nBad Header: x\r\n\r\n",
+    "control character in a header": b"GET / HTTP/1.1\r\nHost: 127.0.0.1\r\nX-A: a\x01b\r\n\r\n",
+    "two hosts": b"GET / HTTP/1.1\r\nHost: a\r\nHost: b\r\n\r\n",
+    "bad content length": (
+        b"POST /report/ HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: x1\r\n\r\n"
+    ),
+    "length and chunked": (
+        b"POST /report/ HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: 3\r\n"
+        b"Transfer-Encoding: chunked\r\n\r\n0\r\n\r\n"
+    ),
+    "bad chunk": (
+        b"POST /report/ HTTP/1.1\r\nHost: 127.0.0.1\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n\r\n"
+    ),
+    "oversize headers": b"GET / HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Big: "
+    + b"a" * 100_000
+    + b"\r\n\r\n",
+    "oversize body": (
+        b"POST /report/ HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n"
+        b"Content-Type: application/x-www-form-urlencoded\r\nContent-Length: 999999999\r\n\r\n"
+        + b"a="
+        + b"b" * 10_000
+    ),
+    "wrong host": b"GET / HTTP/1.1\r\nHost: 127.0.0.77\r\nConnection: close\r\n\r\n",
+    "forged forwarded address": (
+        b"GET /no-such-page/ HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n"
+        b"X-Forwarded-For: 203.0.113.77\r\nForwarded: for=203.0.113.77\r\n\r\n"
+    ),
+}
+
+
 def _multipart(fields: list[tuple[str, str]], boundary: str) -> bytes:
     parts = [
         f'--{boundary}\r\nContent-Disposition: form-data; name="{name}"\r\n\r\n{value}\r\n'
@@ -292,6 +340,9 @@ def test_production_server_logs_no_address_and_keeps_no_trace(tmp_path: Path) ->
         assert receipt_code(page.decode())
         assert_privacy_headers(headers, "receipt (gunicorn)")
         _request(port, "GET", "/no-such-page/")
+        answers = {name: _raw(port, data) for name, data in MALFORMED_REQUESTS.items()}
+        for name, answer in answers.items():
+            assert re.match(rb"HTTP/1\.[01] 4\d\d ", answer), f"{name}: {answer[:200]!r}"
         _wait_for_the_worker(log_path)
     finally:
         os.killpg(server.pid, signal.SIGTERM)
@@ -299,6 +350,7 @@ def test_production_server_logs_no_address_and_keeps_no_trace(tmp_path: Path) ->
 
     logs = log_path.read_text(errors="replace")
     assert '"POST /report/" 200' in logs  # the access log is on, so its silence means something
+    assert "Invalid request" in logs  # so are the server's errors about malformed requests
     wanted = needles(secrets, LOOPBACK_ADDRESS)
     wanted["forwarded address"] = ADDRESS.encode()
     for name, needle in wanted.items():

@@ -19,6 +19,7 @@ from django.conf import settings
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
+from hotline.core.webserver import WORKER_CONNECTIONS
 from hotline.vault.services import TEMPORARY_ORPHAN_SECONDS, upload_temporaries_sweep
 
 # No %(h)s: gunicorn's access log must not carry the client address; %(U)s has no query.
@@ -39,8 +40,15 @@ def gunicorn_command(*, host: str, port: int, processes: int, threads: int) -> l
         str(processes),
         "--threads",
         str(threads),
+        # gunicorn's gthread worker, reading each request whole before a thread serves it,
+        # and its logger without client addresses or control characters
+        # (hotline.core.webserver; docs/decisions/web-front.md).
         "--worker-class",
-        "gthread",
+        "hotline.core.webserver.BufferingThreadWorker",
+        "--worker-connections",
+        str(WORKER_CONNECTIONS),
+        "--logger-class",
+        "hotline.core.webserver.PrivateLogger",
         "--access-logfile",
         os.environ.get("HOTLINE_ACCESS_LOG", "-"),
         "--access-logformat",
