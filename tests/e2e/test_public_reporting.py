@@ -23,8 +23,8 @@ from hotline.core.models import EmergencyContact
 from hotline.intake.choices import ReportStatus
 from hotline.intake.models import Message, Report
 from hotline.intake.receipts import ALPHABET
-from hotline.intake.selectors import status_view_data
-from hotline.intake.services import message_add, report_details
+from hotline.intake.selectors import report_details, status_view_data
+from hotline.intake.services import message_add
 
 pytestmark = [
     pytest.mark.e2e,

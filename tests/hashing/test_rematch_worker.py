@@ -25,7 +25,7 @@ PLANTED_MD5 = 10  # reports whose MD5 is in the list as is
 SETUP = """
 import json, random, secrets
 from hotline.intake.services import ReportInput, report_submit
-from hotline.hashing.tasks import report_hashes_match
+from hotline.hashing.reports import report_hashes_match
 random.seed(9)
 reports = []
 for i in range(%(reports)d):

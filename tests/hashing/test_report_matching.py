@@ -18,9 +18,10 @@ from hotline.hashing.models import (
     RematchJob,
     ReportMatch,
 )
+from hotline.hashing.reports import report_hashes_match
 from hotline.hashing.selectors import linked_report_ids, report_bank_matches
 from hotline.hashing.services import bank_create, bank_import, entry_add, victim_bank
-from hotline.hashing.tasks import report_hashes_match, reports_rematch
+from hotline.hashing.tasks import reports_rematch
 from hotline.intake.evidence import evidence_prepare
 from hotline.intake.models import Report
 from hotline.intake.services import ReportInput, report_submit

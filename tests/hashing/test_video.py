@@ -222,7 +222,7 @@ sys.modules["vpdq"] = None  # what an install without the `video` extra looks li
 import django
 django.setup()
 from django.core.management import call_command
-import hotline.intake.evidence, hotline.hashing.tasks, hotline.urls
+import hotline.intake.evidence, hotline.hashing.reports, hotline.hashing.tasks, hotline.urls
 try:
     call_command("hash", {str(videos["mandelbrot"])!r})
 except Exception as exc:

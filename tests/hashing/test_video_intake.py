@@ -9,8 +9,8 @@ import pytest
 
 from hotline.hashing.hashers import hash_image_bytes
 from hotline.hashing.models import BankCategory, HashType, ReportMatch, VideoHashing
+from hotline.hashing.reports import report_hashes_match, report_videos_hash
 from hotline.hashing.services import bank_create, entry_add
-from hotline.hashing.tasks import report_hashes_match, report_videos_hash
 from hotline.hashing.video import hash_video_bytes
 from hotline.intake.evidence import evidence_prepare
 from hotline.intake.models import EvidenceHash

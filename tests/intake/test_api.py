@@ -24,7 +24,8 @@ from hotline.intake.partners import (
     partner_token_rotate,
     token_digest,
 )
-from hotline.intake.services import PIPELINE_CHUNK, report_details, reports_pipeline_dispatch
+from hotline.intake.selectors import report_details
+from hotline.intake.services import PIPELINE_CHUNK, reports_pipeline_dispatch
 
 pytestmark = pytest.mark.django_db
 

@@ -26,7 +26,7 @@ from django.test import Client
 from reporter_support import good_report, receipt_code, run_file_db_scenario, upload
 
 from hotline.intake.models import Report
-from hotline.intake.services import report_details
+from hotline.intake.selectors import report_details
 
 ADDRESS = "203.0.113.77"  # TEST-NET-3: never a real reporter
 LOOPBACK_ADDRESS = "127.0.0.77"  # a loopback address a local test can really connect from

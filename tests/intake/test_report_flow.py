@@ -10,7 +10,8 @@ from reporter_support import assert_nothing_saved
 
 from hotline.intake.models import Message, Report
 from hotline.intake.receipts import ALPHABET, CODE_LENGTH
-from hotline.intake.services import message_add, report_details
+from hotline.intake.selectors import report_details
+from hotline.intake.services import message_add
 
 pytestmark = pytest.mark.django_db
 

@@ -129,7 +129,7 @@ def report_entities_extract(*, report_id: int) -> int:
 
     Safe to run any number of times (at-least-once task delivery).
     """
-    from hotline.intake.services import report_details
+    from hotline.intake.selectors import report_details
 
     report = Report.objects.filter(pk=report_id).first()
     if report is None:

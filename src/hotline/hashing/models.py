@@ -6,6 +6,9 @@ from django.conf import settings
 from django.db import models
 from django.utils import timezone
 
+# Meta's guidance: PDQ hashes of quality below 50 (flat, near-blank images) match too much.
+MIN_PDQ_QUALITY = 50
+
 
 class HashType(models.TextChoices):
     MD5 = "md5", "MD5"

@@ -1,6 +1,6 @@
 """Matching a newly imported hash list against the hashes of every earlier report.
 
-A report's hashes are matched against the banks when it is processed (hashing.tasks
+A report's hashes are matched against the banks when it is processed (hashing.reports
 .report_hashes_match); a list imported later must reach the reports filed before it. Instead of
 running each report's pipeline again (which took one task per whole install and timed out past a
 few thousand reports), a RematchJob matches the new entries against the reported hashes (the
@@ -36,6 +36,7 @@ from hotline.audit.services import audit_record
 from hotline.hashing.index import DEFAULT_THRESHOLD
 from hotline.hashing.index.memory import MemoryMihIndex
 from hotline.hashing.models import (
+    MIN_PDQ_QUALITY,
     Bank,
     BankEntry,
     HashType,
@@ -43,7 +44,6 @@ from hotline.hashing.models import (
     ReportMatch,
     VictimSubmission,
 )
-from hotline.hashing.selectors import MIN_PDQ_QUALITY
 from hotline.tasks.queue import enqueue
 
 logger = logging.getLogger(__name__)

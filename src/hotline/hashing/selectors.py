@@ -10,9 +10,6 @@ from hotline.hashing.index import DEFAULT_THRESHOLD
 from hotline.hashing.models import Bank, BankEntry, HashType, ReportMatch, VictimSubmission
 from hotline.hashing.services import pdq_index_follow
 
-# Meta's guidance: PDQ hashes of quality below 50 (flat, near-blank images) match too much.
-MIN_PDQ_QUALITY = 50
-
 
 @dataclass(frozen=True, slots=True)
 class BankMatch:

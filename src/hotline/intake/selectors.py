@@ -1,4 +1,4 @@
-"""Reads for the reporter's status page."""
+"""Reads of reports: decrypted details and messages (callers check permission), the status page."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from datetime import datetime
 
 from hotline.intake.choices import ReportStatus
 from hotline.intake.models import Message, Report
-from hotline.intake.services import message_body
+from hotline.vault import services as vault
 
 
 @dataclass(frozen=True)
@@ -51,3 +51,15 @@ def reports_waiting_for_pipeline(*, limit: int) -> tuple[int, datetime | None]:
     waiting = Report.objects.filter(pipeline_queued=False).order_by().values("updated_at")
     found = waiting[:limit].aggregate(count=Count("updated_at"), oldest=Min("updated_at"))
     return int(found["count"]), found["oldest"]
+
+
+def report_details(report: Report) -> dict[str, object]:
+    """Decrypt a report's sensitive details (callers must have checked permission)."""
+    value = vault.decrypt_json(bytes(report.details_ciphertext), context=report.details_context)
+    assert isinstance(value, dict)
+    return value
+
+
+def message_body(message: Message) -> str:
+    """Decrypt a message body."""
+    return vault.decrypt_text(bytes(message.body_ciphertext), context=message.context)

@@ -372,18 +372,6 @@ def reports_pipeline_dispatch(*, limit: int = 1000) -> int:
     return len(ids)
 
 
-def report_details(report: Report) -> dict[str, object]:
-    """Decrypt a report's sensitive details (callers must have checked permission)."""
-    value = vault.decrypt_json(bytes(report.details_ciphertext), context=report.details_context)
-    assert isinstance(value, dict)
-    return value
-
-
-def message_body(message: Message) -> str:
-    """Decrypt a message body."""
-    return vault.decrypt_text(bytes(message.body_ciphertext), context=message.context)
-
-
 def submission_tokens_purge() -> int:
     """Forget replayable receipt codes older than the replay window; return how many."""
     cutoff = timezone.now() - REPLAY_WINDOW

@@ -15,7 +15,8 @@ from hotline.entities.models import EscrowedIdentifier, ReportEntity
 from hotline.entities.pages import access_report_entity, report_entity_rows
 from hotline.entities.services import EntityInputError, report_entity_add, report_entity_decide
 from hotline.intake.models import Message, Report
-from hotline.intake.services import message_add, message_body, report_details
+from hotline.intake.selectors import message_body, report_details
+from hotline.intake.services import message_add
 from hotline.staff.selectors import access_report, report_queue
 
 

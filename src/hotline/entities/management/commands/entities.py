@@ -61,7 +61,7 @@ class Command(BaseCommand):
         from hotline.entities.bulk import BulkMention, entities_link_bulk
         from hotline.entities.services import report_mentions
         from hotline.intake.models import Report
-        from hotline.intake.services import report_details
+        from hotline.intake.selectors import report_details
 
         if batch < 1:
             raise CommandError("--batch must be at least 1.")

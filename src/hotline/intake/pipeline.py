@@ -1,0 +1,33 @@
+"""The report pipeline: what happens to every report after intake, in one place.
+
+Steps, each idempotent (tasks are delivered at least once, and a rerun must change nothing):
+1. extract and link identifiers (hotline.entities.services.report_entities_extract);
+2. hash videos, file every hash in the victim-submitted bank and match all of them against the
+   banks (hotline.hashing.reports.report_hashes_match);
+3. recompute the priority from what is stored: matches and links
+   (hotline.intake.services.report_priority_refresh; the rematch after a hash list import
+   applies the same rule).
+Tasks (hotline.intake.tasks) only call `report_pipeline_run`.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from hotline.entities.services import report_entities_extract
+from hotline.hashing.reports import report_hashes_match
+from hotline.intake.models import Report
+from hotline.intake.services import report_priority_refresh
+
+logger = logging.getLogger(__name__)
+
+
+def report_pipeline_run(*, report_id: int) -> bool:
+    """Run every post-intake step for one report; return False if the report no longer exists."""
+    if not Report.objects.filter(pk=report_id).exists():
+        logger.warning("report %s no longer exists; nothing to process", report_id)
+        return False
+    report_entities_extract(report_id=report_id)
+    report_hashes_match(report_id)
+    report_priority_refresh(report_id=report_id)
+    return True
