@@ -5,8 +5,12 @@ from __future__ import annotations
 import hashlib
 import hmac
 import secrets
+from dataclasses import dataclass
+from datetime import datetime
 
 from django.conf import settings
+from django.template.loader import render_to_string
+from django.utils.text import slugify
 
 # 30 symbols that are hard to confuse when written by hand: digits 2-9 and capital letters
 # without I, L, O (look like 1 and 0) and U (looks like V).
@@ -63,3 +67,35 @@ def digest_for_lookup(text: str) -> bytes:
         else b"\x00invalid:" + text[:80].encode("utf-8", "replace")
     )
     return hmac.new(settings.KEYS.receipt_pepper, material, hashlib.sha256).digest()
+
+
+@dataclass(frozen=True)
+class ReceiptFile:
+    """The "save as a file" download of a receipt page."""
+
+    filename: str
+    text: str
+
+
+def receipt_file_build(*, code: str, received: datetime, status_url: str) -> ReceiptFile:
+    """Return the small text file a reporter can keep: their code, the day, where to use it.
+
+    Nothing else of the report goes in (no answers, no categories): the file may be found on a
+    shared phone, and it must tell a stranger no more than the code itself does. The text is in
+    the active language; the file name is plain ASCII and does not contain the code (download
+    lists and notifications show file names).
+    """
+    normalised = code_normalise(code)
+    if normalised is None:
+        raise ValueError("not a receipt code")
+    text = render_to_string(
+        "intake/receipt_file.txt",
+        {
+            "hotline_name": settings.HOTLINE_NAME,
+            "code": code_format(normalised),
+            "received": received,
+            "status_url": status_url,
+        },
+    )
+    name = slugify(settings.HOTLINE_NAME) or "hotline"
+    return ReceiptFile(filename=f"{name}-receipt-code.txt", text=text)

@@ -8,6 +8,7 @@ urlpatterns = [
     path("report/", views.report_form, name="report"),
     path("report/challenge/", views.report_challenge, name="report_challenge"),
     path("danger/", views.danger, name="danger"),
+    path("receipt/file/", views.receipt_file, name="receipt_file"),
     path("status/", views.status, name="status"),
     path("status/reply/", views.status_reply, name="status_reply"),
     path("status/answer/", views.status_escrow_answer, name="status_escrow_answer"),

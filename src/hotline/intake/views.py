@@ -6,9 +6,11 @@ import re
 
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.middleware.csp import get_nonce
 from django.middleware.csrf import get_token
 from django.shortcuts import render
 from django.template.loader import render_to_string
+from django.urls import reverse
 from django.utils.translation import get_language, gettext_lazy
 from django.views.decorators.http import require_http_methods
 
@@ -20,6 +22,7 @@ from hotline.intake.flood import Admission, Refusal, report_write_admit, submiss
 from hotline.intake.forms import CodeForm, EscrowAnswerForm, EscrowForm, ReplyForm, ReportForm
 from hotline.intake.models import Report
 from hotline.intake.proof_of_work import proof_challenge_create
+from hotline.intake.receipts import receipt_file_build
 from hotline.intake.selectors import status_view_data
 from hotline.intake.services import (
     SubmittedReport,
@@ -137,9 +140,12 @@ def _receipt(request: HttpRequest, submitted: SubmittedReport) -> HttpResponse:
 # The receipt page is the answer to every report, and for a reporter who is not in danger it
 # differs from the next one only in the code and the form token. It is rendered once per
 # language and process with placeholders, then filled in: rendering it each time was a tenth of
-# the CPU of a submission. Neither value needs escaping (letters, digits and dashes only).
+# the CPU of a submission. No value needs escaping (letters, digits, dashes, underscores).
+# The script nonce has a slot too: a nonce baked into the cached page would not match the
+# Content-Security-Policy header of any later response.
 _CODE_SLOT = "RECEIPTCODESLOT"
 _CSRF_SLOT = "CSRFTOKENSLOT"
+_NONCE_SLOT = "CSPNONCESLOT"
 _receipt_pages: dict[tuple[str, str], str] = {}
 
 
@@ -147,13 +153,26 @@ def _receipt_page(request: HttpRequest, receipt_code: str) -> HttpResponse:
     key = (get_language() or settings.LANGUAGE_CODE, settings.HOTLINE_NAME)
     page = _receipt_pages.get(key)
     if page is None:
-        context = {"receipt_code": _CODE_SLOT, "in_danger": False, "csrf_token": _CSRF_SLOT}
+        context = {
+            "receipt_code": _CODE_SLOT,
+            "in_danger": False,
+            "csrf_token": _CSRF_SLOT,
+            "csp_nonce": _NONCE_SLOT,
+        }
         page = render_to_string("intake/receipt.html", context, request=request)
         if not settings.DEBUG:  # templates edited in development show at once
             _receipt_pages[key] = page
     return HttpResponse(
-        page.replace(_CODE_SLOT, receipt_code).replace(_CSRF_SLOT, _form_token(request))
+        page.replace(_CODE_SLOT, receipt_code)
+        .replace(_CSRF_SLOT, _form_token(request))
+        .replace(_NONCE_SLOT, _script_nonce(request))
     )
+
+
+def _script_nonce(request: HttpRequest) -> str:
+    """Return this response's CSP nonce (made now: the middleware then puts it in the header)."""
+    nonce = get_nonce(request)
+    return str(nonce) if nonce is not None else ""
 
 
 _MASKED_TOKEN = re.compile(r"[a-zA-Z0-9]{64}")
@@ -170,6 +189,33 @@ def _form_token(request: HttpRequest) -> str:
     if _MASKED_TOKEN.fullmatch(sent):
         return sent
     return get_token(request)
+
+
+@require_http_methods(["POST"])
+def receipt_file(request: HttpRequest) -> HttpResponse:
+    """Answer the receipt page's "save as a file" with a text file holding this code.
+
+    The code comes in the POST body, as everywhere else (never in a URL, which browsers keep in
+    their history). Only a code that opens a report gets a file; any other input gets the
+    status page's one answer for a wrong code. The file holds the code, the day the report was
+    received and the status page's address, nothing else of the report.
+    """
+    form = CodeForm(request.POST)
+    code_text = request.POST.get("code", "")[:80] if form.is_valid() else ""
+    report = report_find_by_code(code_text=code_text)
+    if report is None:
+        return _not_found(request)
+    receipt = receipt_file_build(
+        code=code_text,
+        received=report.created_at,
+        status_url=request.build_absolute_uri(reverse("intake:status")),
+    )
+    response = HttpResponse(receipt.text, content_type="text/plain; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="{receipt.filename}"'
+    # PrivacyHeadersMiddleware sets this on every page too; the file must never be cached
+    # even if that changes.
+    response["Cache-Control"] = "no-store"
+    return response
 
 
 @require_http_methods(["GET", "POST"])
