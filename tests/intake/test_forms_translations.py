@@ -53,6 +53,7 @@ def _catalog() -> dict[tuple[str | None, str], tuple[str, bool]]:
 
 def _reporter_sources() -> Iterator[Path]:
     yield from (SRC / "templates").rglob("*.html")
+    yield from (SRC / "templates").rglob("*.txt")  # e.g. the receipt page's saved file
     yield from (SRC / "guidance").rglob("*.html")
     yield from (SRC / "guidance").glob("*.py")
     for path in (SRC / "intake").glob("*.py"):
@@ -62,7 +63,7 @@ def _reporter_sources() -> Iterator[Path]:
 
 def _messages_in(path: Path) -> Iterator[tuple[str | None, str]]:
     source = path.read_text(encoding="utf-8")
-    if path.suffix == ".html":
+    if path.suffix in {".html", ".txt"}:
         # The same conversion makemessages does before handing templates to xgettext.
         source = template.templatize(source, origin=str(path))
     found = extract(
