@@ -152,8 +152,21 @@ def test_save_as_a_file_refuses_get_and_posts_without_the_form_token() -> None:
         lambda code: code.replace("-", " "),
         lambda code: code.lower(),
         lambda code: f"  {code.replace('-', ' - ')}\n",
+        # What notes and chat apps make of a pasted code: typographic dashes, no-break spaces.
+        lambda code: code.replace("-", "\u2013"),
+        lambda code: code.replace("-", "\u00a0"),
+        lambda code: code.replace("-", "\u2010\u200b"),
     ],
-    ids=["as-shown", "no-dashes", "spaces", "small-letters", "spaced-dashes"],
+    ids=[
+        "as-shown",
+        "no-dashes",
+        "spaces",
+        "small-letters",
+        "spaced-dashes",
+        "en-dashes",
+        "no-break-spaces",
+        "unicode-hyphen-zero-width-space",
+    ],
 )
 def test_status_form_opens_the_report_however_the_code_is_grouped(written: object) -> None:
     client = _client()

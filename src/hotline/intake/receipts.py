@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import secrets
+import unicodedata
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -40,10 +41,20 @@ def code_normalise(text: str) -> str | None:
     """Return the canonical form of a typed code, or None if it cannot be one."""
     if len(text) > 80:
         return None
-    cleaned = "".join(ch for ch in text.upper() if ch not in " -_.\t\r\n")
+    cleaned = "".join(ch for ch in text.upper() if not _separator(ch))
     if len(cleaned) != CODE_LENGTH or any(ch not in ALPHABET for ch in cleaned):
         return None
     return cleaned
+
+
+def _separator(ch: str) -> bool:
+    """Tell whether a typed character only groups a code (dropped before it is checked).
+
+    Besides spaces and ASCII dashes, what notes and chat apps make of a pasted code: no-break
+    and other Unicode spaces, typographic dashes (en dash, Unicode hyphen, minus sign) and
+    invisible format characters (zero-width space).
+    """
+    return ch.isspace() or ch in "_.\u2212" or unicodedata.category(ch) in {"Pd", "Cf"}
 
 
 def code_digest(code: str) -> bytes:
