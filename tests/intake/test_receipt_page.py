@@ -213,3 +213,19 @@ def test_receipt_page_says_what_the_escrow_offer_is_for_in_both_languages() -> N
     khmer, _ = _receipt(khmer_client)
     assert ESCROW_WHY_KM in khmer
     assert ESCROW_WHY not in khmer
+
+
+def test_receipt_for_a_reporter_in_danger_has_the_same_offers_and_a_valid_nonce() -> None:
+    # Reporters in danger get the fully rendered page (with the contacts), not the slotted one.
+    client = _client()
+    response = client.post("/report/", good_report(client, in_danger="yes"))
+    page = response.content.decode()
+    code = receipt_code(page)
+    assert 'class="emergency shown"' in page
+    assert _form(page, "/status/")["code"] == code
+    assert _form(page, "/receipt/file/")["code"] == code
+    _, text = _download(client, page)
+    assert ANY_CODE.findall(text) == [code]
+    script = re.search(r'<script src="/static/intake/receipt\.js" nonce="([^"]+)"', page)
+    assert script
+    assert f"'nonce-{script.group(1)}'" in response["Content-Security-Policy"]
