@@ -109,4 +109,4 @@ def receipt_file_build(*, code: str, received: datetime, status_url: str) -> Rec
         },
     )
     name = slugify(settings.HOTLINE_NAME) or "hotline"
-    return ReceiptFile(filename=f"{name}-receipt-code.txt", text=text)
+    return ReceiptFile(filename=f"{name}-receipt-code.txt", text=text.rstrip("\n") + "\n")
