@@ -541,6 +541,8 @@ def run_database(kind: str, args: argparse.Namespace) -> list[Result]:
         env = base_env(db, access_log=True)
         manage(env, "ceiling.settings", "migrate", "--run-syncdb", "--verbosity", "0")
         manage(env, "hotline.settings", "compilemessages_if_needed")
+        # As `hotline run` does: pages name static files from the collected manifest.
+        manage(env, "hotline.settings", "collectstatic", "--noinput", "--verbosity", "0")
         token = partner_token(env) if "batch" in args.paths else ""
         ceiling_env = {**env, "CEILING_TOKEN": token}
         runs: list[tuple[str, str, str, bool]] = []  # path, server, note, access log

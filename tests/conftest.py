@@ -61,3 +61,14 @@ def _cheap_proof_of_work(settings: object) -> None:
     """Make the report form's proof of work cheap to solve in tests (its cost is a setting)."""
     settings.HOTLINE_POW_ITERATIONS = 1  # type: ignore[attr-defined]
     settings.HOTLINE_POW_MAX_COUNTER = 20  # type: ignore[attr-defined]
+
+
+@pytest.fixture(autouse=True)
+def _static_files_without_collectstatic(settings: object) -> None:
+    """Name static files unhashed in in-process tests, as Django's docs advise: the manifest
+    storage needs `collectstatic`, which `hotline run` does (tested against the real server in
+    tests/core/test_page_compression.py)."""
+    settings.STORAGES = {  # type: ignore[attr-defined]
+        **settings.STORAGES,  # type: ignore[attr-defined]
+        "staticfiles": {"BACKEND": "whitenoise.storage.CompressedStaticFilesStorage"},
+    }

@@ -77,6 +77,10 @@ MIDDLEWARE = [
     # After the security headers' middleware: its 413 answer carries them too.
     "hotline.core.middleware.RequestSizeLimitMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # Compresses pages (below WhiteNoise, which serves its own pre-compressed static files and
+    # must keep their length and ranges; above every middleware that writes the body). Django
+    # pads the gzip header at random against BREACH, and CSRF tokens are masked per response.
+    "django.middleware.gzip.GZipMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -175,7 +179,13 @@ STATIC_ROOT = DATA_DIR / "static"
 STATICFILES_DIRS = [BASE_DIR / "static"]  # the project-wide stylesheet (core/site.css)
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
-    "staticfiles": {"BACKEND": "whitenoise.storage.CompressedStaticFilesStorage"},
+    # Hashed names (site.<hash>.css), served with a ten-year immutable Cache-Control, plus
+    # gzip (and Brotli where installed) copies; `hotline run` collects them into STATIC_ROOT.
+    # Private like everything in the data directory (Django would chmod copies to 0644).
+    "staticfiles": {
+        "BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage",
+        "OPTIONS": {"file_permissions_mode": 0o600, "directory_permissions_mode": 0o700},
+    },
 }
 WHITENOISE_USE_FINDERS = True
 WHITENOISE_AUTOREFRESH = DEBUG

@@ -40,6 +40,7 @@ def _setup(data_dir: Path) -> None:
     setup_test_environment()  # lets the test client talk to the app ("testserver" host)
     call_command("migrate", verbosity=0)
     call_command("compilemessages_if_needed")
+    call_command("collectstatic", interactive=False, verbosity=0)  # as `hotline run` does
 
 
 def _token(client: Any) -> str:

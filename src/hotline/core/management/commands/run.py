@@ -150,6 +150,9 @@ class Command(BaseCommand):
             raise CommandError(problem)
         call_command("migrate", interactive=False, verbosity=0)
         call_command("compilemessages_if_needed")
+        # Pages name static files by their hashed names, from STATIC_ROOT's manifest: collect
+        # them at every start, so an upgrade never serves a stale stylesheet (fast: few files).
+        call_command("collectstatic", interactive=False, verbosity=0)
         upload_temporaries_sweep(older_than_seconds=TEMPORARY_ORPHAN_SECONDS)
         url = f"http://{f'[{host}]' if ':' in host else host}:{port}"
         if options["demo"]:
