@@ -151,8 +151,8 @@ class Command(BaseCommand):
         call_command("migrate", interactive=False, verbosity=0)
         call_command("compilemessages_if_needed")
         # Pages name static files by their hashed names, from STATIC_ROOT's manifest: collect
-        # them at every start, so an upgrade never serves a stale stylesheet (fast: few files).
-        call_command("collectstatic", interactive=False, verbosity=0)
+        # them whenever the sources changed, so an upgrade never serves a stale stylesheet.
+        call_command("collectstatic_if_needed")
         upload_temporaries_sweep(older_than_seconds=TEMPORARY_ORPHAN_SECONDS)
         url = f"http://{f'[{host}]' if ':' in host else host}:{port}"
         if options["demo"]:
