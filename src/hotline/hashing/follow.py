@@ -21,8 +21,6 @@ from __future__ import annotations
 import contextlib
 import fcntl
 import json
-import os
-import tempfile
 import time
 from collections.abc import Iterator
 from dataclasses import asdict, dataclass, field
@@ -35,6 +33,7 @@ from django.db.models import Count, Max, Sum
 from django.utils import timezone
 
 from hotline.hashing.index import MihIndex
+from hotline.hashing.index.mih import staged_file
 from hotline.hashing.models import BankEntry, HashType
 
 STATE_FILE = "FOLLOW"
@@ -110,10 +109,8 @@ def follow_state_read(directory: Path) -> FollowState | None:
 def _state_write(directory: Path, state: FollowState) -> None:
     # Written after the index additions it records are durable: a lost or older state only
     # makes the next follow add some values again, which costs nothing in results.
-    fd, name = tempfile.mkstemp(dir=directory, prefix=".tmp-", suffix="-" + STATE_FILE)
-    with os.fdopen(fd, "w", encoding="ascii") as f:
-        json.dump(asdict(state), f)
-    Path(name).replace(directory / STATE_FILE)
+    with staged_file(directory / STATE_FILE) as f:
+        f.write(json.dumps(asdict(state)).encode("ascii"))
 
 
 def _pdq_values(rows: list[tuple[int, str, str]]) -> list[str]:

@@ -133,7 +133,7 @@ def write_base(path: Path, rows: np.ndarray) -> None:
     rows = _sorted_unique(rows)
     count = rows.shape[0]
     chunks = rows.view(np.uint16)
-    with _staged(path) as f:
+    with staged_file(path) as f:
         f.write(_HEADER.pack(MAGIC, VERSION, N_TABLES, count).ljust(HEADER_SIZE, b"\0"))
         f.write(rows.data)
         id_lists = []
@@ -151,7 +151,7 @@ def write_base(path: Path, rows: np.ndarray) -> None:
 
 
 @contextlib.contextmanager
-def _staged(path: Path) -> Iterator[BinaryIO]:
+def staged_file(path: Path) -> Iterator[BinaryIO]:
     """Write a file under a unique temporary name beside `path`, fsync it, rename it into place.
 
     A crash leaves at most an orphaned `.tmp-*` file (removed by the next compaction), never a
@@ -358,7 +358,7 @@ class MihIndex:
         sealed, and the seal is durable before CURRENT names the new generation. A seal without
         a new CURRENT (the compactor died) is truncated by the next writer.
         """
-        with _staged(self._delta_path(generation)) as f:
+        with staged_file(self._delta_path(generation)) as f:
             f.write(_records(carried))
         if seal_at >= 0:
             with self._delta_path(generation - 1).open("r+b") as f:
@@ -366,7 +366,7 @@ class MihIndex:
                 f.write(_records(_SEAL_ROW, _SEAL_KEY))
                 f.flush()
                 os.fsync(f.fileno())
-        with _staged(self._current_path) as f:
+        with staged_file(self._current_path) as f:
             f.write(f"{generation}\n".encode("ascii"))
 
     def _writable_delta(self) -> tuple[int, int]:
@@ -440,7 +440,7 @@ class MihIndex:
             return
         raw = old.read_bytes()
         rows = np.frombuffer(raw, dtype=np.uint8, count=len(raw) // PDQ_BYTES * PDQ_BYTES)
-        with _staged(self._delta_path(generation)) as f:
+        with staged_file(self._delta_path(generation)) as f:
             f.write(_records(rows.reshape(-1, PDQ_BYTES)))
         old.unlink()
 
