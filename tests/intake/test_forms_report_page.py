@@ -331,14 +331,15 @@ def test_evidence_picker_offers_fingerprints_only_with_javascript() -> None:
     html = Client().get("/report/").content.decode()
     picker = html[html.index("data-hotline-evidence ") : html.index('id="s-help"')]
     # Both ways are offered in one place; the choice and the fingerprint part stay hidden until
-    # the script shows them, and without it a gentle note says why only upload is possible.
+    # the script shows them; without it a gentle note (hidden by the script) says why only
+    # upload is possible.
     assert re.search(r"<fieldset [^>]*data-hotline-evidence-choice hidden>", picker)
     assert re.search(r"<div [^>]*data-hotline-device-hash hidden>", picker)
     assert 'name="evidence_files"' in picker
     assert "ផ្ញើតែកូដសម្គាល់របស់វា (រូបភាពនៅតែនៅលើទូរស័ព្ទរបស់អ្នក)" in picker
-    noscript = re.search(r"<noscript>(.*?)</noscript>", picker, re.S)
-    assert noscript
-    assert "JavaScript" in noscript.group(1)
+    note = re.search(r"<p [^>]*data-hotline-evidence-no-fingerprint>(.*?)</p>", picker, re.S)
+    assert note
+    assert "JavaScript" in note.group(1)
     # The fingerprint picker has no name: the browser can never send that picture.
     assert re.search(r'<input type="file" id="device-hash-pick" accept="image/\*" multiple', html)
     assert not re.search(r'<input type="file"[^>]*name="[^"]*"[^>]*id="device-hash-pick"', html)

@@ -7,6 +7,7 @@
  *     <input type="hidden" name="device_hashes">
  *     <div data-hotline-evidence data-remove-label="Remove" data-earlier-label="...">
  *       <fieldset data-hotline-evidence-choice hidden>  radios name="evidence_way": file | fingerprint
+ *       <p data-hotline-evidence-no-fingerprint>...fingerprints need JavaScript...</p>
  *       <div data-hotline-evidence-file>  <input type="file" name="evidence_files" multiple>
  *         <ul data-hotline-evidence-file-list></ul>
  *       <div data-hotline-device-hash hidden>
@@ -139,6 +140,8 @@
 
     // --- the choice between sending the picture and only its fingerprint -------------------
     choice.hidden = false;
+    var noFingerprint = box.querySelector("[data-hotline-evidence-no-fingerprint]");
+    if (noFingerprint) noFingerprint.hidden = true;
     var ways = choice.querySelectorAll('input[name="evidence_way"]');
     function showWay() {
       var way = "";
