@@ -88,6 +88,9 @@ class FriendlyErrorsMixin:
     """
 
     base_fields: dict[str, forms.Field]
+    # Say "(required)" beside required questions (intake/_field.html): on the report form, where
+    # most questions are optional; a page asking one or two questions needs no mark.
+    mark_required = False
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         form_class = type(self)
@@ -212,6 +215,8 @@ FOLDED_SECTIONS = {
 
 class ReportForm(FriendlyErrorsMixin, forms.Form):
     """The public report form. Everything but two questions is optional."""
+
+    mark_required = True
 
     submission_token = forms.CharField(widget=forms.HiddenInput, max_length=64, required=False)
     in_danger = forms.ChoiceField(
