@@ -305,3 +305,37 @@ def test_upload_progress_bar_reaches_100_percent(
     report = Report.objects.get()
     assert report.files.count() == 1
     assert session.csp_violations == []
+
+
+@pytest.mark.parametrize("language", ["km", "en"])
+def test_files_sent_with_an_answer_to_fix_are_said_to_be_lost_and_the_summary_takes_focus(
+    browser_session: OpenSession, language: str
+) -> None:
+    session = browser_session()
+    page = open_form(session, language)
+    page.check('input[name="reporter_role"][value="someone_i_know"]')  # no category chosen
+    page.fill('textarea[name="narrative"]', "kept words")
+    choose_evidence_way(page, "file")
+    page.set_input_files(
+        'input[name="evidence_files"]',
+        files=[{"name": "shot.png", "mimeType": "image/png", "buffer": generated_png(seed=41)}],
+    )
+    page.locator(SEND).click()  # sent with its progress bar; the answer replaces the page
+    summary = page.locator(SUMMARY)
+    expect(summary).to_be_visible()
+    expect(summary).to_be_focused()
+    expect(page.locator("html")).to_have_attribute("lang", language)
+    not_kept = {
+        "km": "ឯកសារដែលអ្នកបានជ្រើសរើស មិនត្រូវបានរក្សាទុកទេ។",
+        "en": "The files you chose were not kept.",
+    }[language]
+    expect(summary).to_contain_text(not_kept)
+    # Beside the file input too, in view: the evidence section is open on "Send the picture".
+    beside = page.locator("details:has(#s-evidence) [data-hotline-evidence-file] p.error")
+    expect(beside).to_be_visible()
+    expect(beside).to_contain_text(not_kept)
+    expect(page.locator("details:has(#s-evidence)")).to_have_attribute("open", "")
+    expect(page.locator('textarea[name="narrative"]')).to_have_value("kept words")
+    assert Report.objects.count() == 0
+    session.shot("files-lost")
+    assert session.csp_violations == []

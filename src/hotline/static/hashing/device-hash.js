@@ -151,8 +151,8 @@
       filePart.hidden = way !== "file";
       hashPart.hidden = way !== "fingerprint";
     }
-    // A file error (after sending) needs the file input in view.
-    if (filePart.querySelector(".has-error")) ways[0].checked = true;
+    // A file error, or files not kept after an answer to fix, needs the file input in view.
+    if (filePart.querySelector(".has-error, .error")) ways[0].checked = true;
     Array.prototype.forEach.call(ways, function (radio) {
       radio.addEventListener("change", showWay);
     });
