@@ -339,3 +339,46 @@ def test_files_sent_with_an_answer_to_fix_are_said_to_be_lost_and_the_summary_ta
     assert Report.objects.count() == 0
     session.shot("files-lost")
     assert session.csp_violations == []
+
+
+def test_an_upload_answered_with_a_redirect_opens_where_it_leads(
+    browser_session: OpenSession,
+) -> None:
+    """Post/redirect/get through the progress script: the browser ends at the redirect target.
+
+    The language switch is a real view that answers a POST with a redirect: a form sending a
+    file to it, marked for upload progress, stands for any form answered that way.
+    """
+    session = browser_session()
+    page = session.page
+    page.goto(session.url("/report/"))
+    page.evaluate(
+        """() => {
+            const form = document.createElement("form");
+            form.method = "post";
+            form.enctype = "multipart/form-data";
+            form.action = "/i18n/setlang/";
+            form.setAttribute("data-hotline-upload", "");
+            form.innerHTML = '<input type="hidden" name="language" value="en">'
+                + '<input type="hidden" name="next" value="/help/">'
+                + '<input type="file" name="attachment" id="redirect-file">'
+                + '<button type="submit" id="redirect-send">Send</button>'
+                + '<div data-hotline-upload-progress hidden><progress max="100" value="0">'
+                + '</progress><span data-hotline-upload-percent>0%</span></div>';
+            const token = document.querySelector('input[name="csrfmiddlewaretoken"]');
+            form.appendChild(token.cloneNode());
+            document.querySelector("main").appendChild(form);
+        }"""
+    )
+    page.set_input_files(
+        "#redirect-file",
+        files=[{"name": "x.png", "mimeType": "image/png", "buffer": generated_png(seed=51)}],
+    )
+    posts: list[Request] = []
+    page.on("request", lambda req: posts.append(req) if req.method == "POST" else None)
+    page.locator("#redirect-send").click()
+    expect(page).to_have_url(re.compile(r"/help/$"))
+    expect(page.locator("html")).to_have_attribute("lang", "en")
+    # Sent once, by the script (a plain form post would have been a navigation, not XHR).
+    assert [req.resource_type for req in posts] == ["xhr"]
+    assert session.csp_violations == []

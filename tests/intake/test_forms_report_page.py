@@ -230,6 +230,8 @@ def test_error_summary_comes_first_and_links_each_question_with_an_error() -> No
     summary = re.search(r'id="form-errors">(.*?)</div>', html, re.S)
     assert summary
     assert '<h2 id="error-summary-title">មានបញ្ហា</h2>' in summary.group(1)
+    # The title says so too: it is the first thing a screen reader reads of a new page.
+    assert re.search(r"<title>មានបញ្ហា៖ ", html)
     links = re.findall(r'<a href="#([^"]+)">([^<]+)</a>', summary.group(1))
     # One link per question with an error, in page order, to the question's first input.
     assert [target for target, _text in links] == [
