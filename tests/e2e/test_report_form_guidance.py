@@ -382,3 +382,33 @@ def test_an_upload_answered_with_a_redirect_opens_where_it_leads(
     # Sent once, by the script (a plain form post would have been a navigation, not XHR).
     assert [req.resource_type for req in posts] == ["xhr"]
     assert session.csp_violations == []
+
+
+def test_a_connection_lost_while_sending_is_said_and_sending_again_works(
+    browser_session: OpenSession,
+) -> None:
+    session = browser_session(locale="en-US")
+    page = open_form(session, "en")
+    page.check('input[name="reporter_role"][value="myself"]')
+    page.check('input[name="categories"][value="sextortion"]')
+    choose_evidence_way(page, "file")
+    photo = generated_png(seed=61)
+    page.set_input_files(
+        'input[name="evidence_files"]',
+        files=[{"name": "shot.png", "mimeType": "image/png", "buffer": photo}],
+    )
+    expect(page.locator('input[name="proof"]')).not_to_have_value("")  # ready to send
+    session.context.set_offline(True)
+    page.locator(SEND).click()
+    lost = page.locator("[data-hotline-upload-error]")
+    expect(lost).to_be_visible()
+    expect(lost).to_be_focused()
+    expect(lost).to_contain_text("The connection was lost")
+    expect(page.locator(SEND)).to_be_enabled()
+    expect(page.locator("[data-hotline-upload-progress]")).to_be_hidden()
+    assert page.locator('input[name="evidence_files"]').evaluate("i => i.files.length") == 1
+    session.context.set_offline(False)
+    page.locator(SEND).click()
+    expect(page.locator("#receipt-code")).to_be_visible()
+    report = Report.objects.get()
+    assert [f.sha256 for f in report.files.all()] == [hashlib.sha256(photo).hexdigest()]
