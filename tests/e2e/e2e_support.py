@@ -46,3 +46,17 @@ class Session:
 
     def scroll_width(self) -> int:
         return int(self.page.evaluate("document.documentElement.scrollWidth"))
+
+
+def open_section(page: Page, name: str) -> None:
+    """Open one of the report form's folded sections by its heading, as a reporter would."""
+    section = page.locator(f"details:has(> summary #s-{name})")
+    if section.get_attribute("open") is None:
+        page.locator(f"summary:has(#s-{name})").click()
+    assert section.get_attribute("open") is not None
+
+
+def choose_evidence_way(page: Page, way: str) -> None:
+    """Open the evidence section and choose "file" (send the picture) or "fingerprint"."""
+    open_section(page, "evidence")
+    page.check(f'input[name="evidence_way"][value="{way}"]')
