@@ -167,6 +167,8 @@ LOGIN_REDIRECT_URL = "/staff/"
 LANGUAGE_CODE = "km"
 LANGUAGES = [("km", _("Khmer")), ("en", _("English"))]
 LOCALE_PATHS = [BASE_DIR / "locale"]
+# Our date formats per language (Django has none for Khmer); see hotline.formats.
+FORMAT_MODULE_PATH = ["hotline.formats"]
 LANGUAGE_COOKIE_NAME = "hotline_lang"
 LANGUAGE_COOKIE_HTTPONLY = True
 LANGUAGE_COOKIE_SAMESITE = "Strict"
