@@ -92,3 +92,18 @@ def test_an_onion_flood_delays_onion_reporters_a_minute_at_most_and_not_the_othe
     onion = Client(REMOTE_ADDR=TOR_DAEMON)
     response = onion.post("/report/", good_report(onion))
     assert receipt_code(response.content.decode())
+
+
+def test_a_form_posted_to_the_onion_name_over_http_passes_the_csrf_check(settings: object) -> None:
+    onion = "abcdefghijklmnopqrstuvwxyz234567abcdefghijklmnopqrstuvwx.onion"
+    settings.ALLOWED_HOSTS = [onion]  # type: ignore[attr-defined]
+    settings.CSRF_TRUSTED_ORIGINS = [f"http://{onion}"]  # type: ignore[attr-defined]
+    client = Client(enforce_csrf_checks=True, REMOTE_ADDR=TOR_DAEMON, HTTP_HOST=onion)
+    page = client.get("/status/").content.decode()
+    token = page.split('name="csrfmiddlewaretoken" value="')[1].split('"')[0]
+    response = client.post(
+        "/status/",
+        {"csrfmiddlewaretoken": token, "code": "AAAA-AAAA-AAAA-AAAA-A"},
+        HTTP_ORIGIN=f"http://{onion}",
+    )
+    assert response.status_code == 404  # the form was read: "no report with this code"
