@@ -167,6 +167,8 @@ LOGIN_REDIRECT_URL = "/staff/"
 LANGUAGE_CODE = "km"
 LANGUAGES = [("km", _("Khmer")), ("en", _("English"))]
 LOCALE_PATHS = [BASE_DIR / "locale"]
+# Our date formats per language (Django has none for Khmer); see hotline.formats.
+FORMAT_MODULE_PATH = ["hotline.formats"]
 LANGUAGE_COOKIE_NAME = "hotline_lang"
 LANGUAGE_COOKIE_HTTPONLY = True
 LANGUAGE_COOKIE_SAMESITE = "Strict"
@@ -358,10 +360,20 @@ HOTLINE_THROTTLE_REPORT_WRITES_PER_HOUR = int(
 # Unset: X-Forwarded-For is ignored. Either way the address only ever becomes an in-memory,
 # per-process HMAC token (hotline.core.middleware) and is dropped before any view or log.
 HOTLINE_TRUSTED_PROXIES = env_list("HOTLINE_TRUSTED_PROXIES", [])
-for _proxy in HOTLINE_TRUSTED_PROXIES:
-    try:
-        ipaddress.ip_network(_proxy, strict=False)
-    except ValueError:
-        raise ConfigError(
-            f"HOTLINE_TRUSTED_PROXIES: {_proxy!r} is not an IP address or network."
-        ) from None
+# Addresses many people reach us through when nothing says who is behind them: the Tor daemon
+# of an onion service, a local proxy that is not declared above, a Unix socket (no address).
+# A client seen only as one of these has no budget of its own (it would be everyone's budget):
+# its reports without proof share a per-minute bucket (hotline.intake.flood; docs/operations.md,
+# "Onion service"). Empty ("HOTLINE_SHARED_CLIENT_ADDRESSES=") turns this off.
+HOTLINE_SHARED_CLIENT_ADDRESSES = env_list(
+    "HOTLINE_SHARED_CLIENT_ADDRESSES", ["127.0.0.0/8", "::1"]
+)
+for _name, _networks in (
+    ("HOTLINE_TRUSTED_PROXIES", HOTLINE_TRUSTED_PROXIES),
+    ("HOTLINE_SHARED_CLIENT_ADDRESSES", HOTLINE_SHARED_CLIENT_ADDRESSES),
+):
+    for _proxy in _networks:
+        try:
+            ipaddress.ip_network(_proxy, strict=False)
+        except ValueError:
+            raise ConfigError(f"{_name}: {_proxy!r} is not an IP address or network.") from None

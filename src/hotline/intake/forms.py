@@ -12,6 +12,7 @@ from django.utils.functional import cached_property
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, gettext_noop, ngettext_lazy, pgettext_lazy
 
+from hotline.core.templatetags.local_numbers import digits_localize
 from hotline.intake.choices import (
     AgeRange,
     Category,
@@ -116,7 +117,8 @@ def clean_text(value: str, *, limit: int) -> str:
     value = value.strip()
     if len(value) > limit:
         raise forms.ValidationError(
-            _("This is too long: please use at most %(limit)s characters.") % {"limit": limit}
+            _("This is too long: please use at most %(limit)s characters.")
+            % {"limit": digits_localize(str(limit))}
         )
     return value
 
@@ -126,7 +128,8 @@ def clean_lines(value: str) -> list[str]:
     lines = [line.strip() for line in value.splitlines() if line.strip()]
     if len(lines) > MAX_LINES:
         raise forms.ValidationError(
-            _("Please give at most %(count)s lines here.") % {"count": MAX_LINES}
+            _("Please give at most %(count)s lines here.")
+            % {"count": digits_localize(str(MAX_LINES))}
         )
     if any(len(line) > MAX_LINE_CHARS for line in lines):
         raise forms.ValidationError(_("One of these lines is too long."))
@@ -156,7 +159,8 @@ class MultipleFileField(forms.FileField):
         files = [f for f in (data if isinstance(data, list | tuple) else [data]) if f]
         if len(files) > settings.HOTLINE_MAX_FILES:
             raise forms.ValidationError(
-                _("Please send at most %(count)s files.") % {"count": settings.HOTLINE_MAX_FILES}
+                _("Please send at most %(count)s files.")
+                % {"count": digits_localize(str(settings.HOTLINE_MAX_FILES))}
             )
         for item in files:
             if item.size is not None and item.size > settings.HOTLINE_MAX_FILE_BYTES:
@@ -164,7 +168,9 @@ class MultipleFileField(forms.FileField):
                     _("The file “%(name)s” is too large (the limit is %(mb)s MB).")
                     % {
                         "name": (item.name or "")[:80],
-                        "mb": settings.HOTLINE_MAX_FILE_BYTES // (1024 * 1024),
+                        "mb": digits_localize(
+                            str(settings.HOTLINE_MAX_FILE_BYTES // (1024 * 1024))
+                        ),
                     }
                 )
         return files
