@@ -15,6 +15,7 @@ from allauth.account.authentication import get_authentication_records
 from allauth.mfa.models import Authenticator
 from django.conf import settings
 from django.contrib import auth
+from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.urls import reverse
 
@@ -82,6 +83,18 @@ class StaffSessionMiddleware:
             return self.get_response(request)
         ended = self._check(request)
         return ended if ended is not None else self.get_response(request)
+
+    def process_exception(self, request: HttpRequest, exception: Exception) -> None:
+        """Audit a refused staff action (Django then answers 403)."""
+        if isinstance(exception, PermissionDenied) and request.path.startswith(STAFF_PREFIXES):
+            user = request.user if request.user.is_authenticated else None
+            audit_record(
+                actor=user,
+                action="staff.forbidden",
+                target_type="path",
+                target_id=request.path[:80],
+                details={"method": request.method, "refused": str(exception)[:100]},
+            )
 
     def _check(self, request: HttpRequest) -> HttpResponse | None:
         user = request.user
