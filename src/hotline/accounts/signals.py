@@ -43,19 +43,31 @@ def on_login_failed(
     )
 
 
-def on_authenticator_added(
-    sender: Any, request: HttpRequest, user: Any, authenticator: Authenticator, **kwargs: Any
+def on_authenticator_saved(
+    sender: Any, instance: Authenticator, created: bool, **kwargs: Any
 ) -> None:
-    """Count enrolment as this session's second factor; its code may not serve again."""
+    """On enrolment through the web page: the code typed may not serve again, and the
+    session counts as having passed the second factor (it just typed a code).
+
+    A post_save receiver, not allauth's `authenticator_added` (sent after the commit), so it
+    runs inside the enrolment's transaction.
+    """
+    from allauth.core import context
+
     from hotline.accounts.mfa import totp_step_start
 
-    if authenticator.type == Authenticator.Type.TOTP:
-        totp_step_start(authenticator=authenticator)
-        request.session[ENROLLED_HERE] = True
+    if not created:
+        return
     audit_record(
-        actor=user,
+        actor=None,
         action="staff.authenticator_added",
         target_type="user",
-        target_id=user.pk,
-        details={"type": str(authenticator.type)},
+        target_id=instance.user_id,
+        details={"type": str(instance.type)},
     )
+    request = context.request
+    if instance.type != Authenticator.Type.TOTP or request is None:
+        return  # made from the command line (`hotline demo`): no code was typed
+    if getattr(request, "user", None) is not None and request.user.pk == instance.user_id:
+        totp_step_start(authenticator=instance)
+        request.session[ENROLLED_HERE] = time.time()
