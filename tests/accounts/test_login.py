@@ -222,3 +222,31 @@ def test_public_pages_set_no_cookie_even_after_a_staff_login_elsewhere() -> None
         assert "sessionid" not in response.cookies, url
     assert report.report.pk
     assert "sessionid" not in public.cookies
+
+
+def test_password_change_and_recovery_codes_pages_work_in_the_staff_layout() -> None:
+    staff = make_staff()
+    client = Client()
+    log_in(client, staff)
+    # Showing recovery codes asks for the password again (not just after enrolment).
+    codes = client.get("/staff/account/2fa/recovery-codes/")
+    assert codes.status_code == 302
+    assert codes["Location"].startswith("/staff/account/reauthenticate/")
+    page = client.get(codes["Location"])
+    assert page.status_code == 200
+    assert "staff" in page.content.decode()
+    confirmed = client.post(codes["Location"], {"password": PASSWORD})
+    assert confirmed.status_code == 302
+    assert client.get("/staff/account/2fa/recovery-codes/").status_code == 200
+    change = client.get("/staff/account/password/")
+    assert change.status_code == 200
+    assert 'name="password1"' in change.content.decode()
+    new = "another long passphrase 43"
+    done = client.post(
+        "/staff/account/password/",
+        {"oldpassword": PASSWORD, "password1": new, "password2": new},
+    )
+    assert done.status_code == 302
+    assert client.get("/staff/").status_code == 200  # still logged in after the change
+    staff.user.refresh_from_db()
+    assert staff.user.check_password(new)
