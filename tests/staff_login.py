@@ -9,6 +9,7 @@ within the server's tolerance (one step either side): three logins per 30 second
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
 
 from django.test import Client
 
@@ -66,3 +67,15 @@ def staff_client(username: str = "analyst", **kwargs: object) -> tuple[Client, S
     client = Client()
     log_in(client, staff)
     return client, staff
+
+
+def browser_log_in(page: Any, base_url: str, staff: Staff) -> None:
+    """Log a Playwright page in as `staff` (enrolled): password, then a code."""
+    page.goto(f"{base_url}{LOGIN_URL}")
+    page.fill("input[name=login]", staff.user.username)
+    page.fill("input[name=password]", staff.password)
+    page.click("button[type=submit]")
+    page.wait_for_url(f"{base_url}{CODE_URL}")
+    page.fill("input[name=code]", staff.device.code())
+    page.click("button[type=submit] >> text=Log in")
+    page.wait_for_url(f"{base_url}/staff/")

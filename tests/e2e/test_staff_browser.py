@@ -11,6 +11,7 @@ from e2e_support import Session
 from hotline.accounts.mfa import totp_code
 from hotline.accounts.services import staff_create
 from hotline.intake.services import ReportInput, report_submit
+from staff_login import browser_log_in, make_staff
 
 pytestmark = pytest.mark.e2e
 
@@ -52,5 +53,21 @@ def test_staff_login_and_report_detail(browser_session: Callable[..., Session]) 
     session.shot("detail")
     assert "Browser staff test narrative" in page.inner_text(".narrative")
     assert "https://t.me/browser_demo_group" in page.content()
+    assert session.foreign == []
+    assert session.csp_violations == []
+
+
+def test_enrolled_staff_logs_in_with_a_code_and_out(
+    browser_session: Callable[..., Session],
+) -> None:
+    staff = make_staff("senior", role="senior_analyst")
+    session = browser_session(name="code")
+    page = session.page
+    browser_log_in(page, session.base_url, staff)
+    session.shot("logged-in")
+    page.click("button >> text=Log out senior")
+    page.wait_for_url(f"{session.base_url}/staff/login/")
+    page.goto(session.url("/staff/"))
+    assert "/staff/login/" in page.url
     assert session.foreign == []
     assert session.csp_violations == []
