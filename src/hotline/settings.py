@@ -201,6 +201,7 @@ MFA_TOTP_DIGITS = 6
 # One step either side for phone clocks that drift; each code still serves once (TotpStep).
 MFA_TOTP_TOLERANCE = 1
 MFA_FORMS = {
+    "activate_totp": "hotline.accounts.mfa.ActivateTOTPForm",
     "authenticate": "hotline.accounts.mfa.AuthenticateForm",
     "reauthenticate": "hotline.accounts.mfa.ReauthenticateForm",
 }

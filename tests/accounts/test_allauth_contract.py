@@ -17,6 +17,7 @@ from allauth.mfa.base.views import AuthenticateView, ReauthenticateView
 from allauth.mfa.models import Authenticator
 from allauth.mfa.recovery_codes.internal.auth import RecoveryCodes
 from allauth.mfa.totp.internal import auth as totp_auth
+from allauth.mfa.totp.views import ActivateTOTPView
 
 from hotline.accounts import mfa
 from hotline.accounts.services import staff_create
@@ -43,6 +44,7 @@ def test_allauth_accepts_the_codes_we_compute() -> None:
 def test_our_forms_are_the_ones_the_login_views_use() -> None:
     assert AuthenticateView().get_form_class() is mfa.AuthenticateForm
     assert ReauthenticateView().get_form_class() is mfa.ReauthenticateForm
+    assert ActivateTOTPView().get_form_class() is mfa.ActivateTOTPForm
 
 
 @pytest.mark.django_db

@@ -10,7 +10,7 @@ from django.contrib.sessions.models import Session
 from django.core.cache import cache
 from django.test import Client
 
-from hotline.accounts.mfa import totp_code
+from hotline.accounts.mfa import totp_code, totp_step
 from hotline.accounts.middleware import LOGIN_AT, SEEN_AT
 from hotline.accounts.models import User
 from hotline.accounts.services import staff_create
@@ -102,6 +102,10 @@ def test_the_code_typed_at_enrolment_cannot_log_in_again() -> None:
     client.post(LOGIN_URL, {"login": "newcomer", "password": PASSWORD})
     assert client.post(CODE_URL, {"code": code}).status_code == 200
     assert client.get("/staff/").status_code == 302
+    # Only that step is used up: the app's next code works at once.
+    next_code = totp_code(secret, at=(totp_step() + 1) * 30)
+    assert client.post(CODE_URL, {"code": next_code}).status_code == 302
+    assert client.get("/staff/").status_code == 200
 
 
 def test_recovery_code_logs_in_once() -> None:

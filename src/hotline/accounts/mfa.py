@@ -20,6 +20,7 @@ from allauth.mfa.base.forms import AuthenticateForm as AllauthAuthenticateForm
 from allauth.mfa.base.forms import ReauthenticateForm as AllauthReauthenticateForm
 from allauth.mfa.models import Authenticator
 from allauth.mfa.recovery_codes.internal.auth import RecoveryCodes
+from allauth.mfa.totp.forms import ActivateTOTPForm as AllauthActivateTOTPForm
 from allauth.mfa.totp.internal import auth as totp_auth
 from axes.handlers.proxy import AxesProxyHandler
 from django.conf import settings
@@ -71,13 +72,12 @@ def recovery_codes(*, user: User) -> list[str]:
     return list(RecoveryCodes(authenticator).get_unused_codes())
 
 
-def totp_step_accept(*, authenticator: Authenticator, code: str) -> bool:
-    """Record `code` as used and return True, or False if its step (or a later) was used.
+def _matching_step(secret: str, code: str) -> int | None:
+    """Return the newest time step near now whose code is `code`, if any.
 
-    Called after allauth accepted the code. Looks at one step more on each side than
-    allauth's tolerance, in case the clock ticked between the two checks.
+    Looks one step further on each side than allauth's tolerance, in case the clock ticked
+    between allauth's check and this one.
     """
-    secret = totp_secret(authenticator)
     now = totp_step()
     reach = int(settings.MFA_TOTP_TOLERANCE) + 1
     steps = [
@@ -85,9 +85,17 @@ def totp_step_accept(*, authenticator: Authenticator, code: str) -> bool:
         for step in range(now - reach, now + reach + 1)
         if totp_auth.format_hotp_value(totp_auth.hotp_value(secret, step)) == code.strip()
     ]
-    if not steps:
+    return max(steps) if steps else None
+
+
+def totp_step_accept(*, authenticator: Authenticator, code: str) -> bool:
+    """Record `code` as used and return True, or False if its step (or a later) was used.
+
+    Called after allauth accepted the code.
+    """
+    step = _matching_step(totp_secret(authenticator), code)
+    if step is None:
         return False
-    step = max(steps)
     if TotpStep.objects.filter(authenticator=authenticator, last_step__lt=step).update(
         last_step=step
     ):
@@ -99,15 +107,19 @@ def totp_step_accept(*, authenticator: Authenticator, code: str) -> bool:
             )
     except IntegrityError:  # another process recorded this authenticator's first code
         return False
-    return created
+    return bool(created)
 
 
-def totp_step_start(*, authenticator: Authenticator) -> None:
-    """Mark the current step used for a just-enrolled authenticator (its code was typed)."""
-    TotpStep.objects.update_or_create(
-        authenticator=authenticator,
-        defaults={"last_step": totp_step() + int(settings.MFA_TOTP_TOLERANCE)},
-    )
+ENROL_STEP = "_hotline_totp_enrol_step"
+
+
+def totp_step_start(*, authenticator: Authenticator, request: HttpRequest) -> None:
+    """Mark the step of the code typed at enrolment used (`ActivateTOTPForm` noted it on the
+    request; without it, every step allauth would accept now)."""
+    step = getattr(request, ENROL_STEP, None)
+    if step is None:
+        step = totp_step() + int(settings.MFA_TOTP_TOLERANCE)
+    TotpStep.objects.update_or_create(authenticator=authenticator, defaults={"last_step": step})
 
 
 def _locked(request: HttpRequest, user: User) -> bool:
@@ -143,6 +155,17 @@ class _OneUseCode:
                 actor=self.user, action="staff.totp_reused", target_type="user", target_id=""
             )
             raise get_mfa_adapter().validation_error("incorrect_code")
+        return code
+
+
+class ActivateTOTPForm(AllauthActivateTOTPForm):  # type: ignore[misc]
+    """Enrolment: note which step the typed code belonged to (see `totp_step_start`)."""
+
+    def clean_code(self) -> str:
+        from allauth.core import context
+
+        code = str(super().clean_code())
+        setattr(context.request, ENROL_STEP, _matching_step(self.secret, code))
         return code
 
 

@@ -69,5 +69,5 @@ def on_authenticator_saved(
     if instance.type != Authenticator.Type.TOTP or request is None:
         return  # made from the command line (`hotline demo`): no code was typed
     if getattr(request, "user", None) is not None and request.user.pk == instance.user_id:
-        totp_step_start(authenticator=instance)
+        totp_step_start(authenticator=instance, request=request)
         request.session[ENROLLED_HERE] = time.time()
