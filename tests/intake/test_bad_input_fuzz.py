@@ -10,7 +10,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from reporter_support import good_report, receipt_code
+from reporter_support import browser_post, good_report, receipt_code
 
 from hotline.core.throttle import throttle_reset
 from hotline.intake.forms import ReplyForm, ReportForm
@@ -89,7 +89,7 @@ def test_nearly_valid_reports_never_fail(
 @pytest.fixture
 def real_code() -> str:
     client = Client()
-    code = receipt_code(client.post("/report/", good_report(client)).content.decode())
+    code = receipt_code(browser_post(client, "/report/", good_report(client)).content.decode())
     assert code
     return code
 
