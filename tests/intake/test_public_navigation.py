@@ -510,3 +510,26 @@ def test_no_location_of_any_public_post_carries_a_code() -> None:
         for morsel in response.cookies.values():
             assert _bare(code) not in morsel.value.upper().replace("-", ""), morsel.key
         client.get(location)
+
+
+def test_a_code_typed_loosely_is_remembered_as_shown_on_the_receipt() -> None:
+    client = _english()
+    code = _sent(client)
+    fresh = _english()
+    browser_post(fresh, "/status/", {"code": code.lower().replace("-", " ")})
+    assert _reply_form(fresh.get("/status/").content.decode())["code"] == code
+    browser_post(fresh, "/escrow/", {"code": code.lower(), "start": "1"})
+    assert f'value="{code}"' in fresh.get("/escrow/").content.decode()
+
+
+def test_a_reply_typed_on_one_report_does_not_appear_on_another() -> None:
+    client = _english()
+    first = _sent(client)
+    second = _sent(_english())
+    form = _reply_form(client.get("/status/").content.decode())
+    browser_post(client, "/status/reply/", {**form, "message": "y" * 20_001})
+    assert "y" * 20_001 in client.get("/status/").content.decode()
+    browser_post(client, "/status/", {"code": second})
+    page = client.get("/status/").content.decode()
+    assert _reply_form(page)["code"] == second != first
+    assert "y" * 100 not in page

@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 
+from hotline.intake.receipts import code_format, code_normalise
 from hotline.vault import services as vault
 
 CODE_COOKIE = "hotline_code"
@@ -80,7 +81,12 @@ def remember(response: HttpResponse, state: Remembered) -> None:
 def remember_code(
     request: HttpRequest, response: HttpResponse, code: str, notice: str = ""
 ) -> None:
-    """Remember `code` (which opened a report), keeping its receipt flags if it is the same code."""
+    """Remember `code` (which opened a report), keeping its receipt flags if it is the same code.
+
+    The code is kept as it is shown on the receipt (XXXX-XXXX-…), however it was typed.
+    """
+    normal = code_normalise(code)
+    code = code_format(normal) if normal else code
     before = remembered(request)
     same = before is not None and before.code == code
     remember(

@@ -409,6 +409,8 @@ def status(request: HttpRequest) -> HttpResponse:
             forget(response)
         return response
     draft = draft_read(draft_id=draft_cookie(request), form="reply")
+    if draft is not None and (draft.get("data") or {}).get("code") != [state.code]:
+        draft = None  # a reply typed on another report's page
     if draft is not None:
         reply = ReplyForm(_multi((draft.get("data") or {}) | {"code": [state.code]}))
         _restore(reply, draft)
