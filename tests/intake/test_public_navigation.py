@@ -533,3 +533,17 @@ def test_a_reply_typed_on_one_report_does_not_appear_on_another() -> None:
     page = client.get("/status/").content.decode()
     assert _reply_form(page)["code"] == second != first
     assert "y" * 100 not in page
+
+
+def test_the_workers_purge_drafts_and_reply_tokens_periodically() -> None:
+    from django.utils.module_loading import import_string
+
+    from hotline.tasks.services import PERIODIC
+
+    jobs = {job.func_path: job.minutes for job in PERIODIC}
+    for path in (
+        "hotline.intake.drafts.drafts_purge",
+        "hotline.intake.services.replies_once_purge",
+    ):
+        assert jobs[path] <= 60
+        assert import_string(path)() == 0
