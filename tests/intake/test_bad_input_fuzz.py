@@ -54,15 +54,20 @@ def _post(
 ) -> int:
     throttle_reset()  # keep the throttle out of the way: we want the forms to see the input
     client = Client()  # raises any exception a view lets escape, instead of a quiet 500
+    # Followed as a browser does: the page a 303 leads to (a draft of these answers, shown
+    # again) must not fail either.
     if urlencoded:
-        response = client.post(
-            path, urlencode(data, doseq=True), content_type="application/x-www-form-urlencoded"
+        response = browser_post(
+            client,
+            path,
+            urlencode(data, doseq=True),
+            content_type="application/x-www-form-urlencoded",
         )
     else:
         if files:
             data = {**data, "evidence_files": files}
-        response = client.post(path, data)
-    return response.status_code
+        response = browser_post(client, path, data)
+    return int(response.status_code)
 
 
 @fuzz_settings
