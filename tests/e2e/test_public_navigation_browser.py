@@ -191,7 +191,7 @@ def test_back_forward_reload_never_resend_and_the_switch_keeps_everything(
 
 @pytest.mark.parametrize("javascript", [True, False], ids=["js", "no-js"])
 @pytest.mark.parametrize("language", ["km", "en"])
-def test_a_typed_code_stays_open_through_switch_and_history(
+def test_a_typed_code_and_a_half_typed_reply_stay_through_switch_and_history(
     browser_session: Callable[..., Session], language: str, javascript: bool
 ) -> None:
     code = report_submit(
@@ -212,8 +212,11 @@ def test_a_typed_code_stays_open_through_switch_and_history(
         expect(page.locator("#report-status")).to_be_visible()
 
     _history_round(session, watch, opened)
+    page.fill('textarea[name="message"]', "Half of what I wanted to say")
     _switch(page, _other(language))
     opened()
+    expect(page.locator('textarea[name="message"]')).to_have_value("Half of what I wanted to say")
     _history_round(session, watch, opened)
+    assert Message.objects.count() == 0
     for url in session.requests:
         assert code.replace("-", "") not in url.upper().replace("-", ""), url

@@ -547,3 +547,28 @@ def test_the_workers_purge_drafts_and_reply_tokens_periodically() -> None:
     ):
         assert jobs[path] <= 60
         assert import_string(path)() == 0
+
+
+def test_switching_language_on_an_opened_report_keeps_a_half_typed_reply() -> None:
+    client = Client()  # Khmer
+    _sent(client)
+    page = client.get("/status/").content.decode()
+    buttons = re.findall(r'<button type="submit" name="language"[^>]*>', page)
+    assert buttons
+    assert all('form="reply-form"' in b and 'formaction="/status/switch/"' in b for b in buttons)
+    form = _reply_form(page)
+    response = client.post(
+        "/status/switch/", {**form, "message": "Half of what I wanted to say", "language": "en"}
+    )
+    assert response.status_code == 303
+    assert response["Location"] == "/status/"
+    assert response.cookies["hotline_lang"].value == "en"
+    english = client.get("/status/").content.decode()
+    assert '<html lang="en">' in english
+    assert 'id="report-status"' in english
+    assert "Half of what I wanted to say" in english
+    assert "Your message was not sent." not in english
+    assert Message.objects.count() == 0
+    browser_post(client, "/status/reply/", {**_reply_form(english), "message": "All of it."})
+    assert "Half of what I wanted to say" not in client.get("/status/").content.decode()
+    assert Message.objects.filter(author="reporter").count() == 1

@@ -13,6 +13,7 @@ urlpatterns = [
     path("receipt/file/", views.receipt_file, name="receipt_file"),
     path("status/", views.status, name="status"),
     path("status/reply/", views.status_reply, name="status_reply"),
+    path("status/switch/", views.status_switch, name="status_switch"),
     path("status/forget/", views.status_forget, name="status_forget"),
     path("status/answer/", views.status_escrow_answer, name="status_escrow_answer"),
     path("escrow/", views.escrow, name="escrow"),

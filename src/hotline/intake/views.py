@@ -239,6 +239,12 @@ def report_switch(request: HttpRequest) -> HttpResponse:
     response = _see_other(reverse("intake:report"))
     value = {"data": _draft_data(ReportForm, request.POST), "files_lost": bool(request.FILES)}
     _keep_draft(request, response, form="report", value=value)
+    _language_set(response, language)
+    return response
+
+
+def _language_set(response: HttpResponse, language: str) -> None:
+    """Set the language cookie as Django's set_language does (an unknown code is ignored)."""
     if language in dict(settings.LANGUAGES):
         translation.activate(language)
         response.set_cookie(
@@ -251,7 +257,6 @@ def report_switch(request: HttpRequest) -> HttpResponse:
             httponly=settings.LANGUAGE_COOKIE_HTTPONLY,
             samesite=settings.LANGUAGE_COOKIE_SAMESITE,  # type: ignore[arg-type]
         )
-    return response
 
 
 @require_http_methods(["GET"])
@@ -411,11 +416,13 @@ def status(request: HttpRequest) -> HttpResponse:
     draft = draft_read(draft_id=draft_cookie(request), form="reply")
     if draft is not None and (draft.get("data") or {}).get("code") != [state.code]:
         draft = None  # a reply typed on another report's page
-    if draft is not None:
+    if draft is not None and draft.get("errors"):
         reply = ReplyForm(_multi((draft.get("data") or {}) | {"code": [state.code]}))
         _restore(reply, draft)
     else:
         reply = _reply_form(state.code)
+        if draft is not None:  # kept by a language switch: the message comes back, no error
+            reply.initial["message"] = ((draft.get("data") or {}).get("message") or [""])[-1]
     response = _status_page(
         request,
         report,
@@ -482,8 +489,26 @@ def _status_page(
         "answered": answered,
         "answer_failed": answer_failed,
         "files_lost": files_lost,
+        # base.html: the language buttons send the reply form to be kept, and then switch.
+        "switch_form": "reply-form",
+        "switch_action": reverse("intake:status_switch"),
     }
     return render(request, "intake/status.html", context)
+
+
+@require_http_methods(["POST"])
+def status_switch(request: HttpRequest) -> HttpResponse:
+    """Keep a half-typed reply as a sealed draft, switch language, show the same report again."""
+    code_text = request.POST.get("code", "")[:80]
+    if report_find_by_code(code_text=code_text) is None:
+        return _not_found(request)
+    response = _see_other(reverse("intake:status"))
+    remember_code(request, response, code_text)
+    if request.POST.get("message"):
+        value = {"data": _draft_data(ReplyForm, request.POST), "files_lost": bool(request.FILES)}
+        _keep_draft(request, response, form="reply", value=value)
+    _language_set(response, request.POST.get("language", ""))
+    return response
 
 
 @require_http_methods(["POST"])
