@@ -63,6 +63,8 @@ def choose_evidence_way(page: Page, way: str) -> None:
     """Open the evidence section and choose "file" (send the picture) or "fingerprint"."""
     open_section(page, "evidence")
     page.check(f'input[name="evidence_way"][value="{way}"]')
+
+
 def khmer_fonts_installed(env: dict[str, str] | None = None) -> str:
     return subprocess.run(
         ["fc-list", ":lang=km", "family"],
