@@ -13,6 +13,7 @@ urlpatterns = [
     path("", include("hotline.intake.urls")),
     path("help/", include("hotline.guidance.urls")),
     path("staff/entities/", include("hotline.entities.urls")),
+    path("staff/cases/", include("hotline.cases.urls")),
     path("staff/", include("hotline.staff.urls")),
     path("api/", include("hotline.intake.api_urls")),
     path("i18n/", include("django.conf.urls.i18n")),

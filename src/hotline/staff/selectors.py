@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.core.exceptions import PermissionDenied
 from django.db.models import QuerySet
 from django.shortcuts import get_object_or_404
@@ -9,6 +11,7 @@ from django.shortcuts import get_object_or_404
 from hotline.accounts.models import User
 from hotline.audit.services import audit_record
 from hotline.intake.models import Report
+from hotline.triage.selectors import queue_reports
 
 
 def _require_staff(user: User) -> None:
@@ -16,10 +19,10 @@ def _require_staff(user: User) -> None:
         raise PermissionDenied
 
 
-def report_queue(user: User) -> QuerySet[Report]:
-    """Return reports worst first (priority, then newest) for a staff member."""
+def report_queue(user: User, filters: dict[str, Any]) -> QuerySet[Report]:
+    """Return the triage queue for a staff member (hotline.triage.selectors.queue_reports)."""
     _require_staff(user)
-    return Report.objects.order_by("-priority", "-created_at")
+    return queue_reports(filters)
 
 
 def access_report(user: User, public_id: str) -> Report:
