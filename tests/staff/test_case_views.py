@@ -40,6 +40,7 @@ def test_report_page_offers_only_allowed_moves_by_label(client: Client, report: 
     assert '<dd id="case-state">Received</dd>' in page
     assert '<option value="in_review">In assessment</option>' in page
     assert 'value="closed"' not in page  # not allowed straight from "received"
+    assert "<dd>Someone threatens to share my photos or videos unless I pay" in page
 
 
 def test_state_change_from_the_page(client: Client, report: Report) -> None:

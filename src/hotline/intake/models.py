@@ -95,6 +95,9 @@ class Report(models.Model):
                 condition=models.Q(replay_ciphertext__isnull=False),
                 name="intake_report_replay_pending",
             ),
+            # The triage queue's order (hotline.triage.selectors.queue_reports): worst first,
+            # then the longest waiting, read in index order for its first page.
+            models.Index(fields=["-priority", "created_at", "id"], name="intake_report_queue"),
             # The workers look for reports to queue at every poll: keep that lookup tiny.
             models.Index(
                 fields=["id"],

@@ -114,6 +114,7 @@ def _detail(
     status: int = 200,
 ) -> HttpResponse:
     messages = [(m, message_body(m)) for m in report.messages.all()]
+    row = queue_row(report)
     escrow_states = sorted(
         str(EscrowedIdentifier.State(state).label)
         for state in report.escrowed_identifiers.values_list("state", flat=True)
@@ -121,7 +122,8 @@ def _detail(
     context = {
         "report": report,
         "case": case_panel(report=report, user=request.user),
-        "why": queue_row(report).reasons,
+        "why": row.reasons,
+        "labels": row,
         "details": report_details(report),
         "messages": messages,
         "files": report.files.all(),
