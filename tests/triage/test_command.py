@@ -43,3 +43,16 @@ def test_rescore_with_no_reports_says_so() -> None:
     out = io.StringIO()
     call_command("triage", "rescore", stdout=out)
     assert out.getvalue().strip() == "rescored 0 reports"
+
+
+def test_a_bad_weights_file_fails_the_start_up_checks(tmp_path: Path, settings: object) -> None:
+    from django.core.checks import run_checks
+
+    assert not [m for m in run_checks(tags=["triage"]) if m.id == "triage.E001"]
+    path = tmp_path / "weights.toml"
+    path.write_text("[signals]\nin_danger = 1\n", encoding="utf-8")
+    settings.HOTLINE_TRIAGE_WEIGHTS_FILE = str(path)  # type: ignore[attr-defined]
+    rules_reload()
+    errors = [m for m in run_checks(tags=["triage"]) if m.id == "triage.E001"]
+    assert len(errors) == 1
+    assert "missing" in errors[0].msg
