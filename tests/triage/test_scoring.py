@@ -136,6 +136,7 @@ def test_a_missing_signal_is_refused(tmp_path: Path) -> None:
     [
         "ខ្ញុំមិនចង់រស់ទៀតទេ",  # I do not want to live any more
         "ពេលខ្លះខ្ញុំគិតចង់សម្លាប់ខ្លួន",  # sometimes I think of killing myself
+        "ខ្ញុំមិនចង់មានជីវិតទៀតទេ",  # I do not want to live any more (another way to say it)
         "ខ្ញុំ​ចង់​ស្លាប់",  # I want to die, written with zero-width spaces between words
         "I just want to die, everyone will see",
         "I thought about Suicide",
