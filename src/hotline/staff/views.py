@@ -1,4 +1,4 @@
-"""Minimal staff pages: report list and detail (the full workspace is the triage app's)."""
+"""Staff pages: the triage queue and a report's page (its case panel is hotline.cases')."""
 
 from __future__ import annotations
 
