@@ -1,4 +1,4 @@
-"""Staff pages: the triage queue and a report's page (its case panel is hotline.cases')."""
+"""Staff pages: the triage queue and a report's page, with the case panel of hotline.cases."""
 
 from __future__ import annotations
 
