@@ -5,10 +5,10 @@ from __future__ import annotations
 import itertools
 
 import pytest
+from django.core.exceptions import PermissionDenied
 from django.db import IntegrityError, connection, transaction
 
 from hotline.accounts.models import User
-from hotline.accounts.services import staff_create
 from hotline.audit.models import AuditEvent
 from hotline.audit.services import audit_verify
 from hotline.cases.models import CaseEvent
@@ -18,6 +18,7 @@ from hotline.cases.workflow import TRANSITIONS, public_status, transition_allowe
 from hotline.intake.choices import CaseState, ReportStatus
 from hotline.intake.models import Report
 from hotline.intake.services import ReportInput, report_submit
+from staff_login import make_staff
 
 pytestmark = pytest.mark.django_db
 
@@ -28,7 +29,7 @@ REFUSED = [(a, b) for a, b in ALL_PAIRS if b not in TRANSITIONS[a]]
 
 @pytest.fixture
 def analyst() -> User:
-    return staff_create(username="analyst", password="a long enough passphrase 42")
+    return make_staff("analyst").user
 
 
 def _report(state: CaseState = CaseState.RECEIVED) -> Report:
@@ -101,7 +102,7 @@ def test_unknown_target_state_is_refused(analyst: User) -> None:
 
 
 def test_a_stale_page_cannot_overwrite_another_analysts_change(analyst: User) -> None:
-    other = staff_create(username="other", password="a long enough passphrase 43")
+    other = make_staff("other").user
     report = _report()
     # Both loaded the page while the report was "received"; the other analyst saves first.
     report_state_change(
@@ -114,6 +115,32 @@ def test_a_stale_page_cannot_overwrite_another_analysts_change(analyst: User) ->
     report.refresh_from_db()
     assert report.status == "in_review"
     assert CaseEvent.objects.count() == 1
+
+
+@pytest.mark.parametrize("role", ["liaison", "administrator"])
+def test_a_role_without_change_status_is_refused_and_nothing_changes(role: str) -> None:
+    actor = make_staff("other", role=role).user
+    report = _report()
+    with pytest.raises(PermissionDenied, match="change_status"):
+        report_state_change(
+            actor=actor, report_id=report.pk, expected_state="received", to_state="in_review"
+        )
+    report.refresh_from_db()
+    assert report.status == "received"
+    assert not CaseEvent.objects.exists()
+    assert not AuditEvent.objects.filter(action="report.state_change").exists()
+
+
+def test_a_disabled_account_may_not_change_a_state(analyst: User) -> None:
+    User.objects.filter(pk=analyst.pk).update(is_active=False)
+    analyst.refresh_from_db()
+    report = _report()
+    with pytest.raises(PermissionDenied):
+        report_state_change(
+            actor=analyst, report_id=report.pk, expected_state="received", to_state="in_review"
+        )
+    report.refresh_from_db()
+    assert report.status == "received"
 
 
 def test_database_refuses_a_state_outside_the_workflow() -> None:

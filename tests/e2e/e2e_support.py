@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import subprocess
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from playwright.sync_api import BrowserContext, Page
+
+from staff_login import Staff, browser_log_in
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = [
@@ -18,6 +21,8 @@ CHROMIUM_ARGS = [
     "--disable-quic",
 ]
 PHONE_VIEWPORT = {"width": 360, "height": 740}
+# The Khmer web font we serve (static/core/fonts).
+FONT = Path(__file__).parents[2] / "src/hotline/static/core/fonts/noto-sans-khmer.woff2"
 TIMEOUT_MS = 15_000
 
 
@@ -48,18 +53,37 @@ class Session:
         return int(self.page.evaluate("document.documentElement.scrollWidth"))
 
 
-def staff_log_in(
-    session: Session, *, username: str, password: str, next_path: str = "/staff/"
-) -> None:
-    """Log a staff member in through the login page and wait for `next_path`.
+def staff_log_in(session: Session, staff: Staff, *, next_path: str = "/staff/") -> None:
+    """Log `staff` (enrolled, tests/staff_login.py) in through the login pages, then open
+    `next_path`.
 
-    The one place browser tests log staff in: when the login gains steps (a second factor),
-    only this changes.
+    The one place the workspace's browser tests log staff in; it forwards to
+    staff_login.browser_log_in (password, then a TOTP code).
     """
-    page = session.page
-    page.goto(session.url(next_path))
-    assert "/staff/login/" in page.url
-    page.fill("input[name=username]", username)
-    page.fill("input[name=password]", password)
-    page.click("button[type=submit]")
-    page.wait_for_url(session.url(next_path))
+    browser_log_in(session.page, session.base_url, staff)
+    if next_path != "/staff/":
+        session.page.goto(session.url(next_path))
+
+
+def open_section(page: Page, name: str) -> None:
+    """Open one of the report form's folded sections by its heading, as a reporter would."""
+    section = page.locator(f"details:has(> summary #s-{name})")
+    if section.get_attribute("open") is None:
+        page.locator(f"summary:has(#s-{name})").click()
+    assert section.get_attribute("open") is not None
+
+
+def choose_evidence_way(page: Page, way: str) -> None:
+    """Open the evidence section and choose "file" (send the picture) or "fingerprint"."""
+    open_section(page, "evidence")
+    page.check(f'input[name="evidence_way"][value="{way}"]')
+
+
+def khmer_fonts_installed(env: dict[str, str] | None = None) -> str:
+    return subprocess.run(
+        ["fc-list", ":lang=km", "family"],
+        capture_output=True,
+        text=True,
+        check=True,
+        env=env,
+    ).stdout.strip()

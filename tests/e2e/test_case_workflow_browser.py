@@ -8,23 +8,22 @@ import pytest
 from e2e_support import Session, staff_log_in
 from playwright.sync_api import expect
 
-from hotline.accounts.services import staff_create
 from hotline.audit.models import AuditEvent
 from hotline.cases.models import Assignment
 from hotline.intake.models import Report
 from hotline.intake.services import ReportInput, report_submit
 from hotline.intake.tasks import report_process
+from staff_login import make_staff
 
 pytestmark = pytest.mark.e2e
 
-PASSWORD = "browser staff passphrase 78"
 LAPTOP = {"width": 1366, "height": 768}
 
 
 def test_analyst_claims_and_moves_a_report_and_the_reporter_reads_it(
     browser_session: Callable[..., Session],
 ) -> None:
-    analyst = staff_create(username="analyst", password=PASSWORD)
+    analyst = make_staff("analyst")
     calm = report_submit(
         data=ReportInput(reporter_role="saw_online", categories=["other"]), evidence=[]
     )
@@ -44,7 +43,7 @@ def test_analyst_claims_and_moves_a_report_and_the_reporter_reads_it(
     session = browser_session(name="analyst", locale="en-GB")
     page = session.page
     page.set_viewport_size(LAPTOP)
-    staff_log_in(session, username="analyst", password=PASSWORD)
+    staff_log_in(session, analyst)
     first = page.locator("#queue tbody tr").first
     expect(first).to_have_attribute("data-report", public_id)
     expect(first).to_contain_text("words of self-harm or suicide in the account (+90)")
@@ -63,7 +62,7 @@ def test_analyst_claims_and_moves_a_report_and_the_reporter_reads_it(
         "Received → In assessment: Calling the reporter's counsellor first"
     )
     session.shot("claimed-and-in-assessment")
-    assert Assignment.objects.get(report=urgent.report).assignee == analyst
+    assert Assignment.objects.get(report=urgent.report).assignee == analyst.user
     assert Report.objects.get(pk=urgent.report.pk).status == "in_review"
     actions = set(AuditEvent.objects.values_list("action", flat=True))
     assert {"report.assign", "report.state_change"} <= actions

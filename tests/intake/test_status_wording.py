@@ -2,18 +2,19 @@
 
 from __future__ import annotations
 
+import re
 from datetime import timedelta
 
 import pytest
 from django.test import Client
 from django.utils import timezone, translation
 
-from hotline.accounts.services import staff_create
 from hotline.cases.services import report_claim
 from hotline.intake.choices import CaseState
 from hotline.intake.models import Report
 from hotline.intake.reporter_status import WORDING
 from hotline.intake.services import ReportInput, report_submit
+from staff_login import make_staff
 
 pytestmark = pytest.mark.django_db
 
@@ -57,7 +58,7 @@ def test_every_state_is_told_in_the_readers_language(language: str, state: CaseS
 
 
 def test_reporter_sees_no_internal_words_or_staff_names() -> None:
-    staff = staff_create(username="analyst_sokha", password="a long enough passphrase 42")
+    staff = make_staff("analyst_sokha").user
     for state in CaseState:
         submitted = report_submit(
             data=ReportInput(reporter_role="myself", categories=["child_images"]), evidence=[]
@@ -75,8 +76,17 @@ def test_reporter_sees_no_internal_words_or_staff_names() -> None:
 def test_a_new_report_says_by_when_we_aim_to_start(settings: object) -> None:
     settings.HOTLINE_TRIAGE_DEADLINE_HOURS = 24  # type: ignore[attr-defined]
     page = _status_page("en", "received")
-    expected = timezone.localtime(timezone.now() + timedelta(hours=24)).strftime("%d/%m/%Y")
-    assert "We aim to start on it by " + expected in page
+    by = timezone.localtime(timezone.now() + timedelta(hours=24))
+    assert f"We aim to start on it by {by.day} {by.strftime('%B %Y')}, " in page
+
+
+def test_the_khmer_page_writes_by_when_in_khmer_digits() -> None:
+    page = _status_page("km", "received")
+    expect = re.search(r'<p id="report-expect">(.*?)</p>', page, re.S)
+    assert expect is not None
+    assert "យើងមានគោលដៅចាប់ផ្តើម" in expect.group(1)
+    assert re.search("[០-៩]", expect.group(1))
+    assert not re.search("[0-9]", expect.group(1))
 
 
 def test_a_late_report_says_so_kindly_instead_of_a_past_date() -> None:

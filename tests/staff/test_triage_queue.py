@@ -9,26 +9,29 @@ from django.test import Client
 from django.utils import timezone
 
 from hotline.accounts.models import User
-from hotline.accounts.services import staff_create
 from hotline.cases.services import report_claim
 from hotline.intake.models import Report
 from hotline.intake.services import ReportInput, report_submit
 from hotline.intake.tasks import report_process
+from staff_login import Staff, log_in, make_staff
 
 pytestmark = pytest.mark.django_db
 
-PASSWORD = "a long enough passphrase 42"
+
+@pytest.fixture
+def analyst_staff() -> Staff:
+    return make_staff("analyst")
 
 
 @pytest.fixture
-def analyst() -> User:
-    return staff_create(username="analyst", password=PASSWORD)
+def analyst(analyst_staff: Staff) -> User:
+    return analyst_staff.user
 
 
 @pytest.fixture
-def client(analyst: User) -> Client:
+def client(analyst_staff: Staff) -> Client:
     client = Client()
-    client.force_login(analyst)
+    log_in(client, analyst_staff)
     return client
 
 
@@ -60,10 +63,13 @@ def test_queue_says_why_a_report_ranks_where_it_does(client: Client) -> None:
     _report(in_danger=True, categories=["live_abuse"], victim_age="under_13")
     page = client.get("/staff/").content.decode()
     assert "the reporter says someone is in danger right now (+100)" in page
-    assert "category: A live video of abuse (+80)" in page
+    assert "category: A child is being abused live, on a live stream or video call (+80)" in page
     assert "the victim is a child (Under 13) (+20)" in page
-    assert "<li>category: A live video of abuse (+80)</li>" in page  # labels, not codes
-    assert "<td>A live video of abuse</td>" in page
+    assert (
+        "<li>category: A child is being abused live, on a live stream or video call (+80)</li>"
+        in page
+    )  # labels, not codes
+    assert "<td>A child is being abused live, on a live stream or video call</td>" in page
 
 
 def test_clock_turns_red_past_the_configured_limit(client: Client, settings: object) -> None:
@@ -129,9 +135,11 @@ def test_my_cases_link_shows_my_assigned_reports(client: Client, analyst: User) 
     assert _order(client, "?assignee=analyst&state=all") == [str(mine.public_id)]
 
 
-def test_queue_needs_staff() -> None:
-    User.objects.create_user(username="visitor", password=PASSWORD)
+def test_queue_needs_a_login_and_a_staff_account() -> None:
+    assert Client().get("/staff/")["Location"].startswith("/staff/login/")
+    visitor = make_staff("visitor")
     client = Client()
-    client.login(username="visitor", password=PASSWORD)
+    log_in(client, visitor)
+    User.objects.filter(pk=visitor.user.pk).update(is_staff=False)
     assert client.get("/staff/").status_code == 403
     assert client.get("/staff/?state=bogus").status_code == 403

@@ -71,7 +71,7 @@ def test_explanation_lists_each_reason_in_words() -> None:
     texts = [explain(reason) for reason in triage.reasons_json()]
     assert texts == [
         "the reporter says someone is in danger right now",
-        "category: A live video of abuse",
+        "category: A child is being abused live, on a live stream or video call",
         "matches 1 entry of known hash lists",
     ]
     assert triage.reasons_json()[1] == {"signal": "category", "weight": 80, "value": "live_abuse"}

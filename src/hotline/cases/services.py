@@ -1,7 +1,9 @@
 """Change a report's workflow state and assignment: the only writers of both.
 
-Every function takes the acting staff member as `actor`: the one place where a permission
-check per role belongs (roles are not decided here). Each change is made under a row lock on
+Every function takes the acting staff member as `actor` and first checks the permission
+matrix (hotline.accounts.permissions: change_status, claim, assign); a refusal raises
+PermissionDenied before anything is read or written (the staff middleware audits it as
+`staff.forbidden` and answers 403). Each change is made under a row lock on
 the report, recorded as a CaseEvent and written to the audit chain in the same transaction:
 either all three happen or none.
 """
@@ -12,6 +14,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from hotline.accounts.models import User
+from hotline.accounts.permissions import Action, require
 from hotline.audit.services import audit_record
 from hotline.cases.models import Assignment, CaseEvent
 from hotline.cases.workflow import transition_allowed
@@ -62,6 +65,7 @@ def report_state_change(
     moved on since, StaleState is raised and nothing changes. A move the workflow does not
     allow raises TransitionRefused.
     """
+    require(actor, Action.CHANGE_STATUS)
     note = note.strip()
     if len(note) > MAX_NOTE_CHARS:
         raise CaseError(f"The note is too long (at most {MAX_NOTE_CHARS} characters).")
@@ -102,6 +106,7 @@ def report_state_change(
 
 def report_assign(*, actor: User, report_id: int, assignee: User) -> CaseEvent:
     """Assign a report to `assignee` (replacing whoever had it) and record it."""
+    require(actor, Action.ASSIGN)
     with transaction.atomic():
         report = _locked(report_id)
         current = Assignment.objects.filter(report_id=report_id).first()
@@ -112,6 +117,7 @@ def report_assign(*, actor: User, report_id: int, assignee: User) -> CaseEvent:
 
 def report_claim(*, actor: User, report_id: int) -> CaseEvent:
     """Assign an unassigned report to the acting analyst; refuse if someone has it."""
+    require(actor, Action.CLAIM)
     with transaction.atomic():
         report = _locked(report_id)
         current = Assignment.objects.filter(report_id=report_id).select_related("assignee").first()
@@ -122,12 +128,18 @@ def report_claim(*, actor: User, report_id: int) -> CaseEvent:
 
 
 def report_release(*, actor: User, report_id: int) -> CaseEvent:
-    """Leave a report unassigned again and record who released it."""
+    """Leave a report unassigned again and record who released it.
+
+    Releasing one's own report needs `claim`; taking it from someone else needs `assign`.
+    """
+    require(actor, Action.CLAIM)
     with transaction.atomic():
         report = _locked(report_id)
         current = Assignment.objects.filter(report_id=report_id).first()
         if current is None:
             raise CaseError("This report is not assigned to anyone.")
+        if current.assignee_id != actor.pk:
+            require(actor, Action.ASSIGN)
         previous_id = current.assignee_id
         current.delete()
         now = timezone.now()

@@ -12,6 +12,7 @@ from django.urls import reverse
 from django.views.decorators.http import require_POST
 
 from hotline.accounts.models import User
+from hotline.accounts.permissions import Action, can
 from hotline.cases.forms import AssignForm, StateChangeForm
 from hotline.cases.selectors import report_assignment, report_history
 from hotline.cases.services import (
@@ -26,13 +27,14 @@ from hotline.intake.models import Report
 
 
 def _staff(request: HttpRequest) -> User:
+    # The services check the permission matrix; a refusal is a 403, audited by the middleware.
     user = request.user
-    if not (isinstance(user, User) and user.is_active and user.is_staff):
+    if not isinstance(user, User):
         raise PermissionDenied
     return user
 
 
-def case_panel(*, report: Report, user: object) -> dict[str, Any]:
+def case_panel(*, report: Report, user: User) -> dict[str, Any]:
     """Return what the case panel of a report's page shows (labels, not codes)."""
     assignment = report_assignment(report=report)
     staff = User.objects.filter(is_active=True, is_staff=True).order_by("username")
@@ -44,6 +46,9 @@ def case_panel(*, report: Report, user: object) -> dict[str, Any]:
         "history": report_history(report=report),
         "staff": list(staff.values_list("username", flat=True)),
         "state_form": StateChangeForm(initial={"expected_state": report.status}),
+        "may_change_state": can(user, Action.CHANGE_STATUS),
+        "may_claim": can(user, Action.CLAIM),
+        "may_assign": can(user, Action.ASSIGN),
     }
 
 
