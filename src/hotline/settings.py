@@ -420,6 +420,11 @@ HOTLINE_POW_ITERATIONS = max(1, int(env_number("HOTLINE_POW_ITERATIONS", 1000)))
 # The counter is a uint32 in the puzzle (ALTCHA v2).
 HOTLINE_POW_MAX_COUNTER = min(2**32, max(1, int(env_number("HOTLINE_POW_MAX_COUNTER", 1000))))
 HOTLINE_POW_EXPIRES_SECONDS = max(60, int(env_number("HOTLINE_POW_EXPIRES_SECONDS", 3 * 3600)))
+# Public pages answer every form with a redirect (docs/decisions/public-navigation.md). The
+# receipt code or opened report is remembered in a sealed session cookie for this long after the
+# last form sent; a draft of typed answers (after errors or a language switch) for this long.
+HOTLINE_PUBLIC_CODE_SECONDS = max(60, int(env_number("HOTLINE_PUBLIC_CODE_SECONDS", 30 * 60)))
+HOTLINE_DRAFT_SECONDS = max(60, int(env_number("HOTLINE_DRAFT_SECONDS", 2 * 3600)))
 HOTLINE_THROTTLE_SUBMITS_PER_10_MIN = int(env_number("HOTLINE_THROTTLE_SUBMITS_PER_10_MIN", 5))
 HOTLINE_THROTTLE_UNSOLVED_SUBMITS_PER_MIN = int(
     env_number("HOTLINE_THROTTLE_UNSOLVED_SUBMITS_PER_MIN", 20)

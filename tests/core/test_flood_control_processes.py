@@ -103,12 +103,17 @@ class Reporter:
                 name, _, rest = value.partition("=")
                 self.cookies[name.strip()] = rest.split(";", 1)[0]
             page = answer.read().decode(errors="replace")
+            location = answer.headers.get("Location", "")
             csrf = CSRF.search(page)
             if csrf:
                 self.csrf = csrf.group(1)
-            return answer.status, page
         finally:
             connection.close()
+        if answer.status == 303:
+            # Public forms answer 303 to a fixed page (docs/decisions/public-navigation.md):
+            # follow it as a browser does, with the cookies just set.
+            return self.request(location)
+        return answer.status, page
 
     def report_form(self, *, solve: bool) -> dict[str, str]:
         """Open the report form; return its hidden fields, the proof of work solved if asked."""

@@ -98,7 +98,9 @@ def every_kind_of_response() -> dict[str, Callable[[], HttpResponse]]:
     return {
         "home": lambda: public.get("/"),
         "report form": lambda: public.get("/report/"),
-        "report form refused": lambda: public.post("/report/", {}),
+        "report form refused": lambda: public.post("/report/", {}),  # 303 back to the form
+        "report form with errors": lambda: public.get("/report/"),  # its draft, by GET
+        "challenge refused": lambda: public.get("/report/challenge/"),  # 400
         "status lookup": lambda: public.get("/status/"),
         "danger": lambda: public.get("/danger/"),
         "guidance": lambda: public.get("/help/"),

@@ -123,7 +123,10 @@ def test_status_reply_adds_fingerprints_without_the_picture(browser_session: Ope
     report = Report.objects.get()
     assert not EvidenceHash.objects.filter(report=report).exists()
 
+    # This browser session remembers the code: "Check my report" opens the report.
     page.goto(session.url("/status/"))
+    expect(page.locator("#status-forget")).to_be_visible()
+    page.locator("#status-forget").click()
     page.fill('input[name="code"]', code)
     page.locator('main form[action="/status/"] button[type="submit"]').click()
     page.check('input[name="evidence_way"][value="fingerprint"]')

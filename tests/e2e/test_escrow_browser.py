@@ -62,7 +62,8 @@ def test_escrow_and_consent_on_a_phone_without_javascript(
     analyst = staff_create(username="analyst", password="a long enough passphrase 42")
     escrow_ask_consent(escrow=EscrowedIdentifier.objects.get(), actor=analyst)
 
-    _open_status(session, code)
+    # This browser session remembers the code (docs/decisions/public-navigation.md).
+    page.goto(session.url("/status/"))
     question = page.locator('[id^="escrow-question-"]')
     assert question.is_visible()
     _fits(session)

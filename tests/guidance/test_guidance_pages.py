@@ -91,10 +91,13 @@ def test_receipt_page_links_to_the_guidance() -> None:
     page = client.get("/report/").content.decode()
     token = re.search(r'name="submission_token" value="([^"]+)"', page)
     assert token
-    receipt = client.post(
+    response = client.post(
         "/report/",
         {"submission_token": token.group(1), "reporter_role": "myself", "categories": ["other"]},
-    ).content.decode()
+        follow=True,  # 303 to the receipt page
+    )
+    assert response.redirect_chain == [("/report/receipt/", 303)]
+    receipt = response.content.decode()
     assert 'id="receipt-code"' in receipt
     for path in ADVICE:
         assert f'href="{path}"' in receipt

@@ -78,7 +78,7 @@ def double_submit(data_dir: Path, args: dict[str, Any]) -> dict[str, Any]:
 
     def post() -> None:
         barrier.wait()
-        response = Client().post("/report/", data)
+        response = Client().post("/report/", data, follow=True)
         results.append((response.status_code, _code(response.content.decode())))
         connection.close()
 
@@ -122,6 +122,7 @@ def report_with_secrets(data_dir: Path, args: dict[str, Any]) -> dict[str, Any]:
                 SimpleUploadedFile("note.txt", args["file_text"].encode(), "text/plain")
             ],
         },
+        follow=True,
     )
     code = _code(response.content.decode())
     processed = False
@@ -131,9 +132,9 @@ def report_with_secrets(data_dir: Path, args: dict[str, Any]) -> dict[str, Any]:
 
         report_process(Report.objects.get().pk)
         processed = True
-    lookup = client.post("/status/", {"code": code})
-    reply = client.post("/status/reply/", {"code": code, "message": args["reply"]})
-    wrong = client.post("/status/", {"code": "2345-6789-ABCD-EFGH-J"})
+    lookup = client.post("/status/", {"code": code}, follow=True)
+    reply = client.post("/status/reply/", {"code": code, "message": args["reply"]}, follow=True)
+    wrong = client.post("/status/", {"code": "2345-6789-ABCD-EFGH-J"}, follow=True)
     snapshot = data_dir / "snapshot"
     snapshot.mkdir()
     for suffix in ("", "-wal", "-shm"):

@@ -85,6 +85,52 @@ def within_one_window(window_seconds: int, *, needed: float = 20) -> None:
         time.sleep(left + 0.05)
 
 
+# Every place a public form may send the browser (docs/decisions/public-navigation.md): fixed
+# addresses, so no code, answer or token can ride along in a URL.
+SAFE_LOCATIONS = frozenset(
+    {
+        "/",
+        "/report/",
+        "/report/receipt/",
+        "/status/",
+        "/status/?not-found",
+        "/escrow/",
+        "/escrow/done/",
+    }
+)
+
+
+def browser_post(client: Client, path: str, data: Any = None, **extra: Any) -> Any:
+    """POST as a browser does and follow the answer; return the page it finally shows.
+
+    Every redirect on the way must be a 303 See Other to one of SAFE_LOCATIONS (a page that
+    answers without redirecting, such as a 403 or a 429, is returned as it is).
+    """
+    response = client.post(path, {} if data is None else data, follow=True, **extra)
+    for url, status in response.redirect_chain:
+        assert status == 303, (url, status)
+        assert url in SAFE_LOCATIONS, url
+    return response
+
+
+def shown_again(response: Any, path: str = "/report/") -> bool:
+    """Return whether a refused POST (from browser_post) sent the browser back to `path`.
+
+    A form with errors is answered 303 to its GET page, which shows the answers and errors
+    kept in a sealed draft (docs/decisions/public-navigation.md): no longer a 400.
+    """
+    return response.status_code == 200 and response.redirect_chain == [(path, 303)]
+
+
+# What outcome() says of a form sent back (303) to its page with its errors: a 400 before PRG.
+REFUSED = "sent back to the form with its errors"
+
+
+def outcome(response: Any) -> int | str:
+    """Return REFUSED for a report sent back to the form, else the final page's status."""
+    return REFUSED if shown_again(response) else int(response.status_code)
+
+
 def receipt_code(html: str) -> str:
     """Return the receipt code shown on a page, or '' when there is none."""
     match = CODE_RE.search(html)
@@ -191,8 +237,8 @@ def submit_evidence(
     post = good_report(client, evidence_files=[upload(name, data, content_type)])
     if keep_original:
         post["keep_original_for_police"] = "on"
-    response = client.post("/report/", post)
-    assert response.status_code == 200
+    response = browser_post(client, "/report/", post)
+    assert response.redirect_chain == [("/report/receipt/", 303)]
     assert receipt_code(response.content.decode())
     return EvidenceFile.objects.get()
 

@@ -15,10 +15,12 @@ from django.test import Client
 from reporter_support import (
     assert_khmer_error,
     assert_nothing_saved,
+    browser_post,
     form_token,
     good_report,
     receipt_code,
     run_file_db_scenario,
+    shown_again,
     within_one_window,
 )
 
@@ -40,8 +42,8 @@ WAIT_KM = "សូមរង់ចាំបន្តិច"
 
 def test_one_megabyte_narrative_is_refused_in_khmer() -> None:
     client = Client()
-    response = client.post("/report/", good_report(client, narrative="a" * 1_000_000))
-    assert response.status_code == 400
+    response = browser_post(client, "/report/", good_report(client, narrative="a" * 1_000_000))
+    assert shown_again(response)
     assert_khmer_error(response.content.decode(), TOO_LONG_KM)
     assert_nothing_saved()
 
@@ -49,8 +51,8 @@ def test_one_megabyte_narrative_is_refused_in_khmer() -> None:
 def test_one_megabyte_narrative_is_refused_in_english_after_switching() -> None:
     client = Client()
     client.post("/i18n/setlang/", {"language": "en", "next": "/report/"})
-    response = client.post("/report/", good_report(client, narrative="a" * 1_000_000))
-    assert response.status_code == 400
+    response = browser_post(client, "/report/", good_report(client, narrative="a" * 1_000_000))
+    assert shown_again(response)
     assert "This is too long: please use at most 20000 characters." in response.content.decode()
     assert_nothing_saved()
 
@@ -58,8 +60,9 @@ def test_one_megabyte_narrative_is_refused_in_english_after_switching() -> None:
 def test_a_million_khmer_characters_exceed_the_request_limit_with_a_plain_page() -> None:
     # 3 MB of UTF-8: Django stops reading before the form; our 400 page explains it.
     client = Client()
-    response = client.post("/report/", good_report(client, narrative="ក" * 1_000_000))
-    assert response.status_code == 400
+    response = browser_post(client, "/report/", good_report(client, narrative="ក" * 1_000_000))
+    assert response.status_code == 400  # unread: nothing to keep, no redirect
+    assert not response.redirect_chain
     html = response.content.decode()
     assert NOT_READ_KM in html
     assert "អ្នកមិនចាំបាច់ផ្ញើរូបភាពទេ" in html
@@ -78,8 +81,8 @@ def test_a_million_khmer_characters_exceed_the_request_limit_with_a_plain_page()
 )
 def test_every_text_field_has_a_limit(field: str, value: str) -> None:
     client = Client()
-    response = client.post("/report/", good_report(client, **{field: value}))
-    assert response.status_code == 400
+    response = browser_post(client, "/report/", good_report(client, **{field: value}))
+    assert shown_again(response)
     html = response.content.decode()
     start = html.index(f'id="f-{field}"')
     field_box = html[start : html.index('class="field', start)]
@@ -95,16 +98,16 @@ def test_every_text_field_has_a_limit(field: str, value: str) -> None:
 @pytest.mark.parametrize("field", ["narrative", "links", "usernames", "phones", "amount"])
 def test_nul_bytes_are_refused(field: str) -> None:
     client = Client()
-    response = client.post("/report/", good_report(client, **{field: "before\x00after"}))
-    assert response.status_code == 400
+    response = browser_post(client, "/report/", good_report(client, **{field: "before\x00after"}))
+    assert shown_again(response)
     assert_khmer_error(response.content.decode(), BAD_CHARS_KM)
     assert_nothing_saved()
 
 
 def test_nul_byte_in_the_hidden_token_is_explained_at_the_top() -> None:
     client = Client()
-    response = client.post("/report/", good_report(client, submission_token="abc\x00def"))
-    assert response.status_code == 400
+    response = browser_post(client, "/report/", good_report(client, submission_token="abc\x00def"))
+    assert shown_again(response)
     top = re.search(r'id="form-errors">(.*?)</div>', response.content.decode(), re.S)
     assert top
     assert BAD_CHARS_KM in top.group(1)
@@ -130,10 +133,10 @@ def test_invalid_utf8_in_a_multipart_field_is_refused() -> None:
             (b"narrative", b"he said \xff\xfe\xc3( pay now"),
         ]
     )
-    response = client.post(
-        "/report/", data=body, content_type="multipart/form-data; boundary=BoUnDaRy"
+    response = browser_post(
+        client, "/report/", data=body, content_type="multipart/form-data; boundary=BoUnDaRy"
     )
-    assert response.status_code == 400
+    assert shown_again(response)
     assert_khmer_error(response.content.decode(), DAMAGED_TEXT_KM)
     assert_nothing_saved()
 
@@ -144,8 +147,10 @@ def test_invalid_utf8_in_an_urlencoded_form_is_refused() -> None:
         f"submission_token={form_token(client)}&reporter_role=myself&categories=sextortion"
         "&usernames=%FF%FEbad&%FF%FF=%C3%28"
     )
-    response = client.post("/report/", data=body, content_type="application/x-www-form-urlencoded")
-    assert response.status_code == 400
+    response = browser_post(
+        client, "/report/", data=body, content_type="application/x-www-form-urlencoded"
+    )
+    assert shown_again(response)
     assert_khmer_error(response.content.decode(), DAMAGED_TEXT_KM)
     assert_nothing_saved()
 
@@ -153,10 +158,10 @@ def test_invalid_utf8_in_an_urlencoded_form_is_refused() -> None:
 def test_invalid_utf8_in_a_choice_is_an_invalid_choice() -> None:
     client = Client()
     body = _multipart([(b"reporter_role", b"my\xffself"), (b"categories", b"\xc3\x28")])
-    response = client.post(
-        "/report/", data=body, content_type="multipart/form-data; boundary=BoUnDaRy"
+    response = browser_post(
+        client, "/report/", data=body, content_type="multipart/form-data; boundary=BoUnDaRy"
     )
-    assert response.status_code == 400
+    assert shown_again(response)
     assert_khmer_error(response.content.decode(), "សូមជ្រើសរើសចម្លើយណាមួយដែលមាននៅទីនេះ។")
     assert_nothing_saved()
 
@@ -181,10 +186,14 @@ def test_wrong_csrf_token_is_refused_and_the_right_one_works() -> None:
     page = client.get("/report/").content.decode()
     match = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page)
     assert match
-    wrong = client.post("/report/", {**good_report(client), "csrfmiddlewaretoken": "x" * 64})
+    wrong = browser_post(
+        client, "/report/", {**good_report(client), "csrfmiddlewaretoken": "x" * 64}
+    )
     assert wrong.status_code == 403
     assert_nothing_saved()
-    right = client.post("/report/", {**good_report(client), "csrfmiddlewaretoken": match.group(1)})
+    right = browser_post(
+        client, "/report/", {**good_report(client), "csrfmiddlewaretoken": match.group(1)}
+    )
     assert right.status_code == 200
     assert Report.objects.count() == 1
 
@@ -195,13 +204,17 @@ def test_wrong_csrf_token_is_refused_and_the_right_one_works() -> None:
 def test_double_click_makes_one_report_and_shows_the_same_code() -> None:
     client = Client()
     data = good_report(client)
-    codes = [receipt_code(client.post("/report/", data).content.decode()) for _ in range(3)]
+    codes = [
+        receipt_code(browser_post(client, "/report/", data).content.decode()) for _ in range(3)
+    ]
     assert codes[0]
     assert codes == [codes[0]] * 3
     assert Report.objects.count() == 1
     assert Report.objects.filter(submission_digest__isnull=False).count() == 1
     # A new form gets a new token and so a new report.
-    assert receipt_code(client.post("/report/", good_report(client)).content.decode()) not in {
+    assert receipt_code(
+        browser_post(client, "/report/", good_report(client)).content.decode()
+    ) not in {
         "",
         codes[0],
     }
@@ -225,7 +238,7 @@ def test_simultaneous_double_submit_makes_one_report(tmp_path: Path) -> None:
 
         def post() -> None:
             barrier.wait()
-            codes.append(receipt_code(Client().post("/report/", data).content.decode()))
+            codes.append(receipt_code(browser_post(Client(), "/report/", data).content.decode()))
             connection.close()
 
         threads = [threading.Thread(target=post) for _ in range(4)]
@@ -266,9 +279,10 @@ def _without_tokens(html: str) -> str:
 @pytest.mark.parametrize("path", ["/status/", "/status/reply/"])
 def test_malformed_codes_look_exactly_like_a_wrong_guess(path: str, code: str) -> None:
     client = Client()
-    client.post("/report/", good_report(client))  # a real report exists
-    wrong = client.post(path, {"code": "2345-6789-ABCD-EFGH-J", "message": "hi"})
-    malformed = client.post(path, {"code": code, "message": "hi"})
+    browser_post(client, "/report/", good_report(client))  # a real report exists
+    wrong = browser_post(client, path, {"code": "2345-6789-ABCD-EFGH-J", "message": "hi"})
+    malformed = browser_post(client, path, {"code": code, "message": "hi"})
+    assert wrong.redirect_chain == malformed.redirect_chain == [("/status/?not-found", 303)]
     assert wrong.status_code == malformed.status_code == 404
     assert len(wrong.content) == len(malformed.content)
     assert _without_tokens(wrong.content.decode()) == _without_tokens(malformed.content.decode())
@@ -278,9 +292,9 @@ def test_malformed_codes_look_exactly_like_a_wrong_guess(path: str, code: str) -
 
 def test_code_sent_as_a_list_or_missing_is_a_wrong_guess() -> None:
     client = Client()
-    wrong = client.post("/status/", {"code": "2345-6789-ABCD-EFGH-J"})
+    wrong = browser_post(client, "/status/", {"code": "2345-6789-ABCD-EFGH-J"})
     for data in ({"code": ["a", "b"]}, {}, {"other": "x"}):
-        response = client.post("/status/", data)
+        response = browser_post(client, "/status/", data)
         assert response.status_code == 404
         assert len(response.content) == len(wrong.content)
         assert _without_tokens(response.content.decode()) == _without_tokens(wrong.content.decode())
@@ -294,8 +308,8 @@ def test_flooding_the_report_form_without_javascript_stores_nothing_more(setting
     limit = settings.HOTLINE_THROTTLE_SUBMITS_PER_10_MIN  # type: ignore[attr-defined]
     within_one_window(600)
     for _ in range(limit):
-        assert client.post("/report/", good_report(client, solve=False)).status_code == 200
-    flooded = client.post("/report/", good_report(client, solve=False))
+        assert browser_post(client, "/report/", good_report(client, solve=False)).status_code == 200
+    flooded = browser_post(client, "/report/", good_report(client, solve=False))
     assert flooded.status_code == 429
     assert WAIT_KM in flooded.content.decode()
     assert "គ្មានអ្វីត្រូវបានរក្សាទុកទេ។" in flooded.content.decode()

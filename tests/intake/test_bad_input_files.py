@@ -7,12 +7,16 @@ from pathlib import Path
 import pytest
 from django.test import Client
 from reporter_support import (
+    REFUSED,
     assert_khmer_error,
     assert_nothing_saved,
+    browser_post,
     good_report,
+    outcome,
     photo_bytes,
     png_bomb,
     receipt_code,
+    shown_again,
     upload,
     upload_dir_files,
 )
@@ -32,10 +36,12 @@ def damaged_km(name: str) -> str:
     return f"រូបភាព “{name}” ខូច ឬធំពេក ដូច្នេះយើងមិនអាចប្រើវាបានទេ។"
 
 
-def post_files(*files: object, **changes: object) -> tuple[int, str]:
+def post_files(*files: object, **changes: object) -> tuple[int | str, str]:
     client = Client()
-    response = client.post("/report/", good_report(client, evidence_files=list(files), **changes))
-    return response.status_code, response.content.decode()
+    response = browser_post(
+        client, "/report/", good_report(client, evidence_files=list(files), **changes)
+    )
+    return outcome(response), response.content.decode()
 
 
 def test_a_good_photo_is_accepted_so_the_refusals_below_mean_something() -> None:
@@ -49,7 +55,7 @@ def test_a_good_photo_is_accepted_so_the_refusals_below_mean_something() -> None
 def test_one_file_too_many_is_refused() -> None:
     files = [upload(f"p{i}.png", photo_bytes(fmt="PNG", seed=i), "image/png") for i in range(6)]
     status, html = post_files(*files)
-    assert status == 400
+    assert status == REFUSED
     assert_khmer_error(html, "សូមផ្ញើឯកសារមិនឱ្យលើសពី ៥ ទេ។")
     assert_nothing_saved()
 
@@ -71,7 +77,7 @@ def test_a_file_over_the_size_limit_is_refused_and_no_plaintext_copy_lingers(
     settings.FILE_UPLOAD_TEMP_DIR = str(spool)  # type: ignore[attr-defined]
     big = photo_bytes() + b"\x00" * (10 * MB)
     status, html = post_files(upload("big.jpg", big))
-    assert status == 400
+    assert status == REFUSED
     assert_khmer_error(html, "ឯកសារ “big.jpg” ធំពេក (ទំហំធំបំផុតដែលអាចផ្ញើបានគឺ ១០ MB)។")
     assert_nothing_saved()
     assert list(spool.iterdir()) == []
@@ -102,7 +108,7 @@ def test_a_file_over_the_size_limit_is_refused_and_no_plaintext_copy_lingers(
 )
 def test_a_file_that_lies_about_its_type_is_refused(name: str, data: bytes, claimed: str) -> None:
     status, html = post_files(upload(name, data, claimed))
-    assert status == 400
+    assert status == REFUSED
     assert_khmer_error(html, refused_name_km(name))
     assert_nothing_saved()
 
@@ -113,7 +119,7 @@ def test_one_bad_file_among_good_ones_saves_none_of_them() -> None:
         upload("b.jpg", b"<html>not a photo</html>"),
         upload("c.jpg", photo_bytes(seed=3)),
     )
-    assert status == 400
+    assert status == REFUSED
     assert_khmer_error(html, refused_name_km("b.jpg"))
     assert_nothing_saved()
 
@@ -130,7 +136,7 @@ def test_decompression_bomb_is_refused(width: int, height: int) -> None:
     bomb = png_bomb(width, height)
     assert len(bomb) < 200_000  # small on the wire, huge when decoded
     status, html = post_files(upload("bomb.png", bomb, "image/png"))
-    assert status == 400
+    assert status == REFUSED
     assert_khmer_error(html, damaged_km("bomb.png"))
     assert_nothing_saved()
 
@@ -152,7 +158,7 @@ def _damaged() -> list[tuple[str, bytes]]:
 @pytest.mark.parametrize(("name", "data"), _damaged(), ids=[n for n, _ in _damaged()])
 def test_damaged_or_truncated_image_is_refused(name: str, data: bytes) -> None:
     status, html = post_files(upload(name, data))
-    assert status == 400
+    assert status == REFUSED
     assert_khmer_error(html, damaged_km(name))
     assert_nothing_saved()
 
@@ -160,7 +166,7 @@ def test_damaged_or_truncated_image_is_refused(name: str, data: bytes) -> None:
 def test_an_empty_file_is_refused() -> None:
     # (No file chosen arrives without a file name and is simply no file.)
     status, html = post_files(upload("empty.jpg", b""))
-    assert status == 400
+    assert status == REFUSED
     assert_khmer_error(html, "ឯកសារ “empty.jpg” ទទេ គ្មានអ្វីនៅខាងក្នុងទេ។")
     assert_nothing_saved()
 
@@ -173,7 +179,9 @@ def test_no_file_chosen_is_not_an_error() -> None:
         b'--B\r\nContent-Disposition: form-data; name="evidence_files"; filename=""\r\n'
         b"Content-Type: application/octet-stream\r\n\r\n\r\n--B--\r\n"
     )
-    response = client.post("/report/", data=body, content_type="multipart/form-data; boundary=B")
+    response = browser_post(
+        client, "/report/", data=body, content_type="multipart/form-data; boundary=B"
+    )
     assert response.status_code == 200
     assert receipt_code(response.content.decode())
     assert EvidenceFile.objects.count() == 0
@@ -181,12 +189,13 @@ def test_no_file_chosen_is_not_an_error() -> None:
 
 def test_reply_with_a_bad_file_adds_nothing() -> None:
     client = Client()
-    code = receipt_code(client.post("/report/", good_report(client)).content.decode())
-    response = client.post(
+    code = receipt_code(browser_post(client, "/report/", good_report(client)).content.decode())
+    response = browser_post(
+        client,
         "/status/reply/",
         {"code": code, "message": "more", "evidence_files": [upload("x.jpg", b"<html>")]},
     )
-    assert response.status_code == 400
+    assert shown_again(response, "/status/")
     assert_khmer_error(response.content.decode(), refused_name_km("x.jpg"))
     report = Report.objects.get()
     assert report.messages.count() == 0

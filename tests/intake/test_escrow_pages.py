@@ -7,7 +7,7 @@ import re
 import pytest
 from django.apps import apps
 from django.test import Client
-from reporter_support import KHMER, good_report, receipt_code
+from reporter_support import KHMER, browser_post, good_report, receipt_code, shown_again
 
 from hotline.accounts.services import staff_create
 from hotline.audit.models import AuditEvent
@@ -30,7 +30,7 @@ def _english() -> Client:
 
 
 def _report(client: Client, **changes: str) -> str:
-    response = client.post("/report/", good_report(client, **changes))
+    response = browser_post(client, "/report/", good_report(client, **changes))
     code = receipt_code(response.content.decode())
     assert code
     return code
@@ -76,7 +76,7 @@ def test_page_speaks_khmer_needs_no_script_and_nothing_from_other_hosts() -> Non
 def test_deposit_stores_only_a_digest_and_says_thank_you() -> None:
     client = _english()
     code = _report(client)
-    response = client.post("/escrow/", {"code": code, "identifier": HANDLE})
+    response = browser_post(client, "/escrow/", {"code": code, "identifier": HANDLE})
     assert response.status_code == 200
     assert 'id="escrow-kept"' in response.content.decode()
     escrow = EscrowedIdentifier.objects.get()
@@ -93,9 +93,13 @@ def test_same_answer_whether_or_not_the_identifier_was_reported() -> None:
     client = _english()
     code = _report(client)
     _other_report_naming(HANDLE)
-    matched = client.post("/escrow/", {"code": code, "identifier": HANDLE})
-    unknown = client.post("/escrow/", {"code": code, "identifier": "t.me/nobody_named_this"})
-    again = client.post("/escrow/", {"code": code, "identifier": "https://t.me/escrow_target_kh"})
+    matched = browser_post(client, "/escrow/", {"code": code, "identifier": HANDLE})
+    unknown = browser_post(
+        client, "/escrow/", {"code": code, "identifier": "t.me/nobody_named_this"}
+    )
+    again = browser_post(
+        client, "/escrow/", {"code": code, "identifier": "https://t.me/escrow_target_kh"}
+    )
     assert matched.status_code == unknown.status_code == again.status_code == 200
     assert _page(matched.content) == _page(unknown.content) == _page(again.content)
     states = sorted(EscrowedIdentifier.objects.values_list("state", flat=True))
@@ -105,8 +109,10 @@ def test_same_answer_whether_or_not_the_identifier_was_reported() -> None:
 def test_a_later_report_matches_the_escrow() -> None:
     client = _english()
     code = _report(client)
-    client.post(
-        "/escrow/", {"code": code, "identifier": "My abuser is @Escrow_Target_Kh on Telegram"}
+    browser_post(
+        client,
+        "/escrow/",
+        {"code": code, "identifier": "My abuser is @Escrow_Target_Kh on Telegram"},
     )
     later = _other_report_naming(HANDLE)
     escrow = EscrowedIdentifier.objects.get()
@@ -118,7 +124,7 @@ def test_wrong_codes_get_one_generic_answer_and_nothing_is_stored() -> None:
     client = _english()
     _report(client)
     answers = [
-        client.post("/escrow/", {"code": code, "identifier": HANDLE})
+        browser_post(client, "/escrow/", {"code": code, "identifier": HANDLE})
         for code in ("AAAA-BBBB-CCCC-DDDD-E", "garbage", "💥" * 20, "7KQ4-M2XD-9FTB-R6HC-W")
     ]
     assert {a.status_code for a in answers} == {404}
@@ -142,8 +148,8 @@ def test_wrong_codes_get_one_generic_answer_and_nothing_is_stored() -> None:
 def test_bad_identifiers_get_a_plain_khmer_error_and_nothing_is_stored(identifier: str) -> None:
     client = Client()
     code = _report(client)
-    response = client.post("/escrow/", {"code": code, "identifier": identifier})
-    assert response.status_code == 400
+    response = browser_post(client, "/escrow/", {"code": code, "identifier": identifier})
+    assert shown_again(response, "/escrow/")
     html = response.content.decode()
     error = re.search(r'<div class="error" role="alert" id="id_identifier_error">(.*?)</div>', html)
     assert error, html
@@ -155,20 +161,21 @@ def test_bad_identifiers_get_a_plain_khmer_error_and_nothing_is_stored(identifie
 def test_an_oversize_post_is_refused_without_a_lookup() -> None:
     client = Client()
     code = _report(client)
-    response = client.post("/escrow/", {"code": code + "X" * 100, "identifier": HANDLE})
-    assert response.status_code == 400
+    response = browser_post(client, "/escrow/", {"code": code + "X" * 100, "identifier": HANDLE})
+    assert shown_again(response, "/escrow/")
+    assert 'id="id_code_error"' in response.content.decode()
     assert EscrowedIdentifier.objects.count() == 0
 
 
 def test_receipt_and_status_pages_lead_to_the_escrow_form_with_the_code() -> None:
     client = _english()
-    receipt = client.post("/report/", good_report(client)).content.decode()
+    receipt = browser_post(client, "/report/", good_report(client)).content.decode()
     code = receipt_code(receipt)
     assert 'action="/escrow/"' in receipt
-    status = client.post("/status/", {"code": code}).content.decode()
+    status = browser_post(client, "/status/", {"code": code}).content.decode()
     assert 'action="/escrow/"' in status
     assert 'id="escrow-link"' in status
-    opened = client.post("/escrow/", {"code": code, "start": "1"})
+    opened = browser_post(client, "/escrow/", {"code": code, "start": "1"})
     assert opened.status_code == 200
     assert f'value="{code}"' in opened.content.decode()
     assert "error" not in _page(opened.content).split("<main>")[1]
@@ -176,7 +183,7 @@ def test_receipt_and_status_pages_lead_to_the_escrow_form_with_the_code() -> Non
 
 def _asked(client: Client) -> tuple[str, EscrowedIdentifier]:
     code = _report(client)
-    client.post("/escrow/", {"code": code, "identifier": HANDLE})
+    browser_post(client, "/escrow/", {"code": code, "identifier": HANDLE})
     _other_report_naming(HANDLE)
     analyst = staff_create(username="analyst", password="a long enough passphrase 42")
     escrow = escrow_ask_consent(escrow=EscrowedIdentifier.objects.get(), actor=analyst)
@@ -186,10 +193,10 @@ def _asked(client: Client) -> tuple[str, EscrowedIdentifier]:
 def test_no_question_until_an_analyst_asks() -> None:
     client = _english()
     code = _report(client)
-    client.post("/escrow/", {"code": code, "identifier": HANDLE})
+    browser_post(client, "/escrow/", {"code": code, "identifier": HANDLE})
     _other_report_naming(HANDLE)
     assert EscrowedIdentifier.objects.get().state == EscrowedIdentifier.State.MATCHED
-    status = client.post("/status/", {"code": code}).content.decode()
+    status = browser_post(client, "/status/", {"code": code}).content.decode()
     assert "A question for you" not in status
     assert 'action="/status/answer/"' not in status
 
@@ -198,11 +205,11 @@ def test_no_question_until_an_analyst_asks() -> None:
 def test_reporter_answers_the_consent_question(answer: str, state: str) -> None:
     client = _english()
     code, escrow = _asked(client)
-    status = client.post("/status/", {"code": code}).content.decode()
+    status = browser_post(client, "/status/", {"code": code}).content.decode()
     assert f'id="escrow-question-{escrow.pk}"' in status
     assert f'name="question" value="{escrow.pk}"' in status
-    response = client.post(
-        "/status/answer/", {"code": code, "question": escrow.pk, "answer": answer}
+    response = browser_post(
+        client, "/status/answer/", {"code": code, "question": escrow.pk, "answer": answer}
     )
     assert response.status_code == 200
     html = response.content.decode()
@@ -212,8 +219,11 @@ def test_reporter_answers_the_consent_question(answer: str, state: str) -> None:
     assert escrow.state == state
     assert AuditEvent.objects.filter(action="entities.escrow_answered").count() == 1
     # A second answer changes nothing.
-    again = client.post("/status/answer/", {"code": code, "question": escrow.pk, "answer": "yes"})
-    assert again.status_code == 400
+    again = browser_post(
+        client, "/status/answer/", {"code": code, "question": escrow.pk, "answer": "yes"}
+    )
+    assert again.redirect_chain == [("/status/", 303)]
+    assert "We could not save this answer" in again.content.decode()
     escrow.refresh_from_db()
     assert escrow.state == state
 
@@ -221,7 +231,7 @@ def test_reporter_answers_the_consent_question(answer: str, state: str) -> None:
 def test_the_question_is_in_khmer_by_default() -> None:
     client = Client()
     code, _escrow = _asked(client)
-    status = client.post("/status/", {"code": code}).content.decode()
+    status = browser_post(client, "/status/", {"code": code}).content.decode()
     assert "សំណួរមួយសម្រាប់អ្នក" in status
     assert "A question for you" not in status
 
@@ -230,23 +240,26 @@ def test_answers_need_the_right_code_and_question() -> None:
     client = _english()
     code, escrow = _asked(client)
     other_code = _report(Client())
-    wrong_code = client.post(
-        "/status/answer/", {"code": "AAAA-BBBB-CCCC-DDDD-E", "question": escrow.pk, "answer": "yes"}
+    wrong_code = browser_post(
+        client,
+        "/status/answer/",
+        {"code": "AAAA-BBBB-CCCC-DDDD-E", "question": escrow.pk, "answer": "yes"},
     )
     assert wrong_code.status_code == 404
     # Another reporter's code cannot answer this reporter's question.
-    stranger = client.post(
-        "/status/answer/", {"code": other_code, "question": escrow.pk, "answer": "yes"}
+    stranger = browser_post(
+        client, "/status/answer/", {"code": other_code, "question": escrow.pk, "answer": "yes"}
     )
-    assert stranger.status_code == 400
+    assert stranger.redirect_chain == [("/status/", 303)]
+    assert "We could not save this answer" in stranger.content.decode()
     for bad in (
         {"question": "abc", "answer": "yes"},
         {"question": escrow.pk, "answer": "maybe"},
         {"question": "9" * 40, "answer": "yes"},
         {},
     ):
-        response = client.post("/status/answer/", {"code": code, **bad})
-        assert response.status_code == 400
+        response = browser_post(client, "/status/answer/", {"code": code, **bad})
+        assert response.redirect_chain == [("/status/", 303)]
         assert "We could not save this answer" in response.content.decode()
     escrow.refresh_from_db()
     assert escrow.state == EscrowedIdentifier.State.CONSENT_ASKED

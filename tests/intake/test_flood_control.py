@@ -16,10 +16,12 @@ from django.test import Client
 from reporter_support import (
     assert_khmer_error,
     assert_nothing_saved,
+    browser_post,
     form_token_and_challenge,
     good_report,
     photo_bytes,
     receipt_code,
+    shown_again,
     solve_proof,
     upload,
     within_one_window,
@@ -59,7 +61,7 @@ def _tampered(proof: str, change: dict[str, object]) -> str:
 
 def test_a_report_with_a_solved_proof_is_stored() -> None:
     client = Client()
-    response = client.post("/report/", good_report(client))
+    response = browser_post(client, "/report/", good_report(client))
     assert response.status_code == 200
     assert receipt_code(response.content.decode())
     assert Report.objects.count() == 1
@@ -81,8 +83,8 @@ def test_a_wrong_solution_is_refused_in_the_reporters_language(language: str) ->
     client = _english() if language == "en" else Client()
     data = good_report(client)
     data["proof"] = _tampered(data["proof"], {"derivedKey": "00" * 32, "counter": 7})
-    response = client.post("/report/", data)
-    assert response.status_code == 400
+    response = browser_post(client, "/report/", data)
+    assert shown_again(response)
     page = response.content.decode()
     if language == "km":
         assert_khmer_error(page, CHECK_FAILED_KM)
@@ -99,8 +101,8 @@ def test_a_proof_solved_for_another_form_is_refused() -> None:
     data = good_report(client)
     other_token, _challenge = form_token_and_challenge(client)
     data["submission_token"] = other_token
-    response = client.post("/report/", data)
-    assert response.status_code == 400
+    response = browser_post(client, "/report/", data)
+    assert shown_again(response)
     assert_khmer_error(response.content.decode(), CHECK_FAILED_KM)
     assert_nothing_saved()
 
@@ -113,8 +115,8 @@ def test_an_expired_challenge_is_refused_in_the_reporters_language(
     settings.HOTLINE_POW_EXPIRES_SECONDS = -5  # type: ignore[attr-defined]
     data = good_report(client)
     settings.HOTLINE_POW_EXPIRES_SECONDS = 3600  # type: ignore[attr-defined]
-    response = client.post("/report/", data)
-    assert response.status_code == 400
+    response = browser_post(client, "/report/", data)
+    assert shown_again(response)
     page = response.content.decode()
     if language == "km":
         assert_khmer_error(page, EXPIRED_KM)
@@ -126,14 +128,14 @@ def test_an_expired_challenge_is_refused_in_the_reporters_language(
     import html
 
     data["proof"] = solve_proof(html.unescape(fresh))
-    assert receipt_code(client.post("/report/", data).content.decode())
+    assert receipt_code(browser_post(client, "/report/", data).content.decode())
 
 
 def test_a_replayed_solution_makes_no_second_report() -> None:
     client = Client()
     data = good_report(client)
-    first = receipt_code(client.post("/report/", data).content.decode())
-    again = client.post("/report/", data)
+    first = receipt_code(browser_post(client, "/report/", data).content.decode())
+    again = browser_post(client, "/report/", data)
     # The same form sent twice (a retry after a slow answer) shows the first receipt.
     assert again.status_code == 200
     assert receipt_code(again.content.decode()) == first != ""
@@ -144,15 +146,15 @@ def test_a_solution_spent_on_a_refused_form_counts_as_no_proof(settings: object)
     client = Client()
     data = good_report(client)
     incomplete = {k: v for k, v in data.items() if k != "reporter_role"}
-    assert client.post("/report/", incomplete).status_code == 400
+    assert shown_again(browser_post(client, "/report/", incomplete))
     # Sent again, the spent proof buys nothing: the no-JavaScript budgets decide (here: none).
     settings.HOTLINE_THROTTLE_UNSOLVED_SUBMITS_PER_MIN = 0  # type: ignore[attr-defined]
-    again = client.post("/report/", data)
+    again = browser_post(client, "/report/", data)
     assert again.status_code == 429
     assert ALL_BUSY_KM in again.content.decode()
     assert_nothing_saved()
     settings.HOTLINE_THROTTLE_UNSOLVED_SUBMITS_PER_MIN = 20  # type: ignore[attr-defined]
-    assert receipt_code(client.post("/report/", data).content.decode())
+    assert receipt_code(browser_post(client, "/report/", data).content.decode())
 
 
 def _foreign_challenge_proof(token_tag: str) -> str:
@@ -230,8 +232,8 @@ def test_garbage_proofs_get_a_clear_answer_and_save_nothing(proof: str) -> None:
 
         proof = _foreign_challenge_proof(_token_tag(data["submission_token"]))
     data["proof"] = proof
-    response = client.post("/report/", data)
-    assert response.status_code == 400
+    response = browser_post(client, "/report/", data)
+    assert shown_again(response)
     assert_khmer_error(response.content.decode(), CHECK_FAILED_KM)
     assert_nothing_saved()
 
@@ -242,8 +244,8 @@ def test_a_bad_proof_is_refused_before_the_files_are_examined() -> None:
     data["proof"] = "!!not base64!!"
     # An upload that is not a picture: had the form been parsed, it would say so.
     data["evidence_files"] = [upload("photo.jpg", b"not a picture at all")]
-    response = client.post("/report/", data)
-    assert response.status_code == 400
+    response = browser_post(client, "/report/", data)
+    assert shown_again(response)
     page = response.content.decode()
     assert_khmer_error(page, CHECK_FAILED_KM)
     assert 'id="f-evidence_files"' in page
@@ -252,7 +254,7 @@ def test_a_bad_proof_is_refused_before_the_files_are_examined() -> None:
     # The same file with a good proof is read (and refused or kept) as usual.
     good = good_report(client)
     good["evidence_files"] = [upload("photo.jpg", photo_bytes())]
-    assert receipt_code(client.post("/report/", good).content.decode())
+    assert receipt_code(browser_post(client, "/report/", good).content.decode())
 
 
 # --- without JavaScript: a per-client budget, then a bounded global bucket -----------------------
@@ -260,7 +262,7 @@ def test_a_bad_proof_is_refused_before_the_files_are_examined() -> None:
 
 def test_without_javascript_a_report_goes_through(settings: object) -> None:
     client = Client()
-    response = client.post("/report/", good_report(client, solve=False))
+    response = browser_post(client, "/report/", good_report(client, solve=False))
     assert response.status_code == 200
     assert receipt_code(response.content.decode())
 
@@ -270,16 +272,18 @@ def test_a_no_javascript_flooder_spends_only_its_own_budget(settings: object) ->
     within_one_window(600)
     flooder = Client(REMOTE_ADDR="198.51.100.7")
     for _ in range(3):
-        assert flooder.post("/report/", good_report(flooder, solve=False)).status_code == 200
-    refused = flooder.post("/report/", good_report(flooder, solve=False))
+        assert (
+            browser_post(flooder, "/report/", good_report(flooder, solve=False)).status_code == 200
+        )
+    refused = browser_post(flooder, "/report/", good_report(flooder, solve=False))
     assert refused.status_code == 429
     assert int(refused["Retry-After"]) > 0
     assert CLIENT_BUSY_KM in refused.content.decode()
     assert JAVASCRIPT_HINT_KM in refused.content.decode()
     # Another reporter without JavaScript, and one with, are not refused.
     other = Client(REMOTE_ADDR="198.51.100.8")
-    assert other.post("/report/", good_report(other, solve=False)).status_code == 200
-    assert flooder.post("/report/", good_report(flooder)).status_code == 200
+    assert browser_post(other, "/report/", good_report(other, solve=False)).status_code == 200
+    assert browser_post(flooder, "/report/", good_report(flooder)).status_code == 200
     assert Report.objects.count() == 5
 
 
@@ -288,15 +292,15 @@ def test_no_javascript_reports_share_a_bounded_global_bucket(settings: object) -
     within_one_window(60)
     for index in range(4):
         client = Client(REMOTE_ADDR=f"203.0.113.{index + 1}")
-        assert client.post("/report/", good_report(client, solve=False)).status_code == 200
+        assert browser_post(client, "/report/", good_report(client, solve=False)).status_code == 200
     late = Client(REMOTE_ADDR="203.0.113.99")
-    refused = late.post("/report/", good_report(late, solve=False))
+    refused = browser_post(late, "/report/", good_report(late, solve=False))
     assert refused.status_code == 429
     assert ALL_BUSY_KM in refused.content.decode()
     assert 0 < int(refused["Retry-After"]) <= 60
     assert Report.objects.count() == 4
     # A reporter whose browser solved the proof is never in that bucket.
-    assert late.post("/report/", good_report(late)).status_code == 200
+    assert browser_post(late, "/report/", good_report(late)).status_code == 200
     assert Report.objects.count() == 5
 
 
@@ -305,38 +309,57 @@ def test_no_javascript_reports_share_a_bounded_global_bucket(settings: object) -
 
 def test_many_wrong_codes_do_not_lock_the_same_client_out_of_its_report() -> None:
     client = Client()
-    code = receipt_code(client.post("/report/", good_report(client)).content.decode())
+    code = receipt_code(browser_post(client, "/report/", good_report(client)).content.decode())
     for attempt in range(100):
         wrong = f"2345-6789-ABCD-EFGH-{attempt % 10 + 2}"
-        assert client.post("/status/", {"code": wrong}).status_code == 404
-        deposit = client.post("/escrow/", {"code": wrong, "identifier": "@offender_handle"})
+        assert browser_post(client, "/status/", {"code": wrong}).status_code == 404
+        deposit = browser_post(
+            client, "/escrow/", {"code": wrong, "identifier": "@offender_handle"}
+        )
         assert deposit.status_code == 404
-        assert client.post("/status/reply/", {"code": wrong, "message": "x"}).status_code == 404
-    assert client.post("/status/", {"code": code}).status_code == 200
-    assert client.post("/status/reply/", {"code": code, "message": "More."}).status_code == 200
-    assert client.post("/escrow/", {"code": code, "identifier": "@offender"}).status_code == 200
+        assert (
+            browser_post(client, "/status/reply/", {"code": wrong, "message": "x"}).status_code
+            == 404
+        )
+    assert browser_post(client, "/status/", {"code": code}).status_code == 200
+    assert (
+        browser_post(client, "/status/reply/", {"code": code, "message": "More."}).status_code
+        == 200
+    )
+    assert (
+        browser_post(client, "/escrow/", {"code": code, "identifier": "@offender"}).status_code
+        == 200
+    )
 
 
 def test_replies_and_deposits_are_limited_per_report_not_per_client(settings: object) -> None:
     settings.HOTLINE_THROTTLE_REPORT_WRITES_PER_HOUR = 3  # type: ignore[attr-defined]
     within_one_window(3600)
     client = Client()
-    busy = receipt_code(client.post("/report/", good_report(client)).content.decode())
-    calm = receipt_code(client.post("/report/", good_report(client)).content.decode())
+    busy = receipt_code(browser_post(client, "/report/", good_report(client)).content.decode())
+    calm = receipt_code(browser_post(client, "/report/", good_report(client)).content.decode())
     for index in range(2):
-        reply = client.post("/status/reply/", {"code": busy, "message": f"Message {index}."})
+        reply = browser_post(
+            client, "/status/reply/", {"code": busy, "message": f"Message {index}."}
+        )
         assert reply.status_code == 200
-    assert client.post("/escrow/", {"code": busy, "identifier": "@someone"}).status_code == 200
-    refused = client.post("/status/reply/", {"code": busy, "message": "One too many."})
+    assert (
+        browser_post(client, "/escrow/", {"code": busy, "identifier": "@someone"}).status_code
+        == 200
+    )
+    refused = browser_post(client, "/status/reply/", {"code": busy, "message": "One too many."})
     assert refused.status_code == 429
     assert REPORT_BUSY_KM in refused.content.decode()
-    refused = client.post("/escrow/", {"code": busy, "identifier": "@another"})
+    refused = browser_post(client, "/escrow/", {"code": busy, "identifier": "@another"})
     assert refused.status_code == 429
     assert Message.objects.filter(report__receipt_digest__isnull=False).count() == 2
     assert EscrowedIdentifier.objects.count() == 1
     # The same client's other report, and reading the busy one, are not limited.
-    assert client.post("/status/reply/", {"code": calm, "message": "Hello."}).status_code == 200
-    assert client.post("/status/", {"code": busy}).status_code == 200
+    assert (
+        browser_post(client, "/status/reply/", {"code": calm, "message": "Hello."}).status_code
+        == 200
+    )
+    assert browser_post(client, "/status/", {"code": busy}).status_code == 200
 
 
 # --- a fresh challenge for a form open past its challenge's expiry ------------------------------
@@ -349,7 +372,7 @@ def test_a_fresh_challenge_for_the_same_form_sends_the_report() -> None:
     assert response.status_code == 200
     assert response["Content-Type"] == "application/json"
     data["proof"] = solve_proof(response.content.decode())
-    assert receipt_code(client.post("/report/", data).content.decode())
+    assert receipt_code(browser_post(client, "/report/", data).content.decode())
 
 
 @pytest.mark.parametrize(

@@ -17,6 +17,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 from django.utils import translation
 from django.utils.translation import template
+from reporter_support import browser_post, shown_again
 
 from hotline.intake.models import Report
 
@@ -133,14 +134,15 @@ def test_english_switch_changes_the_language(path: str) -> None:
 
 
 @pytest.mark.django_db
-def test_language_switch_is_on_every_public_page_but_not_the_receipt() -> None:
+def test_language_switch_is_on_every_public_page_and_the_receipt_keeps_its_code() -> None:
     client = Client()
     for path in PUBLIC_PAGES:
         assert 'action="/i18n/setlang/"' in client.get(path).content.decode()
     page = client.get("/report/").content.decode()
     token = re.search(r'name="submission_token" value="([^"]+)"', page)
     assert token
-    receipt = client.post(
+    receipt = browser_post(
+        client,
         "/report/",
         {
             "submission_token": token.group(1),
@@ -148,15 +150,24 @@ def test_language_switch_is_on_every_public_page_but_not_the_receipt() -> None:
             "categories": ["child_images"],
         },
     )
-    assert 'id="receipt-code"' in receipt.content.decode()
-    # Switching reloads the page, and the code is shown once only.
-    assert 'action="/i18n/setlang/"' not in receipt.content.decode()
+    html = receipt.content.decode()
+    code = re.search(r'id="receipt-code">([^<]+)<', html)
+    assert code
+    # The receipt is a GET (its code in a sealed cookie): switching shows the same code.
+    assert 'action="/i18n/setlang/"' in html
+    assert 'name="next" value="/report/receipt/"' in html
+    switched = client.post("/i18n/setlang/", {"language": "en", "next": "/report/receipt/"})
+    assert switched["Location"] == "/report/receipt/"
+    english = client.get("/report/receipt/").content.decode()
+    assert '<html lang="en">' in english
+    assert f'id="receipt-code">{code.group(1)}<' in english
 
 
 @pytest.mark.django_db
 def test_djangos_own_form_errors_reach_the_reporter_in_khmer() -> None:
     client = Client()
-    response = client.post(
+    response = browser_post(
+        client,
         "/report/",
         {
             "reporter_role": "pirate",  # not a choice
@@ -166,7 +177,7 @@ def test_djangos_own_form_errors_reach_the_reporter_in_khmer() -> None:
             "amount": "ten\x00dollars",  # NUL: Django's own validator
         },
     )
-    assert response.status_code == 400
+    assert shown_again(response)
     html = response.content.decode()
     for english in (
         "This field is required",
@@ -181,7 +192,7 @@ def test_djangos_own_form_errors_reach_the_reporter_in_khmer() -> None:
     assert "អត្ថបទនេះមានតួអក្សរដែលយើងមិនអាចទទួលបាន។" in html  # NUL
     assert Report.objects.count() == 0
 
-    missing = client.post("/report/", {})
+    missing = browser_post(client, "/report/", {})
     assert "សូមឆ្លើយសំណួរនេះ។" in missing.content.decode()  # required
 
 
@@ -189,7 +200,7 @@ def test_djangos_own_form_errors_reach_the_reporter_in_khmer() -> None:
 def test_the_same_errors_in_english_after_switching() -> None:
     client = Client()
     client.post("/i18n/setlang/", {"language": "en", "next": "/report/"})
-    html = client.post("/report/", {"reporter_role": "pirate"}).content.decode()
+    html = browser_post(client, "/report/", {"reporter_role": "pirate"}).content.decode()
     assert "Please choose one of the answers shown." in html
     assert "Please answer this question." in html
     assert not KHMER.search(_main(html))

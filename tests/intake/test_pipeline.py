@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from reporter_support import form_token
+from reporter_support import browser_post, form_token
 
 from hotline.hashing.models import BankCategory, HashType
 from hotline.hashing.services import bank_create, entry_add
@@ -62,7 +62,8 @@ def test_new_reports_wait_in_their_own_rows_until_a_worker_poll_queues_them() ->
     from hotline.intake.services import reports_pipeline_dispatch
 
     client = Client()
-    answer = client.post(
+    answer = browser_post(
+        client,
         "/report/",
         {
             "submission_token": form_token(client),

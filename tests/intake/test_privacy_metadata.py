@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 from django.test import Client
 from PIL import ExifTags, Image
-from reporter_support import good_report, receipt_code, upload, upload_dir_files
+from reporter_support import browser_post, good_report, receipt_code, upload, upload_dir_files
 
 from hotline.hashing.hashers import hash_image_bytes
 from hotline.intake.models import EvidenceFile
@@ -51,7 +51,7 @@ def submit_photo(*, keep_original: bool) -> tuple[bytes, EvidenceFile]:
     data = good_report(client, evidence_files=[upload("IMG_0001.jpg", original)])
     if keep_original:
         data["keep_original_for_police"] = "on"
-    response = client.post("/report/", data)
+    response = browser_post(client, "/report/", data)
     assert response.status_code == 200
     assert receipt_code(response.content.decode())
     return original, EvidenceFile.objects.get()

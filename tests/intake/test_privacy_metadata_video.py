@@ -11,9 +11,12 @@ from typing import Any
 import pytest
 from django.test import Client
 from reporter_support import (
+    REFUSED,
     assert_khmer_error,
     assert_nothing_saved,
+    browser_post,
     good_report,
+    outcome,
     submit_evidence,
     upload,
     upload_dir_files,
@@ -209,12 +212,12 @@ def damaged_km(name: str) -> str:
     return f"វីដេអូ “{name}” ខូច ឬមានទម្រង់ដែលយើងមិនអាចប្រើបាន។ អ្នកអាចផ្ញើរូបថតអេក្រង់ពីវីដេអូនោះជំនួសវិញ។"
 
 
-def post_video(name: str, data: bytes) -> tuple[int, str]:
+def post_video(name: str, data: bytes) -> tuple[int | str, str]:
     client = Client()
-    response = client.post(
-        "/report/", good_report(client, evidence_files=[upload(name, data, "video/mp4")])
+    response = browser_post(
+        client, "/report/", good_report(client, evidence_files=[upload(name, data, "video/mp4")])
     )
-    return response.status_code, response.content.decode()
+    return outcome(response), response.content.decode()
 
 
 def boxes(data: bytes) -> dict[bytes, tuple[int, int]]:
@@ -245,7 +248,7 @@ def damaged_videos(clip: bytes) -> dict[str, bytes]:
 @pytest.mark.parametrize("name", ["garbage.mp4", "cut.mp4", "zeros.mp4", "lies.mp4"])
 def test_a_damaged_video_is_refused_and_nothing_saved(clip: bytes, name: str) -> None:
     status, html = post_video(name, damaged_videos(clip)[name])
-    assert status == 400
+    assert status == REFUSED
     assert_khmer_error(html, damaged_km(name))
     assert_nothing_saved()
 
@@ -256,7 +259,7 @@ def test_without_ffmpeg_videos_are_refused_with_a_clear_message(
     # As on a server where the ffmpeg package is not installed: nothing on PATH.
     monkeypatch.setenv("PATH", str(tmp_path))
     status, html = post_video("clip.mp4", clip)
-    assert status == 400
+    assert status == REFUSED
     assert_khmer_error(
         html,
         "ពេលនេះ យើងមិនអាចទទួលឯកសារ “clip.mp4” បានទេ។ អ្នកអាចផ្ញើរូបថតអេក្រង់ជំនួសវិញ។",

@@ -23,7 +23,7 @@ from pathlib import Path
 import pytest
 from django.db import connection
 from django.test import Client
-from reporter_support import good_report, receipt_code, run_file_db_scenario, upload
+from reporter_support import browser_post, good_report, receipt_code, run_file_db_scenario, upload
 
 from hotline.intake.models import Report
 from hotline.intake.selectors import report_details
@@ -111,16 +111,18 @@ def test_no_trace_in_database_uploads_or_logs(
         keep_original_for_police="on",
         evidence_files=[upload("chat.txt", secrets["file_text"].encode(), "text/plain")],
     )
-    response = client.post("/report/", data)
+    response = browser_post(client, "/report/", data)
     code = receipt_code(response.content.decode())
     assert code
-    assert client.post("/status/", {"code": code}).status_code == 200
-    assert client.post("/status/reply/", {"code": code, "message": secrets["reply"]}).status_code
+    assert browser_post(client, "/status/", {"code": code}).status_code == 200
+    assert browser_post(
+        client, "/status/reply/", {"code": code, "message": secrets["reply"]}
+    ).status_code
     # Paths that log: a wrong code, a page that does not exist, a CSRF failure, an oversize POST.
-    client.post("/status/", {"code": "2345-6789-ABCD-EFGH-J"})
+    browser_post(client, "/status/", {"code": "2345-6789-ABCD-EFGH-J"})
     client.get("/no-such-page/")
     Client(enforce_csrf_checks=True, REMOTE_ADDR=ADDRESS).post("/report/", {"narrative": "x"})
-    client.post("/report/", {"narrative": "y" * 3_000_000})
+    browser_post(client, "/report/", {"narrative": "y" * 3_000_000})
 
     # The report really arrived, so finding nothing below means something.
     report = Report.objects.get()
@@ -153,16 +155,16 @@ def test_every_response_carries_the_privacy_headers() -> None:
     client = Client()
     for path in PUBLIC_PATHS:
         assert_privacy_headers(dict(client.get(path).headers), path)
-    posted = client.post("/report/", good_report(client))
+    posted = browser_post(client, "/report/", good_report(client))
     assert_privacy_headers(dict(posted.headers), "receipt")
     code = receipt_code(posted.content.decode())
-    assert_privacy_headers(dict(client.post("/status/", {"code": code}).headers), "status")
+    assert_privacy_headers(dict(browser_post(client, "/status/", {"code": code}).headers), "status")
     for where, response in {
-        "invalid form": client.post("/report/", {}),
-        "wrong code": client.post("/status/", {"code": "x"}),
+        "invalid form": browser_post(client, "/report/", {}),
+        "wrong code": browser_post(client, "/status/", {"code": "x"}),
         "not found": client.get("/nothing/"),
-        "csrf": Client(enforce_csrf_checks=True).post("/report/", {}),
-        "too large": client.post("/report/", {"narrative": "z" * 3_000_000}),
+        "csrf": browser_post(Client(enforce_csrf_checks=True), "/report/", {}),
+        "too large": browser_post(client, "/report/", {"narrative": "z" * 3_000_000}),
     }.items():
         assert_privacy_headers(dict(response.headers), where)
     static = client.get("/static/core/site.css")
@@ -204,7 +206,10 @@ def _request(
     try:
         conn.request(method, path, body=body, headers=headers or {})
         response = conn.getresponse()
-        return response.status, dict(response.getheaders()), response.read()
+        merged: dict[str, str] = {}  # several Set-Cookie headers: keep them all
+        for name, value in response.getheaders():
+            merged[name] = f"{merged[name]}, {value}" if name in merged else value
+        return response.status, merged, response.read()
     finally:
         conn.close()
 
@@ -336,6 +341,18 @@ def test_production_server_logs_no_address_and_keeps_no_trace(tmp_path: Path) ->
                 "X-Forwarded-For": ADDRESS,
             },
         )
+        assert status == 303, page[-2000:]
+        assert headers["Location"] == "/report/receipt/"
+        assert_privacy_headers(headers, "report redirect (gunicorn)")
+        sealed = re.search(r"hotline_code=([^;]+)", headers.get("Set-Cookie", ""))
+        assert sealed
+        status, headers, page = _request(
+            port,
+            "GET",
+            "/report/receipt/",
+            b"",
+            {"Cookie": f"csrftoken={cookie.group(1)}; hotline_code={sealed.group(1)}"},
+        )
         assert status == 200, page[-2000:]
         assert receipt_code(page.decode())
         assert_privacy_headers(headers, "receipt (gunicorn)")
@@ -349,7 +366,7 @@ def test_production_server_logs_no_address_and_keeps_no_trace(tmp_path: Path) ->
         server.wait(timeout=60)
 
     logs = log_path.read_text(errors="replace")
-    assert '"POST /report/" 200' in logs  # the access log is on, so its silence means something
+    assert '"POST /report/" 303' in logs  # the access log is on, so its silence means something
     assert "Invalid request" in logs  # so are the server's errors about malformed requests
     wanted = needles(secrets, LOOPBACK_ADDRESS)
     wanted["forwarded address"] = ADDRESS.encode()

@@ -9,7 +9,7 @@ import pytest
 from django.conf import settings
 from django.test import Client
 from django.utils import timezone
-from reporter_support import KHMER, good_report, receipt_code
+from reporter_support import KHMER, browser_post, good_report, receipt_code
 
 from hotline.intake.models import Report
 from hotline.intake.receipts import ALPHABET
@@ -33,7 +33,7 @@ def _receipt(client: Client, **changes: object) -> tuple[str, str]:
     data = good_report(client, **changes)
     # The form's CSRF token (the cookie's secret is accepted as the form value too).
     data["csrfmiddlewaretoken"] = client.cookies[settings.CSRF_COOKIE_NAME].value
-    response = client.post("/report/", data)
+    response = browser_post(client, "/report/", data)
     assert response.status_code == 200
     page = response.content.decode()
     code = receipt_code(page)
@@ -59,7 +59,7 @@ def test_check_my_report_posts_the_code_and_opens_the_status_page() -> None:
     page, code = _receipt(client)
     fields = _form(page, "/status/")
     assert fields["code"] == code
-    opened = client.post("/status/", fields)
+    opened = browser_post(client, "/status/", fields)
     assert opened.status_code == 200
     assert 'id="report-status"' in opened.content.decode()
 
@@ -172,7 +172,7 @@ def test_status_form_opens_the_report_however_the_code_is_grouped(written: objec
     client = _client()
     _, code = _receipt(client)
     typed = written(code)  # type: ignore[operator]
-    opened = client.post("/status/", {"code": typed})
+    opened = browser_post(client, "/status/", {"code": typed})
     assert opened.status_code == 200
     assert 'id="report-status"' in opened.content.decode()
 
@@ -196,7 +196,7 @@ def test_each_receipt_page_has_its_own_script_nonce_matching_its_policy() -> Non
     nonces = []
     for _ in range(2):
         client = _client()
-        response = client.post("/report/", good_report(client))
+        response = browser_post(client, "/report/", good_report(client))
         page = response.content.decode()
         script = re.search(r'<script src="/static/intake/receipt\.js" nonce="([^"]+)"', page)
         assert script, page[-400:]
@@ -218,7 +218,7 @@ def test_receipt_page_says_what_the_escrow_offer_is_for_in_both_languages() -> N
 def test_receipt_for_a_reporter_in_danger_has_the_same_offers_and_a_valid_nonce() -> None:
     # Reporters in danger get the fully rendered page (with the contacts), not the slotted one.
     client = _client()
-    response = client.post("/report/", good_report(client, in_danger="yes"))
+    response = browser_post(client, "/report/", good_report(client, in_danger="yes"))
     page = response.content.decode()
     code = receipt_code(page)
     assert 'class="emergency shown"' in page

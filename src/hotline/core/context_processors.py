@@ -5,7 +5,18 @@ from __future__ import annotations
 from django.conf import settings
 from django.http import HttpRequest
 
+# Variables base.html reads that only some views set (intake.views: the report form's language
+# switch and notices). Defined here so that no page looks them up in vain: Django's template
+# engine logs a failed lookup at DEBUG with the whole context, which may hold what a reporter
+# wrote.
+_BASE_DEFAULTS = {
+    "switch_form": "",
+    "switch_action": "",
+    "recent_receipt": False,
+    "files_lost_switched": False,
+}
+
 
 def site(request: HttpRequest) -> dict[str, object]:
-    """Return the hotline's name for page titles."""
-    return {"hotline_name": settings.HOTLINE_NAME}
+    """Return the hotline's name for page titles, and base.html's optional variables."""
+    return {"hotline_name": settings.HOTLINE_NAME, **_BASE_DEFAULTS}

@@ -454,6 +454,9 @@ class ReplyForm(FriendlyErrorsMixin, forms.Form):
         label=gettext_lazy("Add screenshots or files (optional)"), required=False
     )
     device_hashes = forms.CharField(widget=forms.HiddenInput, required=False)
+    # One per rendered form: the same reply sent twice (Reload, a double tap, Back and Send
+    # again) is stored once (services.report_add_information).
+    once = forms.CharField(widget=forms.HiddenInput, max_length=64, required=False)
 
     def clean_message(self) -> str:
         return clean_text(self.cleaned_data["message"], limit=settings.HOTLINE_MAX_TEXT_CHARS)

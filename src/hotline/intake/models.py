@@ -234,3 +234,41 @@ class IdempotentRequest(models.Model):
 
     def __str__(self) -> str:
         return f"{self.partner_id}:{self.key}"
+
+
+class ReplyOnce(models.Model):
+    """The one-time token of a status-page reply already stored (a resend adds nothing).
+
+    Only a digest of the token is kept; rows older than a day are purged (replies_once_purge).
+    """
+
+    report = models.ForeignKey(Report, on_delete=models.CASCADE)
+    token_digest = models.CharField(max_length=64)
+    created_at = models.DateTimeField(db_index=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["report", "token_digest"], name="intake_reply_once_unique"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"reply token of report {self.report_id}"
+
+
+class FormDraft(models.Model):
+    """What a reporter typed into a public form, kept for a short time across a redirect.
+
+    Made when a form comes back with errors or the language is switched mid-form. The answers
+    are sealed under a key derived from a random id that only the reporter's browser holds (a
+    session cookie): neither the database nor the key file can open a draft without it. Files
+    are never kept. Deleted when the form is sent, on read once expired, and by drafts_purge.
+    """
+
+    key_digest = models.CharField(max_length=64, unique=True)
+    ciphertext = models.BinaryField()
+    expires_at = models.DateTimeField(db_index=True)
+
+    def __str__(self) -> str:
+        return f"draft until {self.expires_at:%Y-%m-%d %H:%M}"

@@ -28,6 +28,7 @@ from hotline.intake.models import (
     EvidenceHash,
     Message,
     Partner,
+    ReplyOnce,
     Report,
 )
 from hotline.intake.receipts import code_digest, code_generate
@@ -335,10 +336,23 @@ def report_add_information(
     text: str,
     evidence: list[PreparedEvidence],
     hashes: list[tuple[str, str, int | None]],
-) -> None:
-    """Add a reporter's later message, files and hashes to an existing report."""
+    once_token: str = "",
+) -> bool:
+    """Add a reporter's later message, files and hashes to an existing report.
+
+    With a `once_token` (one per rendered reply form) the same reply sent again adds nothing
+    and returns False. The token's row is inserted first, in this transaction: a concurrent
+    resend waits for it (PostgreSQL's unique index; SQLite has one writer) and then fails it.
+    """
     written: list[str] = []
     now = timezone.now()
+    if once_token:
+        digest = hashlib.sha256(b"openhotline-reply-once|" + once_token.encode()).hexdigest()
+        try:
+            with transaction.atomic():
+                ReplyOnce.objects.create(report=report, token_digest=digest, created_at=now)
+        except IntegrityError:
+            return False
     try:
         if text:
             message_add(report=report, author=Message.Author.REPORTER, body=text)
@@ -357,6 +371,17 @@ def report_add_information(
         for name in written:
             vault.file_delete(name=name)
         raise
+    return True
+
+
+REPLY_ONCE_KEEP = timedelta(days=1)
+
+
+def replies_once_purge() -> int:
+    """Forget reply tokens older than REPLY_ONCE_KEEP (a resend comes within minutes)."""
+    cutoff = timezone.now() - REPLY_ONCE_KEEP
+    deleted, _ = ReplyOnce.objects.filter(created_at__lt=cutoff).delete()
+    return deleted
 
 
 PIPELINE_CHUNK = 100

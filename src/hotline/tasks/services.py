@@ -72,6 +72,16 @@ PERIODIC: tuple[Periodic, ...] = (
         minutes=15,
     ),
     Periodic(
+        name="intake.drafts_purge",
+        func_path="hotline.intake.drafts.drafts_purge",
+        minutes=15,
+    ),
+    Periodic(
+        name="intake.replies_once_purge",
+        func_path="hotline.intake.services.replies_once_purge",
+        minutes=60,
+    ),
+    Periodic(
         # Stored partner answers are kept 7 days (IDEMPOTENCY_KEEP); hourly is soon enough.
         name="intake.idempotent_requests_purge",
         func_path="hotline.intake.partners.idempotent_requests_purge",

@@ -134,6 +134,9 @@
   }
 
   form.addEventListener("submit", function (event) {
+    // A language button sends this form elsewhere (formaction) to keep the answers as a
+    // draft: no proof is needed there, and waiting would send the report instead.
+    if (event.submitter && event.submitter.hasAttribute("formaction")) return;
     if (done && !(field.value && expired() && refreshUrl)) return;
     event.preventDefault();
     submitWanted = true;
