@@ -74,6 +74,8 @@ INSTALLED_APPS = [
     "hotline.staff",
     "hotline.hashing",
     "hotline.entities",
+    "hotline.cases",
+    "hotline.triage",
 ]
 
 MIDDLEWARE = [
@@ -401,6 +403,11 @@ HOTLINE_NAME = os.environ.get("HOTLINE_NAME", "OpenHotline")
 
 # The rematch after a hash list import (hotline.hashing.rematch) reads this many entries per
 # chunk; each chunk is one transaction. 20,000 PDQ hashes take about a second.
+# Triage: a report still waiting for a decision this many hours after it arrived shows its clock
+# in red in the queue; the reporter's status page gives the same figure as when to expect news.
+HOTLINE_TRIAGE_DEADLINE_HOURS = max(1, int(env_number("HOTLINE_TRIAGE_DEADLINE_HOURS", 24)))
+# Another weights file for the triage queue (default: hotline/triage/data/weights.toml).
+HOTLINE_TRIAGE_WEIGHTS_FILE = os.environ.get("HOTLINE_TRIAGE_WEIGHTS_FILE", "")
 HOTLINE_REMATCH_CHUNK = max(1, int(env_number("HOTLINE_REMATCH_CHUNK", 20_000)))
 
 # Flood control (docs/decisions/flood-control.md). A report posted with a solved proof of work

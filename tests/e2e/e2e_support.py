@@ -8,6 +8,8 @@ from pathlib import Path
 
 from playwright.sync_api import BrowserContext, Page
 
+from staff_login import Staff, browser_log_in
+
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = [
     "--no-sandbox",
@@ -49,6 +51,18 @@ class Session:
 
     def scroll_width(self) -> int:
         return int(self.page.evaluate("document.documentElement.scrollWidth"))
+
+
+def staff_log_in(session: Session, staff: Staff, *, next_path: str = "/staff/") -> None:
+    """Log `staff` (enrolled, tests/staff_login.py) in through the login pages, then open
+    `next_path`.
+
+    The one place the workspace's browser tests log staff in; it forwards to
+    staff_login.browser_log_in (password, then a TOTP code).
+    """
+    browser_log_in(session.page, session.base_url, staff)
+    if next_path != "/staff/":
+        session.page.goto(session.url(next_path))
 
 
 def open_section(page: Page, name: str) -> None:

@@ -141,9 +141,8 @@ def test_planted_matches_are_found_and_nothing_else(settings: object) -> None:
     # Same consequence as the pipeline: the priority rises with a reason, for matched reports.
     for report, count in ((r_near, 1), (r_exact, 2)):
         assert Report.objects.get(pk=report).priority == priorities[report] + 60
-        assert Report.objects.get(pk=report).priority_reasons == [
-            f"matches {count} entries of known hash lists"
-        ]
+        reasons = Report.objects.get(pk=report).priority_reasons
+        assert {"signal": "hash_list_match", "weight": 60, "count": count} in reasons
     for report in (r_far, r_low, r_none):
         assert Report.objects.get(pk=report).priority == priorities[report]
     assert [m.entry.label for m in report_bank_matches(report_id=r_near)] == ["planted"]
@@ -165,7 +164,8 @@ def test_the_pipeline_and_the_rematch_give_the_same_priority() -> None:
     after = submit([("pdq", second, 100)])  # matched by its own pipeline
     a, b = Report.objects.get(pk=before), Report.objects.get(pk=after)
     assert a.priority - a.base_priority == b.priority - b.base_priority == 60
-    assert a.priority_reasons == b.priority_reasons == ["matches 1 entries of known hash lists"]
+    assert a.priority_reasons == b.priority_reasons
+    assert {"signal": "hash_list_match", "weight": 60, "count": 1} in a.priority_reasons
 
 
 def test_a_chunk_run_twice_adds_no_duplicate_match() -> None:

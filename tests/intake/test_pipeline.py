@@ -30,7 +30,7 @@ def test_second_report_naming_the_same_group_is_linked_and_raised() -> None:
     second.refresh_from_db()
     assert first.priority == first.base_priority
     assert second.priority > second.base_priority
-    assert second.priority_reasons == ["linked to 1 earlier report(s)"]
+    assert {"signal": "linked_reports", "weight": 5, "count": 1} in second.priority_reasons
 
 
 def test_hash_list_match_raises_priority_and_is_idempotent() -> None:
@@ -43,7 +43,7 @@ def test_hash_list_match_raises_priority_and_is_idempotent() -> None:
     report_process(report.pk)  # at-least-once delivery: a second run changes nothing
     report.refresh_from_db()
     assert report.priority == report.base_priority + 60
-    assert report.priority_reasons == ["matches 1 entries of known hash lists"]
+    assert {"signal": "hash_list_match", "weight": 60, "count": 1} in report.priority_reasons
 
 
 def test_unrelated_report_keeps_its_base_priority() -> None:
@@ -51,7 +51,8 @@ def test_unrelated_report_keeps_its_base_priority() -> None:
     report_process(report.pk)
     report.refresh_from_db()
     assert report.priority == report.base_priority
-    assert report.priority_reasons == []
+    # Only the reporter's answers count: nothing found in the background.
+    assert [reason["signal"] for reason in report.priority_reasons] == ["category"]
 
 
 def test_new_reports_wait_in_their_own_rows_until_a_worker_poll_queues_them() -> None:

@@ -315,7 +315,7 @@ def _low_quality(pairs: set[tuple[int, str]]) -> set[tuple[int, str]]:
 
 def _store(found: dict[tuple[int, int, str], tuple[str, int]]) -> int:
     """Store new matches and refresh the priority of the reports that gained one; count them."""
-    from hotline.intake.services import report_priority_refresh
+    from hotline.triage.services import report_triage_refresh
 
     if not found:
         return 0
@@ -343,7 +343,7 @@ def _store(found: dict[tuple[int, int, str], tuple[str, int]]) -> int:
         ignore_conflicts=True,
     )
     for report_id in sorted({report_id for report_id, _, _ in new}):
-        report_priority_refresh(report_id=report_id)
+        report_triage_refresh(report_id=report_id)
     return len(new)
 
 

@@ -19,6 +19,7 @@ from ninja.errors import AuthenticationError, HttpError, ValidationError
 from ninja.parser import Parser
 from ninja.security import HttpBearer
 
+from hotline.cases.workflow import public_status
 from hotline.core.throttle import limit_from_env, throttle_spend
 from hotline.hashing.index import DEFAULT_THRESHOLD
 from hotline.hashing.selectors import match_each
@@ -297,7 +298,8 @@ def _status(report: Report) -> dict[str, object]:
     return {
         "id": report.public_id,
         "partner_reference": report.partner_reference,
-        "status": report.status,
+        # The coarse status only: partners see no internal step (hotline.cases.workflow).
+        "status": public_status(report.status),
         "created_at": report.created_at,
         "updated_at": report.updated_at,
     }

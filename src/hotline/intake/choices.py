@@ -78,10 +78,32 @@ class HelpWanted(models.TextChoices):
 
 
 class ReportStatus(models.TextChoices):
+    """The coarse status partners read in the API (hotline.cases.workflow.public_status)."""
+
     RECEIVED = "received", _("We have received your report.")
     IN_REVIEW = "in_review", _("A member of our team is looking at your report.")
     ACTION_TAKEN = "action_taken", _("We have taken action on your report.")
     CLOSED = "closed", _("Your report is closed. You can still send us a message.")
+
+
+class CaseState(models.TextChoices):
+    """Where a report stands in the analysts' workflow (Report.status).
+
+    Staff labels, in English like the rest of the staff pages; a reporter never sees these
+    (hotline.intake.reporter_status words each state for them). Allowed moves between states:
+    hotline.cases.workflow.TRANSITIONS.
+    """
+
+    RECEIVED = "received", "Received"
+    IN_REVIEW = "in_review", "In assessment"
+    ASSESSED = "assessed", "Assessed: action needed"
+    NOTICE_SENT = "notice_sent", "Action taken: removal notice sent"
+    REFERRED_POLICE = "referred_police", "Action taken: referred to police"
+    SENT_TO_PARTNER = "sent_to_partner", "Action taken: forwarded to a partner"
+    CLOSED = "closed", "Closed: action completed"
+    NO_ACTION = "no_action", "Closed: not actionable"
+    OUT_OF_SCOPE = "out_of_scope", "Closed: out of scope"
+    DUPLICATE = "duplicate", "Closed: duplicate"
 
 
 class Source(models.TextChoices):

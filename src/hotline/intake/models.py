@@ -13,9 +13,9 @@ from django.db import models
 
 from hotline.intake.choices import (
     AgeRange,
+    CaseState,
     MoneyStatus,
     ReporterRole,
-    ReportStatus,
     Source,
 )
 
@@ -61,8 +61,10 @@ class Report(models.Model):
     # started, contact.
     details_ciphertext = models.BinaryField()
 
+    # The workflow state analysts set, only through hotline.cases.services.report_state_change
+    # (allowed moves, history, audit); the constraint below refuses any other value.
     status = models.CharField(
-        max_length=16, choices=ReportStatus.choices, default=ReportStatus.RECEIVED, db_index=True
+        max_length=16, choices=CaseState.choices, default=CaseState.RECEIVED, db_index=True
     )
     # priority = base_priority (from what the reporter said) + bonuses found in the background
     # (hash-list matches, links to earlier reports); priority_reasons explains them to analysts.
@@ -93,6 +95,9 @@ class Report(models.Model):
                 condition=models.Q(replay_ciphertext__isnull=False),
                 name="intake_report_replay_pending",
             ),
+            # The triage queue's order (hotline.triage.selectors.queue_reports): worst first,
+            # then the longest waiting, read in index order for its first page.
+            models.Index(fields=["-priority", "created_at", "id"], name="intake_report_queue"),
             # The workers look for reports to queue at every poll: keep that lookup tiny.
             models.Index(
                 fields=["id"],
@@ -115,6 +120,10 @@ class Report(models.Model):
                 condition=models.Q(source="web", partner__isnull=True)
                 | models.Q(source="api", partner__isnull=False),
                 name="intake_report_source_matches_partner",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(status__in=CaseState.values),
+                name="intake_report_status_valid",
             ),
         ]
 

@@ -24,7 +24,7 @@ from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
 from hotline.audit.services import audit_record
-from hotline.intake.choices import ReportStatus, Source
+from hotline.intake.choices import CaseState, Source
 from hotline.intake.models import EvidenceHash, IdempotentRequest, Partner, Report
 from hotline.intake.services import ReportInput, _initial_priority
 from hotline.vault import services as vault
@@ -205,7 +205,7 @@ def partner_reports_submit(
                 vault.encrypt_json(
                     data.sensitive_details(), context=f"intake.report:{public_id}:details"
                 ),
-                ReportStatus.RECEIVED.value,
+                CaseState.RECEIVED.value,
                 priority,
                 priority,  # base_priority
                 [],  # priority_reasons: filled by the background pipeline

@@ -4,9 +4,9 @@ Steps, each idempotent (tasks are delivered at least once, and a rerun must chan
 1. extract and link identifiers (hotline.entities.services.report_entities_extract);
 2. hash videos, file every hash in the victim-submitted bank and match all of them against the
    banks (hotline.hashing.reports.report_hashes_match);
-3. recompute the priority from what is stored: matches and links
-   (hotline.intake.services.report_priority_refresh; the rematch after a hash list import
-   applies the same rule).
+3. recompute the priority from what is stored: the answers, signs of self-harm or a deadline
+   in the narrative, matches and links (hotline.triage.services.report_triage_refresh; the
+   rematch after a hash list import applies the same rule).
 Tasks (hotline.intake.tasks) only call `report_pipeline_run`.
 """
 
@@ -17,7 +17,7 @@ import logging
 from hotline.entities.services import report_entities_extract
 from hotline.hashing.reports import report_hashes_match
 from hotline.intake.models import Report
-from hotline.intake.services import report_priority_refresh
+from hotline.triage.services import report_triage_refresh
 
 logger = logging.getLogger(__name__)
 
@@ -29,5 +29,5 @@ def report_pipeline_run(*, report_id: int) -> bool:
         return False
     report_entities_extract(report_id=report_id)
     report_hashes_match(report_id)
-    report_priority_refresh(report_id=report_id)
+    report_triage_refresh(report_id=report_id)
     return True

@@ -3,10 +3,14 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
-from hotline.intake.choices import ReportStatus
+from django.conf import settings
+from django.utils import timezone
+
+from hotline.intake.choices import CaseState
 from hotline.intake.models import Message, Report
+from hotline.intake.reporter_status import reporter_wording
 from hotline.vault import services as vault
 
 
@@ -20,7 +24,12 @@ class StatusMessage:
 @dataclass(frozen=True)
 class StatusView:
     created_at: datetime
-    status_text: str
+    status_text: str  # what has happened, in the reporter's words (never internal detail)
+    status_meaning: str
+    status_next: str  # what happens next
+    # While nobody has started on the report: when we aim to have, and whether that is past.
+    expect_by: datetime | None
+    late: bool
     messages: list[StatusMessage]
     files: int
 
@@ -33,9 +42,17 @@ def status_view_data(report: Report) -> StatusView:
         )
         for m in report.messages.select_related("report").order_by("created_at", "id")
     ]
+    wording = reporter_wording(report.status)
+    expect_by = None
+    if report.status == CaseState.RECEIVED:
+        expect_by = report.created_at + timedelta(hours=settings.HOTLINE_TRIAGE_DEADLINE_HOURS)
     return StatusView(
         created_at=report.created_at,
-        status_text=str(ReportStatus(report.status).label),
+        status_text=str(wording.title),
+        status_meaning=str(wording.meaning),
+        status_next=str(wording.next),
+        expect_by=expect_by,
+        late=expect_by is not None and timezone.now() > expect_by,
         messages=messages,
         files=report.files.count(),
     )

@@ -21,7 +21,7 @@ from django.utils import timezone
 from hotline.accounts.models import User
 from hotline.accounts.permissions import Action, require
 from hotline.audit.services import audit_record
-from hotline.intake.choices import MoneyStatus, ReportStatus, Source
+from hotline.intake.choices import CaseState, MoneyStatus, Source
 from hotline.intake.evidence import PreparedEvidence
 from hotline.intake.models import (
     EvidenceFile,
@@ -33,6 +33,7 @@ from hotline.intake.models import (
 )
 from hotline.intake.receipts import code_digest, code_generate
 from hotline.tasks.queue import enqueue
+from hotline.triage.scoring import answers_score
 from hotline.vault import services as vault
 
 REPLAY_WINDOW = timedelta(hours=1)
@@ -99,18 +100,14 @@ def submission_token_new() -> str:
 
 
 def _initial_priority(data: ReportInput) -> int:
-    score = 0
-    if data.in_danger:
-        score += 100
-    if "live_abuse" in data.categories:
-        score += 80
-    if "child_images" in data.categories or "selling_group" in data.categories:
-        score += 50
-    if "sextortion" in data.categories or "grooming" in data.categories:
-        score += 40
-    if data.victim_age in {"under_13", "13_15", "16_17"}:
-        score += 20
-    return score
+    # The part of the priority known from the answers alone; the worker adds the rest
+    # (hotline.triage.services.report_triage_refresh).
+    return answers_score(
+        in_danger=data.in_danger,
+        categories=data.categories,
+        victim_age=data.victim_age,
+        money=data.money,
+    )
 
 
 def _replay(token: str) -> SubmittedReport | None:
@@ -209,7 +206,7 @@ def _report_store(
             help_wanted=data.help_wanted,
             consent_contact=data.consent_contact,
             keep_original_for_police=data.keep_original_for_police,
-            status=ReportStatus.RECEIVED,
+            status=CaseState.RECEIVED,
             priority=priority,
             base_priority=priority,
         )
@@ -420,76 +417,3 @@ def submission_tokens_purge() -> int:
     return Report.objects.filter(created_at__lt=cutoff, replay_ciphertext__isnull=False).update(
         replay_ciphertext=None
     )
-
-
-@dataclass(frozen=True)
-class PriorityFinding:
-    """Something found in the background that makes a report more urgent."""
-
-    bonus: int
-    reason: str
-
-
-def report_priority_update(*, report_id: int, findings: list[PriorityFinding]) -> None:
-    """Set priority to the base plus the findings' bonuses (idempotent: recomputed, not added)."""
-    Report.objects.filter(pk=report_id).update(
-        priority=models.F("base_priority") + sum(f.bonus for f in findings),
-        priority_reasons=[f.reason for f in findings],
-    )
-
-
-# Bonuses of the background findings (hotline.intake.tasks.report_process, the rematch after a
-# hash list import in hotline.hashing.rematch): one rule for both.
-BONUS_HASH_LIST_MATCH = 60
-BONUS_SHARED_IMAGE = 30
-BONUS_PER_LINKED_REPORT = 5
-BONUS_LINKED_MAX = 50
-
-
-def report_priority_refresh(*, report_id: int) -> None:
-    """Recompute a report's priority from what is stored about it (idempotent).
-
-    Reads the report's stored hash matches (entries of known lists, other reports'
-    submissions), counting only enabled entries of enabled banks, and its entity links to
-    earlier reports; so whoever stored a new match (the pipeline, a rematch) gets the same
-    priority and reasons without running anything again.
-    """
-    from hotline.entities.selectors import report_earlier_links
-    from hotline.hashing.models import ReportMatch, VictimSubmission
-
-    report = Report.objects.filter(pk=report_id).first()
-    if report is None:
-        return
-    live = ReportMatch.objects.filter(
-        report_id=report_id, entry__enabled=True, entry__bank__enabled=True
-    )
-    bank_matches = live.filter(entry__bank__victim_submitted=False).count()
-    linked = (
-        VictimSubmission.objects.filter(
-            entry__in=live.filter(entry__bank__victim_submitted=True).values("entry_id")
-        )
-        .exclude(report_id=report_id)
-        .values("report_id")
-        .distinct()
-        .count()
-    )
-    findings: list[PriorityFinding] = []
-    if bank_matches:
-        findings.append(
-            PriorityFinding(
-                BONUS_HASH_LIST_MATCH, f"matches {bank_matches} entries of known hash lists"
-            )
-        )
-    if linked:
-        findings.append(
-            PriorityFinding(BONUS_SHARED_IMAGE, f"shares an image with {linked} other report(s)")
-        )
-    earlier = report_earlier_links(report=report)
-    if earlier:
-        findings.append(
-            PriorityFinding(
-                min(BONUS_PER_LINKED_REPORT * earlier, BONUS_LINKED_MAX),
-                f"linked to {earlier} earlier report(s)",
-            )
-        )
-    report_priority_update(report_id=report_id, findings=findings)

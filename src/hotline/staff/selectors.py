@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.db.models import QuerySet
 from django.shortcuts import get_object_or_404
 
@@ -10,12 +12,13 @@ from hotline.accounts.permissions import Action, can, require
 from hotline.audit.services import audit_record
 from hotline.intake.models import EvidenceFile, Report
 from hotline.intake.selectors import report_details
+from hotline.triage.selectors import queue_reports
 
 
-def report_queue(user: User) -> QuerySet[Report]:
-    """Return reports worst first (priority, then newest) for a staff member."""
+def report_queue(user: User, filters: dict[str, Any]) -> QuerySet[Report]:
+    """Return the triage queue (hotline.triage.selectors.queue_reports) for a staff member."""
     require(user, Action.VIEW_QUEUE)
-    return Report.objects.order_by("-priority", "-created_at")
+    return queue_reports(filters)
 
 
 def access_report(user: User, public_id: str) -> Report:

@@ -1,16 +1,24 @@
-"""Minimal staff pages: report list and detail (the full workspace is the triage app's)."""
+"""Staff pages: the triage queue and a report's page, with the case panel of hotline.cases."""
 
 from __future__ import annotations
 
+import functools
+from collections.abc import Callable
+from typing import Any
+
 from django import forms
+from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.template.response import TemplateResponse
 from django.urls import reverse
+from django.utils import translation
 from django.views.decorators.http import require_POST
 
 from hotline.accounts.models import User
+from hotline.cases.views import case_panel
 from hotline.entities.models import EscrowedIdentifier, ReportEntity
 from hotline.entities.pages import access_report_entity, report_entity_rows
 from hotline.entities.services import EntityInputError, report_entity_add, report_entity_decide
@@ -23,6 +31,8 @@ from hotline.staff.selectors import (
     report_files_for,
     report_queue,
 )
+from hotline.triage.forms import QueueFilterForm
+from hotline.triage.selectors import queue_row
 
 
 class StaffMessageForm(forms.Form):
@@ -48,14 +58,48 @@ def _user(request: HttpRequest) -> User:
     return user
 
 
+def _in_english(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+    """Render a staff page in English (closed-list labels and form errors included).
+
+    The public side is Khmer first; staff pages are English (docs/decisions/i18n.md).
+    """
+
+    @functools.wraps(view)
+    def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        with translation.override("en"):
+            response = view(request, *args, **kwargs)
+            if isinstance(response, TemplateResponse):
+                response.render()
+            return response
+
+    return wrapped
+
+
 @login_required
+@_in_english
 def report_list(request: HttpRequest) -> HttpResponse:
-    """List reports, worst first."""
-    page = Paginator(report_queue(_user(request)), 50).get_page(request.GET.get("page"))
-    return render(request, "staff/report_list.html", {"page": page})
+    """Show the triage queue: reports worst first, filtered by the GET parameters."""
+    user = _user(request)
+    form = QueueFilterForm(request.GET)
+    if not form.is_valid():
+        report_queue(user, {})  # the permission check, before any answer
+        context: dict[str, object] = {"form": form, "page": None, "rows": [], "query": ""}
+        return render(request, "staff/report_list.html", context, status=400)
+    page = Paginator(report_queue(user, form.cleaned_data), 50).get_page(request.GET.get("page"))
+    query = request.GET.copy()
+    query.pop("page", None)
+    context = {
+        "form": form,
+        "page": page,
+        "rows": [queue_row(report) for report in page],
+        "query": query.urlencode(),
+        "deadline_hours": settings.HOTLINE_TRIAGE_DEADLINE_HOURS,
+    }
+    return render(request, "staff/report_list.html", context)
 
 
 @login_required
+@_in_english
 def report_detail(request: HttpRequest, public_id: str) -> HttpResponse:
     """Show one report decrypted, and let staff message the reporter."""
     report = access_report(_user(request), public_id)
@@ -75,12 +119,16 @@ def _detail(
     status: int = 200,
 ) -> HttpResponse:
     messages = [(m, message_body(m)) for m in report.messages.all()]
+    row = queue_row(report)
     escrow_states = sorted(
         str(EscrowedIdentifier.State(state).label)
         for state in report.escrowed_identifiers.values_list("state", flat=True)
     )
     context = {
         "report": report,
+        "case": case_panel(report=report, user=_user(request)),
+        "why": row.reasons,
+        "labels": row,
         "details": report_details_for(_user(request), report),
         "messages": messages,
         "files": report_files_for(_user(request), report),
