@@ -218,7 +218,7 @@ def test_readme_nginx_config_serves_reports_and_logs_no_address(
             "categories": "sextortion",
             "narrative": "He wants money or he posts my photos.",
         }
-        status, _, page = call(
+        status, headers, page = call(
             https_port,
             "POST",
             "/report/",
@@ -229,6 +229,14 @@ def test_readme_nginx_config_serves_reports_and_logs_no_address(
                 "Origin": f"https://{HOST}",
                 "X-Forwarded-For": "203.0.113.9",
             },
+        )
+        # Post/redirect/get: the receipt is a page of its own, its code in a sealed cookie.
+        assert status == 303, page[-2000:]
+        assert headers["Location"] == "/report/receipt/"
+        remembered = re.search(r"hotline_code=([^;]+)", headers.get("Set-Cookie", ""))
+        assert remembered
+        status, _, page = call(
+            https_port, "GET", "/report/receipt/", headers={"Cookie": remembered.group(0)}
         )
         assert status == 200, page[-2000:]
         assert 'id="receipt-code"' in page
@@ -251,7 +259,7 @@ def test_readme_nginx_config_serves_reports_and_logs_no_address(
         run.wait(timeout=60)
 
     access = (folder / "logs" / "openhotline-access.log").read_text()
-    assert '"POST /report/" 200' in access
+    assert '"POST /report/" 303' in access
     assert '"POST /report/" 413' in access
     assert "\x1b" not in access
     assert not [line for line in access.splitlines() if line.startswith("INFO")]

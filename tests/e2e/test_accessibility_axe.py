@@ -21,7 +21,7 @@ from typing import Any
 import pytest
 from django.db import OperationalError
 from django.test import RequestFactory
-from e2e_support import Session
+from e2e_support import Session, open_section
 from playwright.sync_api import Page, Route, expect
 
 from hotline.core.views import service_unavailable_for
@@ -143,6 +143,7 @@ def test_axe_finds_no_violation_on_any_public_page_or_state(
     # The browser checks the required answers itself; the server then asks for the consent
     # box that goes with a contact, and the form comes back with its errors.
     fill_minimal_report(page)
+    open_section(page, "help")
     page.fill('input[name="contact"]', "Telegram @a_parent")
     submit_report(page)
     expect(page.locator(".has-error").first).to_be_visible()

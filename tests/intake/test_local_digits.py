@@ -10,6 +10,7 @@ import datetime
 import re
 from collections.abc import Iterator
 from html.parser import HTMLParser
+from typing import Any
 
 import pytest
 from django.db import OperationalError
@@ -92,6 +93,11 @@ def prose(html: str) -> str:
     return RECEIPT_CODE.sub("", " ".join(parser.text))
 
 
+def browse(client: Client, path: str, data: dict[str, object]) -> Any:
+    """POST as a browser does: follow the 303 to the page it leads to (public navigation)."""
+    return client.post(path, data, follow=True)
+
+
 def _client(language: str) -> Client:
     client = Client()
     client.post("/i18n/setlang/", {"language": language, "next": "/"})
@@ -108,25 +114,30 @@ def public_pages(language: str) -> Iterator[tuple[str, str]]:
     yield "404", client.get("/no-such-page/").content.decode()
     yield (
         "report with errors",
-        client.post(
-            "/report/", good_report(client, in_danger="yes", narrative="", money="x")
+        browse(
+            client, "/report/", good_report(client, in_danger="yes", narrative="", money="x")
         ).content.decode(),
     )
-    receipt = client.post("/report/", good_report(client, in_danger="yes")).content.decode()
+    receipt = browse(client, "/report/", good_report(client, in_danger="yes")).content.decode()
     code = receipt_code(receipt)
     assert code
     yield "receipt", receipt
-    yield "wrong code", client.post("/status/", {"code": "AAAA-AAAA-AAAA-AAAA-A"}).content.decode()
+    yield (
+        "wrong code",
+        browse(client, "/status/", {"code": "AAAA-AAAA-AAAA-AAAA-A"}).content.decode(),
+    )
     report = Report.objects.order_by("-pk").first()
     assert report is not None
     message_add(report=report, author="staff", body="Thank you. We asked the platform on 3 March.")
-    yield "status", client.post("/status/", {"code": code}).content.decode()
+    yield "status", browse(client, "/status/", {"code": code}).content.decode()
     reply = client.post("/status/reply/", {"code": code, "message": "Thanks"}, follow=True)
     yield "reply sent", reply.content.decode()
-    yield "escrow", client.post("/escrow/", {"code": code, "start": "1"}).content.decode()
+    yield "escrow", browse(client, "/escrow/", {"code": code, "start": "1"}).content.decode()
     yield (
         "escrow done",
-        client.post("/escrow/", {"code": code, "identifier": "t.me/someone_else"}).content.decode(),
+        browse(
+            client, "/escrow/", {"code": code, "identifier": "t.me/someone_else"}
+        ).content.decode(),
     )
     csrf = Client(enforce_csrf_checks=True)
     csrf.cookies.load(client.cookies)
@@ -141,7 +152,7 @@ def too_many_pages(language: str, settings: object) -> Iterator[tuple[str, str]]
     """Yield the "please wait" pages: this client's budget, then everyone's, spent."""
     settings.HOTLINE_THROTTLE_SUBMITS_PER_10_MIN = 0  # type: ignore[attr-defined]
     client = _client(language)
-    yield "too many", client.post("/report/", good_report(client, solve=False)).content.decode()
+    yield "too many", browse(client, "/report/", good_report(client, solve=False)).content.decode()
 
 
 @pytest.mark.parametrize("language", ["km", "en"])
@@ -162,10 +173,10 @@ def test_every_public_page_writes_digits_in_its_language(language: str, settings
 @pytest.mark.parametrize("language", ["km", "en"])
 def test_the_status_page_dates_its_messages_in_the_reporters_language(language: str) -> None:
     client = _client(language)
-    code = receipt_code(client.post("/report/", good_report(client)).content.decode())
+    code = receipt_code(browse(client, "/report/", good_report(client)).content.decode())
     report = Report.objects.get()
     message_add(report=report, author="staff", body="We are looking at your report.")
-    page = client.post("/status/", {"code": code}).content.decode()
+    page = browse(client, "/status/", {"code": code}).content.decode()
     today = timezone.localtime()
     with translation.override(language):
         month = str(today.strftime("%B")) if language == "en" else KHMER_MONTHS[today.month - 1]
@@ -193,8 +204,8 @@ def test_khmer_dates_use_khmer_month_names_and_digits() -> None:
 
 def test_a_saved_receipt_file_dates_the_report_in_khmer() -> None:
     client = Client()
-    code = receipt_code(client.post("/report/", good_report(client)).content.decode())
-    saved = client.post("/receipt/file/", {"code": code}).content.decode()
+    code = receipt_code(browse(client, "/report/", good_report(client)).content.decode())
+    saved = browse(client, "/receipt/file/", {"code": code}).content.decode()
     assert code in saved
     assert any(f"ខែ{month}" in saved for month in KHMER_MONTHS)
     assert not LATIN_DIGIT.search(saved.replace(code, "").split("http")[0])

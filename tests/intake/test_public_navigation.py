@@ -230,7 +230,7 @@ def test_files_are_never_kept_and_the_page_says_to_choose_them_again() -> None:
     response = client.post("/report/", good_report(client, reporter_role="", evidence_files=photo))
     assert response.status_code == 303
     page = client.get("/report/").content.decode()
-    assert "please choose them again" in page
+    assert "The files you chose were not kept. Please choose them again before you send." in page
     assert b"not really a photo" not in bytes(FormDraft.objects.get().ciphertext)
     assert "photo.jpg" not in page
 

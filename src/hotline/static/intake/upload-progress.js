@@ -41,6 +41,14 @@
     window.scrollTo(0, 0);
   }
 
+  // Khmer pages write numbers in Khmer digits (docs/decisions/i18n.md, "Digits and dates").
+  function localDigits(text) {
+    if (document.documentElement.lang !== "km") return text;
+    return text.replace(/[0-9]/g, function (d) {
+      return String.fromCharCode(0x17e0 + Number(d));
+    });
+  }
+
   function send(form, submitter) {
     var box = form.querySelector("[data-hotline-upload-progress]");
     var bar = box && box.querySelector("progress");
@@ -51,9 +59,10 @@
     if (submitter && submitter.name) data.append(submitter.name, submitter.value);
 
     function show(value) {
+      var text = localDigits(String(value)) + "%";
       if (bar) bar.value = value;
-      if (bar) bar.textContent = value + "%";
-      if (percent) percent.textContent = value + "%";
+      if (bar) bar.textContent = text;
+      if (percent) percent.textContent = text;
     }
     function setBusy(busy) {
       for (var i = 0; i < buttons.length; i++) buttons[i].disabled = busy;
