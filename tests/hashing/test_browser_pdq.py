@@ -9,13 +9,14 @@ from __future__ import annotations
 import base64
 import csv
 import io
+import re
 import statistics
 from pathlib import Path
 
 import numpy as np
 import pytest
 from PIL import Image, ImageDraw, ImageFilter
-from playwright.sync_api import sync_playwright
+from playwright.sync_api import Route, sync_playwright
 from pytest_django.live_server_helper import LiveServer
 
 from hotline.hashing.hashers import hash_image_bytes
@@ -116,7 +117,7 @@ def test_browser_hashes_agree_with_server(live_server: LiveServer) -> None:
 
 
 DEVICE_FORM = """<!doctype html><html><body>
-<form method="post" action="/nowhere">
+<form method="post" enctype="multipart/form-data" action="/nowhere">
   <input type="hidden" name="device_hashes">
   <div data-hotline-device-hash hidden>
     <input type="file" name="evidence" accept="image/*" multiple data-hotline-device-hash-input>
@@ -156,7 +157,27 @@ def test_device_hash_form_sends_only_hashes(live_server: LiveServer) -> None:
 
         picker.set_input_files([{"name": "c.jpg", "mimeType": "image/jpeg", "buffer": b"junk"}])
         page.locator("[data-hotline-device-hash-error]").wait_for(state="visible")
+        # A file that cannot be read adds nothing.
+        assert page.locator('input[name="device_hashes"]').input_value().splitlines() == lines
+
+        # What the browser sends when the form is submitted: the hashes field and nothing else.
+        sent_bodies: list[bytes] = []
+
+        def capture(route: Route) -> None:
+            sent_bodies.append(route.request.post_data_buffer or b"")
+            route.fulfill(status=200, body="sent")
+
+        page.route("**/nowhere", capture)
+        page.evaluate("document.querySelector('form').requestSubmit()")
+        page.wait_for_url("**/nowhere")
         browser.close()
+
+    (body,) = sent_bodies
+    assert re.findall(rb'name="([^"]*)"', body) == [b"device_hashes"]
+    assert b"filename=" not in body
+    for picture in pictures:
+        assert picture[100:164] not in body
+    assert "\r\n".join(lines).encode() in body
 
     servers = [hash_image_bytes(data) for data in pictures]
     assert sorted(line for line in lines if not line.startswith("pdq:")) == sorted(
