@@ -37,6 +37,19 @@ def distance(a: str, b: str) -> int:
     return (int(a, 16) ^ int(b, 16)).bit_count()
 
 
+def child_processes() -> list[int]:
+    """Return the ids of this process's children, running or not yet reaped (Linux)."""
+    found = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            parent = int(stat.read_text().rsplit(")", 1)[1].split()[1])
+        except (OSError, IndexError, ValueError):
+            continue  # ended meanwhile
+        if parent == os.getpid():
+            found.append(int(stat.parent.name))
+    return sorted(found)
+
+
 @pytest.fixture(scope="module")
 def videos(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
     """Synthetic clips only (FFmpeg's test patterns), 6 s, 25 frames/s."""
@@ -142,9 +155,11 @@ def test_errors(videos: dict[str, Path]) -> None:
         hash_video_bytes(data, max_bytes=len(data) - 1)
     with pytest.raises(VideoTooLongError, match="lasts 6 s"):
         hash_video_bytes(data, max_seconds=3)
-    # The child that decodes is killed at the deadline.
+    # The child that decodes is killed at the deadline (and reaped: no process is left).
+    before = child_processes()
     with pytest.raises(VideoTooLongError, match="too long to decode"):
         hash_video_bytes(data, timeout=0.05)
+    assert child_processes() == before
 
 
 def test_truncated_faststart_video_is_an_error(
