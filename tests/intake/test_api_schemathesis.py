@@ -6,7 +6,6 @@ partner token created in the test database, so the generated bodies reach the re
 
 from __future__ import annotations
 
-import json
 import uuid
 from collections.abc import Iterator
 from typing import Any
@@ -16,7 +15,6 @@ import schemathesis
 from django.core.signals import request_finished, request_started
 from django.core.wsgi import get_wsgi_application
 from django.db import close_old_connections
-from django.test import Client
 from hypothesis import HealthCheck, settings
 from schemathesis import GenerationMode
 from schemathesis.checks import not_a_server_error
@@ -26,25 +24,31 @@ from schemathesis.specs.openapi.checks import (
     status_code_conformance,
 )
 
-from hotline.intake.partners import partner_create
+from hotline.intake.models import Partner
+from hotline.intake.partners import PartnerReport, partner_create, partner_reports_submit
+from hotline.intake.services import ReportInput
 
 
 @pytest.fixture
-def token(db: None) -> str:
-    return partner_create(name="Schemathesis partner")[1]
+def partner(db: None) -> tuple[Partner, str]:
+    return partner_create(name="Schemathesis partner")
 
 
 @pytest.fixture
-def own_report_id(token: str) -> str:
+def token(partner: tuple[Partner, str]) -> str:
+    return partner[1]
+
+
+@pytest.fixture
+def own_report_id(partner: tuple[Partner, str]) -> str:
     """Return the id of a report the partner submitted (random ids only ever reach a 404)."""
-    response = Client().post(
-        "/api/v1/reports",
-        json.dumps({"reporter_role": "myself", "categories": ["sextortion"]}),
-        content_type="application/json",
-        headers={"Authorization": f"Bearer {token}"},
+    # Through the service, not the test client: the client would reconnect the signal
+    # handlers that _keep_test_connection takes away.
+    submission = partner_reports_submit(
+        partner=partner[0],
+        reports=[PartnerReport(ReportInput(reporter_role="myself", categories=["sextortion"]))],
     )
-    assert response.status_code == 201, response.content
-    return str(response.json()["id"])
+    return str(submission.body["reports"][0]["id"])  # type: ignore[index]
 
 
 @pytest.fixture
