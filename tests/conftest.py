@@ -64,6 +64,16 @@ def _cheap_proof_of_work(settings: object) -> None:
 
 
 @pytest.fixture(autouse=True)
+def _loopback_clients_are_people(settings: object) -> None:
+    """Let Django's test client and the test browser (both 127.0.0.1) each be one person.
+
+    In production a loopback peer is a proxy many people share (an onion service's Tor daemon):
+    tests of that (tests/intake/test_onion_service.py) set HOTLINE_SHARED_CLIENT_ADDRESSES back.
+    """
+    settings.HOTLINE_SHARED_CLIENT_ADDRESSES = []  # type: ignore[attr-defined]
+
+
+@pytest.fixture(autouse=True)
 def _static_files_without_collectstatic(settings: object) -> None:
     """Name static files unhashed in in-process tests, as Django's docs advise: the manifest
     storage needs `collectstatic`, which `hotline run` does (tested against the real server in

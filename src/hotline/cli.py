@@ -80,7 +80,9 @@ Commands an operator uses:
   worker                       start background workers only (run several on big installs)
   status                       tell whether the database answers and a worker runs
   tasks [--failed|--retry ID]  show the background queue; list or retry failed tasks
-  createstaff USERNAME         create a staff account (asks for a password)
+  createstaff USERNAME [--role ROLE]
+                               create a staff account (asks for a password); roles:
+                               analyst, senior_analyst, caseworker, liaison, administrator
   migrate                      apply database changes
   hash FILE...                 print hashes of image files (nothing leaves this computer)
   check --deploy               check production settings

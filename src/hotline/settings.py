@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import ipaddress
 import os
+from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
@@ -59,7 +60,12 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django_q",
     "hotline.core",
+    # Before allauth: our templates for its login and two-factor pages win.
     "hotline.accounts",
+    "allauth",
+    "allauth.account",
+    "allauth.mfa",
+    "axes",
     "hotline.audit",
     "hotline.vault",
     "hotline.tasks",
@@ -86,10 +92,15 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "allauth.account.middleware.AccountMiddleware",
+    # Staff pages only: two-factor enrolment required, timeouts, disabled accounts logged out.
+    "hotline.accounts.middleware.StaffSessionMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     # A view failing on a database or disk that cannot be used answers 503 "try again".
     "hotline.core.middleware.ServiceUnavailableMiddleware",
+    # Last, as django-axes asks: turns a locked-out login into its 429 page.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "hotline.urls"
@@ -164,9 +175,64 @@ AUTH_PASSWORD_VALIDATORS = [
 LOGIN_URL = "/staff/login/"
 LOGIN_REDIRECT_URL = "/staff/"
 
+# Staff login (docs/decisions/staff-login.md): django-allauth's login with TOTP two-factor and
+# recovery codes, required for every staff account (hotline.accounts.middleware); lockout per
+# account name by django-axes, which is given no address and keeps none.
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "allauth.account.auth_backends.AuthenticationBackend",
+]
+ACCOUNT_ADAPTER = "hotline.accounts.adapter.StaffAccountAdapter"
+ACCOUNT_LOGIN_METHODS = {"username"}
+ACCOUNT_SIGNUP_FIELDS = ["username*", "password1*"]
+ACCOUNT_EMAIL_VERIFICATION = "none"
+ACCOUNT_EMAIL_NOTIFICATIONS = False
+ACCOUNT_PREVENT_ENUMERATION = True
+ACCOUNT_SESSION_REMEMBER = False
+ACCOUNT_LOGOUT_ON_GET = False
+ACCOUNT_LOGOUT_REDIRECT_URL = LOGIN_URL
+# Per client (the in-memory token, hotline.accounts.adapter), per process; the per-account
+# limit is django-axes' below, in the database, shared by every process.
+ACCOUNT_RATE_LIMITS = {"login": "30/m/ip", "login_failed": "20/m/ip", "reauthenticate": "10/m/ip"}
+MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
+MFA_TOTP_ISSUER = os.environ.get("HOTLINE_NAME", "OpenHotline")
+MFA_TOTP_PERIOD = 30
+MFA_TOTP_DIGITS = 6
+# One step either side for phone clocks that drift; each code still serves once (TotpStep).
+MFA_TOTP_TOLERANCE = 1
+MFA_FORMS = {
+    "activate_totp": "hotline.accounts.mfa.ActivateTOTPForm",
+    "authenticate": "hotline.accounts.mfa.AuthenticateForm",
+    "reauthenticate": "hotline.accounts.mfa.ReauthenticateForm",
+}
+HOTLINE_STAFF_LOGIN_FAILURES = max(1, int(env_number("HOTLINE_STAFF_LOGIN_FAILURES", 5)))
+HOTLINE_STAFF_LOCKOUT_MINUTES = max(1, int(env_number("HOTLINE_STAFF_LOCKOUT_MINUTES", 15)))
+AXES_FAILURE_LIMIT = HOTLINE_STAFF_LOGIN_FAILURES
+AXES_COOLOFF_TIME = timedelta(minutes=HOTLINE_STAFF_LOCKOUT_MINUTES)
+AXES_LOCKOUT_PARAMETERS = ["username"]
+AXES_CLIENT_IP_CALLABLE = "hotline.accounts.lockout.no_address"
+AXES_USERNAME_CALLABLE = "hotline.accounts.lockout.attempted_username"
+AXES_LOCKOUT_CALLABLE = "hotline.accounts.lockout.locked_out"
+AXES_DISABLE_ACCESS_LOG = True
+AXES_ENABLE_ACCESS_FAILURE_LOG = False
+AXES_RESET_ON_SUCCESS = True
+AXES_VERBOSE = False
+# axes warns that locking by name alone lets one client try many names: that is allauth's
+# per-client limit above (in memory, as the client is only ever a token here).
+SILENCED_SYSTEM_CHECKS = ["axes.W006"]
+# Staff sessions end after this long without a request, and this long after logging in.
+HOTLINE_STAFF_IDLE_MINUTES = env_number("HOTLINE_STAFF_IDLE_MINUTES", 30)
+HOTLINE_STAFF_SESSION_HOURS = env_number("HOTLINE_STAFF_SESSION_HOURS", 12)
+if HOTLINE_STAFF_IDLE_MINUTES <= 0 or HOTLINE_STAFF_SESSION_HOURS <= 0:
+    raise ConfigError("HOTLINE_STAFF_IDLE_MINUTES and HOTLINE_STAFF_SESSION_HOURS must be above 0.")
+SESSION_COOKIE_AGE = int(HOTLINE_STAFF_SESSION_HOURS * 3600)
+SESSION_EXPIRE_AT_BROWSER_CLOSE = True
+
 LANGUAGE_CODE = "km"
 LANGUAGES = [("km", _("Khmer")), ("en", _("English"))]
 LOCALE_PATHS = [BASE_DIR / "locale"]
+# Our date formats per language (Django has none for Khmer); see hotline.formats.
+FORMAT_MODULE_PATH = ["hotline.formats"]
 LANGUAGE_COOKIE_NAME = "hotline_lang"
 LANGUAGE_COOKIE_HTTPONLY = True
 LANGUAGE_COOKIE_SAMESITE = "Strict"
@@ -358,10 +424,20 @@ HOTLINE_THROTTLE_REPORT_WRITES_PER_HOUR = int(
 # Unset: X-Forwarded-For is ignored. Either way the address only ever becomes an in-memory,
 # per-process HMAC token (hotline.core.middleware) and is dropped before any view or log.
 HOTLINE_TRUSTED_PROXIES = env_list("HOTLINE_TRUSTED_PROXIES", [])
-for _proxy in HOTLINE_TRUSTED_PROXIES:
-    try:
-        ipaddress.ip_network(_proxy, strict=False)
-    except ValueError:
-        raise ConfigError(
-            f"HOTLINE_TRUSTED_PROXIES: {_proxy!r} is not an IP address or network."
-        ) from None
+# Addresses many people reach us through when nothing says who is behind them: the Tor daemon
+# of an onion service, a local proxy that is not declared above, a Unix socket (no address).
+# A client seen only as one of these has no budget of its own (it would be everyone's budget):
+# its reports without proof share a per-minute bucket (hotline.intake.flood; docs/operations.md,
+# "Onion service"). Empty ("HOTLINE_SHARED_CLIENT_ADDRESSES=") turns this off.
+HOTLINE_SHARED_CLIENT_ADDRESSES = env_list(
+    "HOTLINE_SHARED_CLIENT_ADDRESSES", ["127.0.0.0/8", "::1"]
+)
+for _name, _networks in (
+    ("HOTLINE_TRUSTED_PROXIES", HOTLINE_TRUSTED_PROXIES),
+    ("HOTLINE_SHARED_CLIENT_ADDRESSES", HOTLINE_SHARED_CLIENT_ADDRESSES),
+):
+    for _proxy in _networks:
+        try:
+            ipaddress.ip_network(_proxy, strict=False)
+        except ValueError:
+            raise ConfigError(f"{_name}: {_proxy!r} is not an IP address or network.") from None

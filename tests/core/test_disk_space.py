@@ -16,9 +16,9 @@ from django.core.management import call_command
 from django.test import Client
 
 from full_disk import fill, small_filesystem
-from hotline.accounts.services import staff_create
 from hotline.core import selectors
 from hotline.core.models import EmergencyContact
+from staff_login import staff_client
 
 pytestmark = pytest.mark.django_db
 
@@ -38,9 +38,7 @@ def uploads(tmp_path: Path, settings: Any) -> Iterator[Path]:
 
 @pytest.fixture
 def staff() -> Client:
-    client = Client()
-    client.force_login(staff_create(username="analyst", password="a long enough passphrase 42"))
-    return client
+    return staff_client("analyst")[0]
 
 
 def staff_page(client: Client) -> str:

@@ -9,6 +9,7 @@ import subprocess
 
 import pytest
 
+from hotline.accounts.mfa import totp_code
 from process_helpers import (
     Install,
     WebClient,
@@ -64,12 +65,18 @@ def test_run_serves_pages_runs_tasks_and_stops_on_sigterm(install: Install) -> N
     output = log_of(run)
     assert f"{base}/staff/login/ as demo-analyst / demo-password-change-me" in output
     assert f"OpenHotline is running on {base}/" in output
+    # The demo account has two-factor login: the key printed for an authenticator app works.
+    secret = re.search(r"authenticator app \(time-based, 6 digits, 30 s\): ([A-Z2-7]+)", output)
+    assert secret, output
     client = WebClient(base)
     fields = client.form_fields("/staff/login/")
     status, final, _ = client.request(
         "/staff/login/",
-        {**fields, "username": "demo-analyst", "password": "demo-password-change-me"},
+        {**fields, "login": "demo-analyst", "password": "demo-password-change-me"},
     )
+    assert (status, final) == (200, "/staff/account/2fa/authenticate/")
+    fields = client.form_fields(final)
+    status, final, _ = client.request(final, {**fields, "code": totp_code(secret.group(1))})
     assert (status, final) == (200, "/staff/")
 
     # The worker started by `hotline run` takes tasks from the queue.

@@ -18,9 +18,9 @@ from django.http import HttpResponse
 from django.test import Client
 from django.urls import path
 
-from hotline.accounts.services import staff_create
 from hotline.intake.services import ReportInput, report_submit
 from process_helpers import Install, free_port, http_get, wait_for
+from staff_login import staff_client
 
 README = Path(__file__).resolve().parents[2] / "README.md"
 HOTLINE = str(Path(sys.executable).with_name("hotline"))
@@ -92,9 +92,7 @@ def every_kind_of_response() -> dict[str, Callable[[], HttpResponse]]:
         data=ReportInput(reporter_role="myself", categories=["sextortion"], narrative="x"),
         evidence=[],
     ).report
-    staff_create(username="analyst", password=PASSWORD)
-    staff = Client()
-    staff.login(username="analyst", password=PASSWORD)
+    staff = staff_client("analyst")[0]
     public = Client()
     strict = Client(enforce_csrf_checks=True, raise_request_exception=False)
     return {

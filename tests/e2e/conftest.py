@@ -7,6 +7,7 @@ so a test can assert that nothing leaves 127.0.0.1.
 from __future__ import annotations
 
 import importlib
+import os
 import re
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -14,7 +15,16 @@ from urllib.parse import urlsplit
 
 import pytest
 from django.apps import apps as django_apps
-from e2e_support import CHROMIUM, CHROMIUM_ARGS, PHONE_VIEWPORT, TIMEOUT_MS, Session
+from e2e_support import (
+    CHROMIUM,
+    CHROMIUM_ARGS,
+    FONT,
+    PHONE_VIEWPORT,
+    TIMEOUT_MS,
+    Session,
+    khmer_fonts_installed,
+)
+from fontTools.ttLib import TTFont
 from playwright.sync_api import (
     Browser,
     BrowserContext,
@@ -70,6 +80,31 @@ def chromium(_async_unsafe_allowed: None) -> Iterator[Browser]:
         )
         yield browser
         browser.close()
+
+
+@pytest.fixture
+def chromium_with_khmer_font(tmp_path: Path, chromium: Browser) -> Iterator[Browser]:
+    """Start a chromium whose fontconfig also lists a Khmer font (ours, as a local file)."""
+    fonts = tmp_path / "fonts"
+    fonts.mkdir()
+    # As a TrueType file: chromium takes only TrueType/OpenType files from fontconfig.
+    font = TTFont(FONT)
+    font.flavor = None
+    font.save(fonts / "NotoSansKhmer-Regular.ttf")
+    config = tmp_path / "fonts.conf"
+    config.write_text(
+        '<?xml version="1.0"?><!DOCTYPE fontconfig SYSTEM "fonts.dtd"><fontconfig>'
+        "<include>/etc/fonts/fonts.conf</include>"
+        f"<dir>{fonts}</dir><cachedir>{tmp_path / 'cache'}</cachedir></fontconfig>"
+    )
+    env = {**os.environ, "FONTCONFIG_FILE": str(config)}
+    assert "Noto Sans Khmer" in khmer_fonts_installed(env)
+    # The module's Playwright (one per thread) starts this second browser.
+    browser = chromium.browser_type.launch(
+        executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS, env=env
+    )
+    yield browser
+    browser.close()
 
 
 @pytest.fixture

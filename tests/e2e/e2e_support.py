@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import subprocess
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -18,6 +19,8 @@ CHROMIUM_ARGS = [
     "--disable-quic",
 ]
 PHONE_VIEWPORT = {"width": 360, "height": 740}
+# The Khmer web font we serve (static/core/fonts).
+FONT = Path(__file__).parents[2] / "src/hotline/static/core/fonts/noto-sans-khmer.woff2"
 TIMEOUT_MS = 15_000
 
 
@@ -46,3 +49,25 @@ class Session:
 
     def scroll_width(self) -> int:
         return int(self.page.evaluate("document.documentElement.scrollWidth"))
+
+
+def open_section(page: Page, name: str) -> None:
+    """Open one of the report form's folded sections by its heading, as a reporter would."""
+    section = page.locator(f"details:has(> summary #s-{name})")
+    if section.get_attribute("open") is None:
+        page.locator(f"summary:has(#s-{name})").click()
+    assert section.get_attribute("open") is not None
+
+
+def choose_evidence_way(page: Page, way: str) -> None:
+    """Open the evidence section and choose "file" (send the picture) or "fingerprint"."""
+    open_section(page, "evidence")
+    page.check(f'input[name="evidence_way"][value="{way}"]')
+def khmer_fonts_installed(env: dict[str, str] | None = None) -> str:
+    return subprocess.run(
+        ["fc-list", ":lang=km", "family"],
+        capture_output=True,
+        text=True,
+        check=True,
+        env=env,
+    ).stdout.strip()

@@ -12,7 +12,7 @@ from collections.abc import Callable
 
 import numpy as np
 import pytest
-from e2e_support import PHONE_VIEWPORT, Session
+from e2e_support import PHONE_VIEWPORT, Session, choose_evidence_way, open_section
 from PIL import Image, ImageDraw, ImageFilter
 from playwright.sync_api import Page, Request, expect
 
@@ -72,7 +72,9 @@ def test_report_form_sends_only_the_fingerprints_of_a_picked_picture(
 
     page.goto(session.url("/report/"))
     box = page.locator(BOX)
-    expect(box).to_be_visible()  # the script revealed it
+    choose_evidence_way(page, "fingerprint")
+    expect(box).to_be_visible()  # the script revealed it once this way was chosen
+    expect(page.locator("[data-hotline-evidence-no-fingerprint]")).to_be_hidden()
     # The page says, in Khmer by default, that only a fingerprint leaves the phone.
     expect(box).to_contain_text("រូបភាពនៅតែនៅលើទូរស័ព្ទរបស់អ្នក")
     assert page.locator(PICKER).get_attribute("name") is None
@@ -124,6 +126,7 @@ def test_status_reply_adds_fingerprints_without_the_picture(browser_session: Ope
     page.goto(session.url("/status/"))
     page.fill('input[name="code"]', code)
     page.locator('main form[action="/status/"] button[type="submit"]').click()
+    page.check('input[name="evidence_way"][value="fingerprint"]')
     expect(page.locator(BOX)).to_be_visible()
     picture = generated_png(seed=8)
     pick(page, "later.png", picture)
@@ -150,8 +153,13 @@ def test_without_javascript_there_is_no_picker_and_the_form_still_works(
     session = browser_session(javascript=False)
     page = session.page
     page.goto(session.url("/report/"))
+    open_section(page, "evidence")
     expect(page.locator(BOX)).to_be_hidden()
+    expect(page.locator('input[name="evidence_way"]').first).to_be_hidden()
     expect(page.locator('input[name="evidence_files"]')).to_be_visible()
+    # The page says gently why only upload is possible here.
+    expect(page.locator("[data-hotline-evidence-no-fingerprint]")).to_be_visible()
+    expect(page.locator("[data-hotline-evidence-no-fingerprint]")).to_contain_text("JavaScript")
     page.check('input[name="reporter_role"][value="saw_online"]')
     page.check('input[name="categories"][value="child_images"]')
     page.locator('form.report button[type="submit"]').click()
@@ -179,6 +187,7 @@ def test_submit_while_a_picture_is_still_being_hashed_waits_for_it(
     page.goto(session.url("/report/"))
     page.check('input[name="reporter_role"][value="myself"]')
     page.check('input[name="categories"][value="nonconsensual"]')
+    choose_evidence_way(page, "fingerprint")
     # No waiting for the fingerprint: submit at once, as an impatient reporter would.
     page.set_input_files(
         PICKER, files=[{"name": "big.png", "mimeType": "image/png", "buffer": picture}]

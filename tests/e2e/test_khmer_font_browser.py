@@ -12,22 +12,16 @@ without Khmer characters (the staff login page) never fetches it.
 
 from __future__ import annotations
 
-import os
-import subprocess
-from collections.abc import Callable, Iterator
-from pathlib import Path
+from collections.abc import Callable
 
 import pytest
-from django.conf import settings
-from e2e_support import CHROMIUM, CHROMIUM_ARGS, PHONE_VIEWPORT, Session
-from fontTools.ttLib import TTFont
+from e2e_support import PHONE_VIEWPORT, Session, khmer_fonts_installed
 from playwright.sync_api import Browser, Page
 from pytest_django.live_server_helper import LiveServer
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
 OpenSession = Callable[..., Session]
-FONT = Path(settings.BASE_DIR) / "static/core/fonts/noto-sans-khmer.woff2"
 FACE_STATUS = """async () => {
   await document.fonts.ready;
   return [...document.fonts].filter((f) => f.family.includes("Hotline Khmer"))
@@ -41,16 +35,6 @@ def font_requests(requests: list[str]) -> list[str]:
 
 def face_status(page: Page) -> list[str]:
     return list(page.evaluate(FACE_STATUS))
-
-
-def khmer_fonts_installed(env: dict[str, str] | None = None) -> str:
-    return subprocess.run(
-        ["fc-list", ":lang=km", "family"],
-        capture_output=True,
-        text=True,
-        check=True,
-        env=env,
-    ).stdout.strip()
 
 
 def test_khmer_page_fetches_our_font_when_the_browser_has_no_khmer_font(
@@ -72,31 +56,6 @@ def test_page_without_khmer_text_never_fetches_the_font(browser_session: OpenSes
     assert face_status(session.page) == ["unloaded"]
     assert font_requests(session.requests) == []
     assert any(url.endswith(".css") for url in session.requests)  # the stylesheet did load
-
-
-@pytest.fixture
-def chromium_with_khmer_font(tmp_path: Path, chromium: Browser) -> Iterator[Browser]:
-    """Start a chromium whose fontconfig also lists a Khmer font (ours, as a local file)."""
-    fonts = tmp_path / "fonts"
-    fonts.mkdir()
-    # As a TrueType file: chromium takes only TrueType/OpenType files from fontconfig.
-    font = TTFont(FONT)
-    font.flavor = None
-    font.save(fonts / "NotoSansKhmer-Regular.ttf")
-    config = tmp_path / "fonts.conf"
-    config.write_text(
-        '<?xml version="1.0"?><!DOCTYPE fontconfig SYSTEM "fonts.dtd"><fontconfig>'
-        "<include>/etc/fonts/fonts.conf</include>"
-        f"<dir>{fonts}</dir><cachedir>{tmp_path / 'cache'}</cachedir></fontconfig>"
-    )
-    env = {**os.environ, "FONTCONFIG_FILE": str(config)}
-    assert "Noto Sans Khmer" in khmer_fonts_installed(env)
-    # The module's Playwright (one per thread) starts this second browser.
-    browser = chromium.browser_type.launch(
-        executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS, env=env
-    )
-    yield browser
-    browser.close()
 
 
 def test_browser_with_a_local_khmer_font_downloads_nothing(

@@ -15,7 +15,7 @@ from urllib.parse import urlsplit
 
 import pytest
 from django.utils import translation
-from e2e_support import PHONE_VIEWPORT, Session
+from e2e_support import PHONE_VIEWPORT, Session, open_section
 from PIL import Image, ImageDraw
 from playwright.sync_api import Page, expect
 
@@ -84,20 +84,27 @@ def fill_report(page: Page, *, narrative: str, png: bytes) -> None:
     page.check('input[name="categories"][value="sextortion"]')
     page.check('input[name="categories"][value="nonconsensual"]')
     page.fill('textarea[name="narrative"]', narrative)
+    open_section(page, "where")  # the optional sections are folded: open each, as a person would
     page.check('input[name="platforms"][value="facebook"]')
     page.check('input[name="platforms"][value="telegram"]')
     page.fill('textarea[name="links"]', "https://example.invalid/profile/123")
     page.fill('textarea[name="usernames"]', "@example_offender")
     page.fill('textarea[name="phones"]', "012 345 678")
     page.fill('input[name="started"]', "last week")
+    open_section(page, "money")
     page.check('input[name="money"][value="demanded"]')
     page.fill('input[name="amount"]', "200 USD")
     page.check('input[name="payment_methods"][value="wing"]')
     page.fill('textarea[name="payment_accounts"]', "Wing 098 765 432")
+    open_section(page, "evidence")
+    way = page.locator('input[name="evidence_way"][value="file"]')
+    if way.is_visible():  # with JavaScript: choose to send the picture itself
+        way.check()
     page.set_input_files(
         'input[name="evidence_files"]',
         files=[{"name": "screenshot.png", "mimeType": "image/png", "buffer": png}],
     )
+    open_section(page, "help")
     page.check('input[name="help_wanted"][value="counsellor"]')
     page.fill('input[name="contact"]', "Telegram @example_reporter")
     page.check('input[name="consent_contact"]')

@@ -23,7 +23,7 @@ def _report() -> Report:
 @pytest.mark.parametrize("exclusive", [False, True])
 def test_bulk_link_is_idempotent_keeps_rejections_and_matches_escrow(exclusive: bool) -> None:
     reports = [_report() for _ in range(4)]
-    analyst = User.objects.create_user(username="a", password="x")
+    analyst = User.objects.create_user(username="a", password="x", is_staff=True)
     services.report_entity_add(report=reports[0], text="t.me/shared_group", actor=analyst)
     link = ReportEntity.objects.get(report=reports[0])
     services.report_entity_decide(link=link, state=ReportEntity.State.REJECTED, actor=analyst)

@@ -6,25 +6,19 @@ import pytest
 from django.test import Client
 
 from hotline.accounts.models import User
-from hotline.accounts.services import staff_create
 from hotline.audit.models import AuditEvent
 from hotline.entities.models import Entity
 from hotline.entities.tasks import report_extract
 from hotline.intake.services import ReportInput, report_submit
+from staff_login import log_in, make_staff
+from staff_login import staff_client as new_staff_client
 
 pytestmark = pytest.mark.django_db
-PASSWORD = "a long enough passphrase 42"
 
 
 @pytest.fixture
 def staff_client() -> Client:
-    staff_create(username="analyst", password=PASSWORD)
-    client = Client()
-    assert (
-        client.post("/staff/login/", {"username": "analyst", "password": PASSWORD}).status_code
-        == 302
-    )
-    return client
+    return new_staff_client("analyst")[0]
 
 
 def _linked_reports() -> None:
@@ -72,8 +66,9 @@ def test_pages_need_a_staff_account() -> None:
     assert entity is not None
     anonymous = Client()
     assert anonymous.get(f"/staff/entities/{entity.pk}/").status_code == 302
-    User.objects.create_user(username="visitor", password=PASSWORD)
+    account = make_staff("visitor")
+    User.objects.filter(pk=account.user.pk).update(is_staff=False)
     visitor = Client()
-    visitor.login(username="visitor", password=PASSWORD)
+    log_in(visitor, account)
     assert visitor.get(f"/staff/entities/{entity.pk}/").status_code == 403
     assert visitor.get("/staff/entities/", {"q": "t.me/darkmarket_kh"}).status_code == 403

@@ -30,7 +30,8 @@ def _report(narrative: str = "", **fields: object) -> Report:
 
 @pytest.fixture
 def analyst() -> User:
-    return User.objects.create_user(username="analyst", password="x")
+    # A staff account with the analyst role: the services check the permission matrix.
+    return User.objects.create_user(username="analyst", password="x", is_staff=True)
 
 
 def test_extraction_links_reports_and_stores_no_identifier_in_clear() -> None:
@@ -209,3 +210,13 @@ def test_an_account_of_unusual_length_is_stored_flagged_and_links_reports() -> N
     # Accounts of the provider's own length carry no flag.
     services.entity_get_or_create(kind="payment_account", value="aba:000123456")
     assert Entity.objects.filter(flags="").count() == 1
+
+
+def test_identifier_services_refuse_an_account_without_the_right(analyst: User) -> None:
+    from django.core.exceptions import PermissionDenied
+
+    report = _report("call 012 345 678")
+    liaison = User.objects.create_user(username="liaison", is_staff=True, role="liaison")
+    with pytest.raises(PermissionDenied):
+        services.report_entity_add(report=report, text="t.me/abcdef", actor=liaison)
+    assert not ReportEntity.objects.filter(origin="analyst").exists()

@@ -26,7 +26,7 @@ from hotline.intake.models import Report
 
 pytestmark = pytest.mark.django_db
 
-TOO_LONG_KM = "វែងពេក៖ សូមសរសេរមិនឱ្យលើសពី 20000 តួអក្សរ។"
+TOO_LONG_KM = "វែងពេក៖ សូមសរសេរមិនឱ្យលើសពី ២០០០០ តួអក្សរ។"  # Khmer digits on Khmer pages
 BAD_CHARS_KM = "អត្ថបទនេះមានតួអក្សរដែលយើងមិនអាចទទួលបាន។ សូមលុបវាចេញ។"
 DAMAGED_TEXT_KM = "ផ្នែកខ្លះនៃអត្ថបទនេះមិនអាចអានបានទេ (វាបង្ហាញជា �)។ សូមលុបផ្នែកនោះ ឬវាយវាម្តងទៀត។"
 NOT_READ_KM = "យើងមិនអាចអានអ្វីដែលអ្នកបានផ្ញើបានទេ"

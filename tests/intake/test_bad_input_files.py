@@ -50,7 +50,7 @@ def test_one_file_too_many_is_refused() -> None:
     files = [upload(f"p{i}.png", photo_bytes(fmt="PNG", seed=i), "image/png") for i in range(6)]
     status, html = post_files(*files)
     assert status == 400
-    assert_khmer_error(html, "សូមផ្ញើឯកសារមិនឱ្យលើសពី 5 ទេ។")
+    assert_khmer_error(html, "សូមផ្ញើឯកសារមិនឱ្យលើសពី ៥ ទេ។")
     assert_nothing_saved()
 
 
@@ -72,7 +72,7 @@ def test_a_file_over_the_size_limit_is_refused_and_no_plaintext_copy_lingers(
     big = photo_bytes() + b"\x00" * (10 * MB)
     status, html = post_files(upload("big.jpg", big))
     assert status == 400
-    assert_khmer_error(html, "ឯកសារ “big.jpg” ធំពេក (ទំហំធំបំផុតដែលអាចផ្ញើបានគឺ 10 MB)។")
+    assert_khmer_error(html, "ឯកសារ “big.jpg” ធំពេក (ទំហំធំបំផុតដែលអាចផ្ញើបានគឺ ១០ MB)។")
     assert_nothing_saved()
     assert list(spool.iterdir()) == []
 

@@ -56,6 +56,7 @@ def _reporter_sources() -> Iterator[Path]:
     yield from (SRC / "templates").rglob("*.txt")  # e.g. the receipt page's saved file
     yield from (SRC / "guidance").rglob("*.html")
     yield from (SRC / "guidance").glob("*.py")
+    yield from (SRC / "formats").glob("*.py")  # month names shown in dates
     for path in (SRC / "intake").glob("*.py"):
         if not path.name.startswith("api"):
             yield path

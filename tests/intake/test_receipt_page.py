@@ -93,7 +93,7 @@ def test_saved_file_holds_this_code_the_day_and_the_status_address_and_nothing_e
         assert ANY_CODE.findall(text) == [code]
         assert "http://testserver/status/" in text
         received = timezone.localtime(Report.objects.order_by("-pk").first().created_at)  # type: ignore[union-attr]
-        assert f"Received on {received:%d/%m/%Y}." in text
+        assert f"Received on {received.day} {received:%B %Y}." in text
         assert narrative not in text
         assert "012" not in text
         assert "sextortion" not in text.lower()

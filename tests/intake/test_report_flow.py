@@ -99,7 +99,7 @@ def test_invalid_form_saves_nothing_and_answers_in_khmer() -> None:
             "Please check the answers marked below.",
         ),
         ("សូមឆ្លើយសំណួរនេះ។", "Please answer this question."),
-        ("វែងពេក៖ សូមសរសេរមិនឱ្យលើសពី 20000 តួអក្សរ។", "This is too long"),
+        ("វែងពេក៖ សូមសរសេរមិនឱ្យលើសពី ២០០០០ តួអក្សរ។", "This is too long"),
     ]:
         assert khmer in errors, khmer
         assert english not in html, english

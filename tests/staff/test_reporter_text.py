@@ -8,25 +8,22 @@ import pytest
 from django.test import Client
 from django.urls import reverse
 
-from hotline.accounts.services import staff_create
 from hotline.core.templatetags.reporter_text import reporter_text
 from hotline.entities.models import ReportEntity
 from hotline.entities.tasks import report_extract
 from hotline.intake.models import Message
 from hotline.intake.services import ReportInput, message_add, report_submit
+from staff_login import staff_client
 
 pytestmark = pytest.mark.django_db
-PASSWORD = "a long enough passphrase 42"
 RLO, LRI, PDI, RLM, ALM = "\u202e", "\u2066", "\u2069", "\u200f", "\u061c"
 RAW_BIDI = re.compile("[\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]")
 
 
 @pytest.fixture
 def staff() -> Client:
-    staff_create(username="analyst", password=PASSWORD)
-    client = Client()
-    client.login(username="analyst", password=PASSWORD)
-    return client
+    # A senior analyst: the only role that sees every field, the contact details included.
+    return staff_client("analyst", role="senior_analyst")[0]
 
 
 def test_filter_escapes_isolates_and_marks_every_bidi_control() -> None:

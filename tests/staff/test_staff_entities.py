@@ -7,24 +7,21 @@ from django.apps import apps
 from django.test import Client
 
 from hotline.accounts.models import User
-from hotline.accounts.services import staff_create
 from hotline.audit.models import AuditEvent
 from hotline.entities.models import Entity, EscrowedIdentifier, ReportEntity
 from hotline.entities.services import escrow_deposit
 from hotline.entities.tasks import report_extract
 from hotline.intake.models import Report
 from hotline.intake.services import ReportInput, report_submit
+from staff_login import log_in, make_staff
+from staff_login import staff_client as new_staff_client
 
 pytestmark = pytest.mark.django_db
-PASSWORD = "a long enough passphrase 42"
 
 
 @pytest.fixture
 def staff_client() -> Client:
-    staff_create(username="analyst", password=PASSWORD)
-    client = Client()
-    client.login(username="analyst", password=PASSWORD)
-    return client
+    return new_staff_client("analyst")[0]
 
 
 def _report(narrative: str) -> Report:
@@ -192,9 +189,10 @@ def test_anonymous_visitors_go_to_login_and_non_staff_are_refused() -> None:
         response = getattr(anonymous, method)(url, data)
         assert response.status_code == 302, url
         assert response["Location"].startswith("/staff/login/"), url
-    User.objects.create_user(username="visitor", password=PASSWORD)
+    account = make_staff("visitor")
+    User.objects.filter(pk=account.user.pk).update(is_staff=False)
     visitor = Client()
-    visitor.login(username="visitor", password=PASSWORD)
+    log_in(visitor, account)
     for method, url, data in requests:
         assert getattr(visitor, method)(url, data).status_code == 403, url
     escrow.refresh_from_db()

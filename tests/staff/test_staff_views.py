@@ -7,19 +7,17 @@ from django.contrib.auth.hashers import get_hasher
 from django.test import Client
 
 from hotline.accounts.models import User
-from hotline.accounts.services import staff_create
 from hotline.audit.models import AuditEvent
 from hotline.intake.models import Message
 from hotline.intake.services import ReportInput, report_submit
+from staff_login import Staff, log_in, make_staff
 
 pytestmark = pytest.mark.django_db
 
-PASSWORD = "a long enough passphrase 42"
-
 
 @pytest.fixture
-def analyst() -> User:
-    return staff_create(username="analyst", password=PASSWORD)
+def analyst() -> Staff:
+    return make_staff("analyst")
 
 
 @pytest.fixture
@@ -45,18 +43,16 @@ def test_anonymous_visitor_is_sent_to_login(report_id: str) -> None:
 
 
 def test_non_staff_account_is_refused(report_id: str) -> None:
-    User.objects.create_user(username="visitor", password=PASSWORD)
+    visitor = make_staff("visitor")
+    User.objects.filter(pk=visitor.user.pk).update(is_staff=False)
     client = Client()
-    client.login(username="visitor", password=PASSWORD)
+    log_in(client, visitor)
     assert client.get(f"/staff/reports/{report_id}/").status_code == 403
 
 
-def test_staff_sees_decrypted_report_and_access_is_audited(analyst: User, report_id: str) -> None:
+def test_staff_sees_decrypted_report_and_access_is_audited(analyst: Staff, report_id: str) -> None:
     client = Client()
-    assert (
-        client.post("/staff/login/", {"username": "analyst", "password": PASSWORD}).status_code
-        == 302
-    )
+    log_in(client, analyst)
     listing = client.get("/staff/")
     assert report_id in listing.content.decode()
     detail = client.get(f"/staff/reports/{report_id}/")
@@ -64,13 +60,13 @@ def test_staff_sees_decrypted_report_and_access_is_audited(analyst: User, report
     assert "Distinctive narrative for the staff test" in page
     assert "https://t.me/example_group" in page
     assert AuditEvent.objects.filter(
-        action="report.view", target_id=report_id, actor=analyst
+        action="report.view", target_id=report_id, actor=analyst.user
     ).exists()
 
 
-def test_staff_message_reaches_the_report(analyst: User, report_id: str) -> None:
+def test_staff_message_reaches_the_report(analyst: Staff, report_id: str) -> None:
     client = Client()
-    client.login(username="analyst", password=PASSWORD)
+    log_in(client, analyst)
     response = client.post(f"/staff/reports/{report_id}/", {"body": "Please send the link."})
     assert response.status_code == 302
     assert Message.objects.filter(report__public_id=report_id, author="staff").count() == 1

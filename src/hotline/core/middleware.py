@@ -18,6 +18,11 @@ _PROCESS_KEY = secrets.token_bytes(32)
 IPNetwork = ipaddress.IPv4Network | ipaddress.IPv6Network
 
 
+# The token of every client seen only as a shared address (HOTLINE_SHARED_CLIENT_ADDRESSES):
+# the Tor daemon of an onion service, say. Not an HMAC: flood control must know it is shared.
+SHARED_CLIENT = "shared"
+
+
 def client_token(request: HttpRequest) -> str:
     """Return this request's throttling token (never an address)."""
     return str(getattr(request, "client_token", "anonymous"))
@@ -56,6 +61,14 @@ def client_address(remote_addr: str, forwarded_for: str) -> str:
     return remote_addr
 
 
+def client_is_shared(address: str) -> bool:
+    """Say whether `address` stands for many people (HOTLINE_SHARED_CLIENT_ADDRESSES, or none)."""
+    from django.conf import settings
+
+    networks = _trusted_networks(tuple(settings.HOTLINE_SHARED_CLIENT_ADDRESSES))
+    return not address or _trusted(address, networks)
+
+
 class PrivacyHeadersMiddleware:
     """Replace the client address with an in-memory token and set privacy headers.
 
@@ -66,15 +79,17 @@ class PrivacyHeadersMiddleware:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
-        address = client_address(
-            request.META.pop("REMOTE_ADDR", "") or "",
-            request.META.pop("HTTP_X_FORWARDED_FOR", "") or "",
-        )
+        peer = request.META.pop("REMOTE_ADDR", "") or ""
+        address = client_address(peer, request.META.pop("HTTP_X_FORWARDED_FOR", "") or "")
         request.META.pop("HTTP_X_REAL_IP", None)
         request.META.pop("HTTP_FORWARDED", None)
-        request.client_token = hmac.new(  # type: ignore[attr-defined]
-            _PROCESS_KEY, address.encode(), hashlib.sha256
-        ).hexdigest()[:32]
+        if address == peer and client_is_shared(address):
+            # Nobody said who is behind this peer (an onion service's Tor daemon, say).
+            request.client_token = SHARED_CLIENT  # type: ignore[attr-defined]
+        else:
+            request.client_token = hmac.new(  # type: ignore[attr-defined]
+                _PROCESS_KEY, address.encode(), hashlib.sha256
+            ).hexdigest()[:32]
         response = self.get_response(request)
         if not request.path.startswith("/static/"):
             response["Cache-Control"] = "no-store"

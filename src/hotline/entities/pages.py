@@ -5,10 +5,10 @@ from __future__ import annotations
 from collections import Counter
 from typing import Any
 
-from django.core.exceptions import PermissionDenied
 from django.shortcuts import get_object_or_404
 
 from hotline.accounts.models import User
+from hotline.accounts.permissions import Action, require
 from hotline.audit.services import audit_record
 from hotline.entities.models import Entity, EscrowedIdentifier, ReportEntity
 from hotline.entities.selectors import (
@@ -24,14 +24,9 @@ MAX_LISTED = 200
 _LIVE = (ReportEntity.State.EXTRACTED, ReportEntity.State.CONFIRMED)
 
 
-def _require_staff(user: User) -> None:
-    if not (user.is_authenticated and user.is_active and user.is_staff):
-        raise PermissionDenied
-
-
 def staff_search(user: User, query: str) -> Entity | None:
     """Find an entity for a staff member; the search itself is audited (not the query text)."""
-    _require_staff(user)
+    require(user, Action.SEARCH_IDENTIFIERS)
     entity = entity_find(text=query)
     audit_record(
         actor=user,
@@ -45,7 +40,7 @@ def staff_search(user: User, query: str) -> Entity | None:
 
 def access_entity(user: User, entity_id: int) -> Entity:
     """Return an entity for a staff member and record the access."""
-    _require_staff(user)
+    require(user, Action.SEARCH_IDENTIFIERS)
     entity = get_object_or_404(Entity, pk=entity_id)
     audit_record(
         actor=user, action="entities.view", target_type="entities.entity", target_id=entity.pk
@@ -129,7 +124,7 @@ def report_entity_rows(report: Report) -> list[dict[str, Any]]:
 
 def access_report_entity(user: User, report: Report, link_id: int) -> ReportEntity:
     """Return one entity link of a report a staff member has opened."""
-    _require_staff(user)
+    require(user, Action.MANAGE_IDENTIFIERS)
     return get_object_or_404(ReportEntity, pk=link_id, report=report)
 
 
@@ -139,7 +134,7 @@ def staff_escrows(user: User) -> dict[str, Any]:
     Nothing here shows an escrowed identifier: the rows hold only digests. The analyst sees
     which report deposited and which later report matched, and opens both to judge.
     """
-    _require_staff(user)
+    require(user, Action.MANAGE_ESCROWS)
     audit_record(actor=user, action="entities.escrows_view", target_type="entities.escrow")
     decided = EscrowedIdentifier.objects.filter(
         state__in=(
@@ -157,5 +152,5 @@ def staff_escrows(user: User) -> dict[str, Any]:
 
 def access_escrow(user: User, escrow_id: int) -> EscrowedIdentifier:
     """Return one escrow for a staff member (its digest only; nothing to decrypt)."""
-    _require_staff(user)
+    require(user, Action.MANAGE_ESCROWS)
     return get_object_or_404(EscrowedIdentifier, pk=escrow_id)

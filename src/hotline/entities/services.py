@@ -13,6 +13,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from hotline.accounts.models import User
+from hotline.accounts.permissions import Action, require
 from hotline.audit.services import audit_record
 from hotline.entities.extract import Entity as Found
 from hotline.entities.extract import entity_flags, extract_entities
@@ -167,6 +168,7 @@ def canonical_identifier(text: str) -> Found:
 @transaction.atomic
 def report_entity_add(*, report: Report, text: str, actor: User) -> ReportEntity:
     """Link an identifier an analyst typed to a report (confirmed at once)."""
+    require(actor, Action.MANAGE_IDENTIFIERS)
     found = canonical_identifier(text)
     entity = entity_get_or_create(
         kind=str(found.type), value=found.value, platform=found.platform or ""
@@ -198,6 +200,7 @@ def report_entity_add(*, report: Report, text: str, actor: User) -> ReportEntity
 @transaction.atomic
 def report_entity_decide(*, link: ReportEntity, state: str, actor: User) -> ReportEntity:
     """Confirm or reject an extracted link (a rejected one is never re-added by extraction)."""
+    require(actor, Action.MANAGE_IDENTIFIERS)
     if state not in (ReportEntity.State.CONFIRMED, ReportEntity.State.REJECTED):
         raise ValueError(f"unknown decision {state!r}")
     link = ReportEntity.objects.select_for_update().get(pk=link.pk)
@@ -284,6 +287,7 @@ def escrow_ask_consent(*, escrow: EscrowedIdentifier, actor: User) -> EscrowedId
     Only an analyst's decision shows the question on the reporter's status page: an offender who
     escrowed their own handle must not learn, automatically, that someone reported them.
     """
+    require(actor, Action.MANAGE_ESCROWS)
     escrow = EscrowedIdentifier.objects.select_for_update().get(pk=escrow.pk)
     if escrow.state != EscrowedIdentifier.State.MATCHED:
         raise ValueError("Only a matched escrow can lead to a consent question.")

@@ -24,13 +24,22 @@ class AgeRange(models.TextChoices):
 class Category(models.TextChoices):
     SEXTORTION = (
         "sextortion",
-        _("Someone threatens to share my photos or videos unless I pay or send more"),
+        _(
+            "Someone threatens to share photos or videos of me or my child "
+            "unless we pay or send more"
+        ),
     )
-    GROOMING = "grooming", _("An adult is asking a child for photos or to meet")
+    GROOMING = "grooming", _("An adult is asking me or my child for photos, or to meet")
     CHILD_IMAGES = "child_images", _("I saw sexual images or videos of a child online")
-    SELLING_GROUP = "selling_group", _("A group or channel is selling or sharing such material")
-    NONCONSENSUAL = "nonconsensual", _("Someone shared my intimate images without my consent")
-    LIVE_ABUSE = "live_abuse", _("A live video of abuse")
+    SELLING_GROUP = (
+        "selling_group",
+        _("A group or channel is selling or sharing sexual images of children"),
+    )
+    NONCONSENSUAL = (
+        "nonconsensual",
+        _("Someone shared intimate photos or videos of me or my child without permission"),
+    )
+    LIVE_ABUSE = "live_abuse", _("A child is being abused live, on a live stream or video call")
     OTHER = "other", _("Something else")
 
 

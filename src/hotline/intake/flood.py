@@ -3,7 +3,8 @@
 No limit here can be used by one person to lock out another (docs/decisions/flood-control.md):
 - a report with a solved proof of work is admitted (its cost was paid in work);
 - a report without one (no JavaScript) spends a small per-client budget first (keyed on the
-  in-memory client token: per person behind a declared proxy, per shared address otherwise),
+  in-memory client token: per person behind a declared proxy, per address otherwise; behind a
+  shared address such as an onion service's Tor daemon, a per-minute bucket of their own),
   then a global bucket per process: a no-JavaScript flood can delay other no-JavaScript
   reporters for at most a minute at a time, and never a reporter whose browser solved the proof;
 - receipt-code pages have no limit: a code has 83 bits, so guessing is hopeless at any rate;
@@ -18,6 +19,7 @@ from dataclasses import dataclass
 
 from django.conf import settings
 
+from hotline.core.middleware import SHARED_CLIENT
 from hotline.core.throttle import throttle_spend, throttle_spend_shared
 from hotline.intake.models import Report
 from hotline.intake.proof_of_work import ProofResult, proof_verify
@@ -68,16 +70,31 @@ def submission_admit(*, proof: str, submission_token: str, client_token: str) ->
             return Admission(None, earlier=earlier)
     elif result is not ProofResult.MISSING:
         return Admission(Refusal.PROOF_INVALID)
-    # Without a proof: the client's own budget first, so that a single flooder is stopped
-    # before it can empty the bucket everyone without JavaScript shares.
-    wait = throttle_spend(
-        key=f"submit-unsolved:{client_token}",
-        cost=1,
-        limit=settings.HOTLINE_THROTTLE_SUBMITS_PER_10_MIN,
-        window_seconds=600,
-    )
-    if wait:
-        return Admission(Refusal.CLIENT_BUSY, wait)
+    if client_token == SHARED_CLIENT:
+        # Everyone behind a shared address (an onion service's Tor daemon): a per-client budget
+        # would be all of theirs, five reports per ten minutes, and one flooder would lock them
+        # all out for ten minutes. They share a per-minute bucket instead, half the size of the
+        # global one: a flood through it delays them until the next minute at most, and leaves
+        # the other half of the global bucket to everyone else.
+        wait = throttle_spend_shared(
+            key="submit-unsolved:shared-address",
+            cost=1,
+            limit=max(1, settings.HOTLINE_THROTTLE_UNSOLVED_SUBMITS_PER_MIN // 2),
+            window_seconds=60,
+        )
+        if wait:
+            return Admission(Refusal.ALL_BUSY, wait)
+    else:
+        # Without a proof: the client's own budget first, so that a single flooder is stopped
+        # before it can empty the bucket everyone without JavaScript shares.
+        wait = throttle_spend(
+            key=f"submit-unsolved:{client_token}",
+            cost=1,
+            limit=settings.HOTLINE_THROTTLE_SUBMITS_PER_10_MIN,
+            window_seconds=600,
+        )
+        if wait:
+            return Admission(Refusal.CLIENT_BUSY, wait)
     wait = throttle_spend_shared(
         key="submit-unsolved:all",
         cost=1,

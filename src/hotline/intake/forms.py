@@ -8,9 +8,11 @@ from typing import Any
 from django import forms
 from django.conf import settings
 from django.core.files.uploadedfile import UploadedFile
+from django.utils.functional import cached_property
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, gettext_noop, ngettext_lazy, pgettext_lazy
 
+from hotline.core.templatetags.local_numbers import digits_localize
 from hotline.intake.choices import (
     AgeRange,
     Category,
@@ -87,6 +89,9 @@ class FriendlyErrorsMixin:
     """
 
     base_fields: dict[str, forms.Field]
+    # Say "(required)" beside required questions (intake/_field.html): on the report form, where
+    # most questions are optional; a page asking one or two questions needs no mark.
+    mark_required = False
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         form_class = type(self)
@@ -112,7 +117,8 @@ def clean_text(value: str, *, limit: int) -> str:
     value = value.strip()
     if len(value) > limit:
         raise forms.ValidationError(
-            _("This is too long: please use at most %(limit)s characters.") % {"limit": limit}
+            _("This is too long: please use at most %(limit)s characters.")
+            % {"limit": digits_localize(str(limit))}
         )
     return value
 
@@ -122,7 +128,8 @@ def clean_lines(value: str) -> list[str]:
     lines = [line.strip() for line in value.splitlines() if line.strip()]
     if len(lines) > MAX_LINES:
         raise forms.ValidationError(
-            _("Please give at most %(count)s lines here.") % {"count": MAX_LINES}
+            _("Please give at most %(count)s lines here.")
+            % {"count": digits_localize(str(MAX_LINES))}
         )
     if any(len(line) > MAX_LINE_CHARS for line in lines):
         raise forms.ValidationError(_("One of these lines is too long."))
@@ -152,7 +159,8 @@ class MultipleFileField(forms.FileField):
         files = [f for f in (data if isinstance(data, list | tuple) else [data]) if f]
         if len(files) > settings.HOTLINE_MAX_FILES:
             raise forms.ValidationError(
-                _("Please send at most %(count)s files.") % {"count": settings.HOTLINE_MAX_FILES}
+                _("Please send at most %(count)s files.")
+                % {"count": digits_localize(str(settings.HOTLINE_MAX_FILES))}
             )
         for item in files:
             if item.size is not None and item.size > settings.HOTLINE_MAX_FILE_BYTES:
@@ -160,7 +168,9 @@ class MultipleFileField(forms.FileField):
                     _("The file “%(name)s” is too large (the limit is %(mb)s MB).")
                     % {
                         "name": (item.name or "")[:80],
-                        "mb": settings.HOTLINE_MAX_FILE_BYTES // (1024 * 1024),
+                        "mb": digits_localize(
+                            str(settings.HOTLINE_MAX_FILE_BYTES // (1024 * 1024))
+                        ),
                     }
                 )
         return files
@@ -199,8 +209,20 @@ def parse_hashes(value: str) -> list[tuple[str, str, int | None]]:
     return result
 
 
+# The report form's optional sections, folded on a phone (<details>) unless one of their
+# questions has an error or an answer.
+FOLDED_SECTIONS = {
+    "where": ("platforms", "links", "usernames", "phones", "started"),
+    "money": ("money", "amount", "payment_methods", "payment_accounts"),
+    "evidence": ("evidence_files", "keep_original_for_police", "device_hashes"),
+    "help": ("help_wanted", "contact", "consent_contact"),
+}
+
+
 class ReportForm(FriendlyErrorsMixin, forms.Form):
     """The public report form. Everything but two questions is optional."""
+
+    mark_required = True
 
     submission_token = forms.CharField(widget=forms.HiddenInput, max_length=64, required=False)
     in_danger = forms.ChoiceField(
@@ -219,8 +241,8 @@ class ReportForm(FriendlyErrorsMixin, forms.Form):
         widget=forms.RadioSelect,
     )
     victim_age = forms.ChoiceField(
-        label=gettext_lazy("How old is the person who was harmed?"),
-        help_text=gettext_lazy("A guess is fine."),
+        label=gettext_lazy("How old is the person this happened to?"),
+        help_text=gettext_lazy("Your own age if it happened to you. A guess is fine."),
         choices=AgeRange.choices,
         required=False,
     )
@@ -288,7 +310,7 @@ class ReportForm(FriendlyErrorsMixin, forms.Form):
         required=False,
     )
     evidence_files = MultipleFileField(
-        label=gettext_lazy("Screenshots or files (optional)"),
+        label=gettext_lazy("Choose pictures or files to send"),
         required=False,
     )
     keep_original_for_police = forms.BooleanField(
@@ -316,6 +338,25 @@ class ReportForm(FriendlyErrorsMixin, forms.Form):
     consent_contact = forms.BooleanField(
         label=gettext_lazy("I agree that the hotline may contact me this way"), required=False
     )
+
+    @cached_property
+    def open_sections(self) -> frozenset[str]:
+        """Return the folded sections to show open: those with an error or an answer in them.
+
+        An answer is a value other than the question's default (money's "none" is no answer),
+        whether it came in the POST or as the form's initial data (a kept draft).
+        """
+        opened = set()
+        for section, names in FOLDED_SECTIONS.items():
+            if any(name in self.errors or self._answered(name) for name in names):
+                opened.add(section)
+        return frozenset(opened)
+
+    def _answered(self, name: str) -> bool:
+        value = self[name].value()
+        if isinstance(value, str):
+            value = value.strip()
+        return bool(value) and value != self.fields[name].initial
 
     def clean_narrative(self) -> str:
         return clean_text(self.cleaned_data["narrative"], limit=settings.HOTLINE_MAX_TEXT_CHARS)

@@ -18,6 +18,9 @@ from typing import Any
 from django.db import IntegrityError, connection, models, transaction
 from django.utils import timezone
 
+from hotline.accounts.models import User
+from hotline.accounts.permissions import Action, require
+from hotline.audit.services import audit_record
 from hotline.intake.choices import MoneyStatus, ReportStatus, Source
 from hotline.intake.evidence import PreparedEvidence
 from hotline.intake.models import (
@@ -311,6 +314,20 @@ def message_add(*, report: Report, author: str, body: str) -> Message:
     message.body_ciphertext = vault.encrypt_text(body, context=message.context)
     message.save()
     Report.objects.filter(pk=report.pk).update(updated_at=message.created_at)
+    return message
+
+
+@transaction.atomic
+def staff_message_send(*, actor: User, report: Report, body: str) -> Message:
+    """Send a message from staff to the reporter (permission checked, audited)."""
+    require(actor, Action.MESSAGE_REPORTER)
+    message = message_add(report=report, author=Message.Author.STAFF, body=body)
+    audit_record(
+        actor=actor,
+        action="report.message",
+        target_type="report",
+        target_id=str(report.public_id),
+    )
     return message
 
 

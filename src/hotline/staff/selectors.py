@@ -1,32 +1,45 @@
-"""Reads for staff pages, with permission checks."""
+"""Reads for staff pages, with permission checks (hotline.accounts.permissions)."""
 
 from __future__ import annotations
 
-from django.core.exceptions import PermissionDenied
 from django.db.models import QuerySet
 from django.shortcuts import get_object_or_404
 
 from hotline.accounts.models import User
+from hotline.accounts.permissions import Action, can, require
 from hotline.audit.services import audit_record
-from hotline.intake.models import Report
-
-
-def _require_staff(user: User) -> None:
-    if not (user.is_authenticated and user.is_active and user.is_staff):
-        raise PermissionDenied
+from hotline.intake.models import EvidenceFile, Report
+from hotline.intake.selectors import report_details
 
 
 def report_queue(user: User) -> QuerySet[Report]:
     """Return reports worst first (priority, then newest) for a staff member."""
-    _require_staff(user)
+    require(user, Action.VIEW_QUEUE)
     return Report.objects.order_by("-priority", "-created_at")
 
 
 def access_report(user: User, public_id: str) -> Report:
     """Return one report for a staff member and record the access in the audit log."""
-    _require_staff(user)
+    require(user, Action.VIEW_NARRATIVE)
     report = get_object_or_404(Report, public_id=public_id)
     audit_record(
         actor=user, action="report.view", target_type="report", target_id=str(report.public_id)
     )
     return report
+
+
+def report_details_for(user: User, report: Report) -> dict[str, object]:
+    """Decrypt a report's details for `user`, without the reporter's contact details unless
+    their role may see them."""
+    require(user, Action.VIEW_NARRATIVE)
+    details = report_details(report)
+    if not can(user, Action.VIEW_CONTACT_DETAILS):
+        details.pop("contact", None)
+    return details
+
+
+def report_files_for(user: User, report: Report) -> QuerySet[EvidenceFile]:
+    """Return the report's evidence files, or none if `user`'s role may not see evidence."""
+    if not can(user, Action.VIEW_EVIDENCE):
+        return EvidenceFile.objects.none()
+    return report.files.all()

@@ -14,10 +14,15 @@ from hotline.accounts.models import User
 from hotline.entities.models import EscrowedIdentifier, ReportEntity
 from hotline.entities.pages import access_report_entity, report_entity_rows
 from hotline.entities.services import EntityInputError, report_entity_add, report_entity_decide
-from hotline.intake.models import Message, Report
-from hotline.intake.selectors import message_body, report_details
-from hotline.intake.services import message_add
-from hotline.staff.selectors import access_report, report_queue
+from hotline.intake.models import Report
+from hotline.intake.selectors import message_body
+from hotline.intake.services import staff_message_send
+from hotline.staff.selectors import (
+    access_report,
+    report_details_for,
+    report_files_for,
+    report_queue,
+)
 
 
 class StaffMessageForm(forms.Form):
@@ -56,7 +61,7 @@ def report_detail(request: HttpRequest, public_id: str) -> HttpResponse:
     report = access_report(_user(request), public_id)
     form = StaffMessageForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        message_add(report=report, author=Message.Author.STAFF, body=form.cleaned_data["body"])
+        staff_message_send(actor=_user(request), report=report, body=form.cleaned_data["body"])
         return redirect("staff:report_detail", public_id=report.public_id)
     return _detail(request, report, form=form)
 
@@ -76,9 +81,9 @@ def _detail(
     )
     context = {
         "report": report,
-        "details": report_details(report),
+        "details": report_details_for(_user(request), report),
         "messages": messages,
-        "files": report.files.all(),
+        "files": report_files_for(_user(request), report),
         "hashes": report.hashes.all(),
         "form": form or StaffMessageForm(),
         "entities": report_entity_rows(report),

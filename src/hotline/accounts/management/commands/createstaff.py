@@ -10,6 +10,7 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
+from hotline.accounts.permissions import Role
 from hotline.accounts.services import staff_create
 
 
@@ -21,7 +22,18 @@ class Command(BaseCommand):
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("username")
         parser.add_argument("--email", default="")
-        parser.add_argument("--admin", action="store_true", help="give full administrator rights")
+        parser.add_argument(
+            "--role",
+            choices=[role.value for role in Role],
+            default=Role.ANALYST.value,
+            help="what the account may do (docs/permissions.md); default: analyst",
+        )
+        parser.add_argument(
+            "--admin",
+            action="store_true",
+            help="an administrator with every right in the Django admin (implies --role "
+            "administrator)",
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
         password = os.environ.get("HOTLINE_STAFF_PASSWORD")
@@ -43,8 +55,12 @@ class Command(BaseCommand):
                 username=options["username"],
                 password=password,
                 email=options["email"],
+                role=options["role"],
                 superuser=options["admin"],
             )
         except ValidationError as exc:
             raise CommandError("; ".join(exc.messages)) from exc
-        self.stdout.write(f"Staff account {user.username!r} created. Log in at /staff/login/")
+        self.stdout.write(
+            f"Staff account {user.username!r} ({user.get_role_display()}) created. Log in at "
+            "/staff/login/: the first login asks to set up an authenticator app."
+        )

@@ -4,9 +4,12 @@ from __future__ import annotations
 
 from typing import Any
 
+from allauth.mfa.models import Authenticator
 from django.core.management.base import BaseCommand, CommandParser
 
+from hotline.accounts.mfa import recovery_codes, staff_totp_enroll, totp_secret
 from hotline.accounts.models import User
+from hotline.accounts.permissions import Role
 from hotline.accounts.services import staff_create
 from hotline.intake.models import Message, Report
 from hotline.intake.services import ReportInput, message_add, report_submit
@@ -62,8 +65,14 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args: Any, **options: Any) -> None:
-        if not User.objects.filter(username=DEMO_USER).exists():
-            staff_create(username=DEMO_USER, password=DEMO_PASSWORD)
+        user = User.objects.filter(username=DEMO_USER).first()
+        if user is None:
+            # A senior analyst: the demo shows every field of a report.
+            user = staff_create(
+                username=DEMO_USER, password=DEMO_PASSWORD, role=Role.SENIOR_ANALYST
+            )
+        totp = Authenticator.objects.filter(user=user, type=Authenticator.Type.TOTP).first()
+        secret = totp_secret(totp) if totp else staff_totp_enroll(user=user)
         if not Report.objects.filter(details_ciphertext__isnull=False).exists():
             for data in DEMO_REPORTS:
                 submitted = report_submit(data=data, evidence=[])
@@ -74,5 +83,9 @@ class Command(BaseCommand):
                 )
         self.stdout.write(
             f"Demo data loaded. Staff log in at {options['base_url']}/staff/login/ "
-            f"as {DEMO_USER} / {DEMO_PASSWORD}"
+            f"as {DEMO_USER} / {DEMO_PASSWORD}\n"
+            f"Two-factor login: add this key to an authenticator app (time-based, 6 digits, "
+            f"30 s): {secret}\n"
+            f"or log in with one of these one-use recovery codes: "
+            f"{' '.join(recovery_codes(user=user))}"
         )
