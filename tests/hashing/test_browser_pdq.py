@@ -119,10 +119,20 @@ def test_browser_hashes_agree_with_server(live_server: LiveServer) -> None:
 DEVICE_FORM = """<!doctype html><html><body>
 <form method="post" enctype="multipart/form-data" action="/nowhere">
   <input type="hidden" name="device_hashes">
-  <div data-hotline-device-hash hidden>
-    <input type="file" name="evidence" accept="image/*" multiple data-hotline-device-hash-input>
-    <ul data-hotline-device-hash-list></ul>
-    <p data-hotline-device-hash-error hidden>could not be read</p>
+  <div data-hotline-evidence data-remove-label="Remove" data-earlier-label="Earlier">
+    <fieldset data-hotline-evidence-choice hidden>
+      <label><input type="radio" name="evidence_way" value="file"> file</label>
+      <label><input type="radio" name="evidence_way" value="fingerprint"> fingerprint</label>
+    </fieldset>
+    <div data-hotline-evidence-file>
+      <input type="file" name="evidence_files" multiple>
+      <ul data-hotline-evidence-file-list></ul>
+    </div>
+    <div data-hotline-device-hash hidden>
+      <input type="file" name="evidence" accept="image/*" multiple data-hotline-device-hash-input>
+      <ul data-hotline-device-hash-list></ul>
+      <p data-hotline-device-hash-error hidden>could not be read</p>
+    </div>
   </div>
 </form>
 <script src="/static/hashing/pdq.js"></script>
@@ -139,8 +149,9 @@ def test_device_hash_form_sends_only_hashes(live_server: LiveServer) -> None:
         page = browser.new_page()
         page.goto(f"{live_server.url}/static/hashing/device-hash.js")
         page.set_content(DEVICE_FORM)
-        box = page.locator("[data-hotline-device-hash]")
-        box.wait_for(state="visible")  # shown only once the script runs
+        # The choice is shown only once the script runs; choosing a fingerprint shows its box.
+        page.locator('input[name="evidence_way"][value="fingerprint"]').check()
+        page.locator("[data-hotline-device-hash]").wait_for(state="visible")
         picker = page.locator("[data-hotline-device-hash-input]")
         assert picker.get_attribute("name") is None  # the pictures themselves are never sent
         picker.set_input_files(
@@ -173,8 +184,9 @@ def test_device_hash_form_sends_only_hashes(live_server: LiveServer) -> None:
         browser.close()
 
     (body,) = sent_bodies
-    assert re.findall(rb'name="([^"]*)"', body) == [b"device_hashes"]
-    assert b"filename=" not in body
+    names = sorted(re.findall(rb'; name="([^"]*)"', body))
+    assert names == [b"device_hashes", b"evidence_files", b"evidence_way"]
+    assert re.findall(rb'filename="([^"]*)"', body) == [b""]  # the upload input stays empty
     for picture in pictures:
         assert picture[100:164] not in body
     assert "\r\n".join(lines).encode() in body
