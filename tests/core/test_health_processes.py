@@ -91,8 +91,8 @@ def test_health_follows_a_real_worker_from_never_to_ok_to_stale(install: Install
     assert health(base)["worker"] == "ok"
 
     # Killed, every process at once: stale once three beats are missed.
+    killed = time.monotonic()  # before: kill_group returns only once the processes are gone
     kill_group(worker)
-    killed = time.monotonic()
     answer = health_when(base, "stale", timeout=30)
     print(f"stale {time.monotonic() - killed:.1f} s after the kill")
     assert answer["worker_last_seen_seconds"] >= 3

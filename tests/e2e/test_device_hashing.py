@@ -133,8 +133,15 @@ def test_status_reply_adds_fingerprints_without_the_picture(browser_session: Ope
     expect(page.locator(BOX)).to_be_visible()
     picture = generated_png(seed=8)
     pick(page, "later.png", picture)
+    posts: list[Request] = []
+    page.on("request", lambda req: posts.append(req) if req.method == "POST" else None)
     page.locator('form[action="/status/reply/"] button[type="submit"]').click()
     expect(page.locator('.ok[role="status"]')).to_be_visible()
+    # The picture (its bytes or its name) was not in what the browser sent.
+    assert len(posts) == 1
+    body = posts[0].post_data_buffer or b""
+    assert picture[100:164] not in body
+    assert b"later.png" not in body
 
     server = hash_image_bytes(picture)
     values = dict(EvidenceHash.objects.filter(report=report).values_list("kind", "value"))

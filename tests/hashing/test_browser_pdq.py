@@ -9,13 +9,14 @@ from __future__ import annotations
 import base64
 import csv
 import io
+import re
 import statistics
 from pathlib import Path
 
 import numpy as np
 import pytest
 from PIL import Image, ImageDraw, ImageFilter
-from playwright.sync_api import sync_playwright
+from playwright.sync_api import Route, sync_playwright
 from pytest_django.live_server_helper import LiveServer
 
 from hotline.hashing.hashers import hash_image_bytes
@@ -116,12 +117,22 @@ def test_browser_hashes_agree_with_server(live_server: LiveServer) -> None:
 
 
 DEVICE_FORM = """<!doctype html><html><body>
-<form method="post" action="/nowhere">
+<form method="post" enctype="multipart/form-data" action="/nowhere">
   <input type="hidden" name="device_hashes">
-  <div data-hotline-device-hash hidden>
-    <input type="file" name="evidence" accept="image/*" multiple data-hotline-device-hash-input>
-    <ul data-hotline-device-hash-list></ul>
-    <p data-hotline-device-hash-error hidden>could not be read</p>
+  <div data-hotline-evidence data-remove-label="Remove" data-earlier-label="Earlier">
+    <fieldset data-hotline-evidence-choice hidden>
+      <label><input type="radio" name="evidence_way" value="file"> file</label>
+      <label><input type="radio" name="evidence_way" value="fingerprint"> fingerprint</label>
+    </fieldset>
+    <div data-hotline-evidence-file>
+      <input type="file" name="evidence_files" multiple>
+      <ul data-hotline-evidence-file-list></ul>
+    </div>
+    <div data-hotline-device-hash hidden>
+      <input type="file" name="evidence" accept="image/*" multiple data-hotline-device-hash-input>
+      <ul data-hotline-device-hash-list></ul>
+      <p data-hotline-device-hash-error hidden>could not be read</p>
+    </div>
   </div>
 </form>
 <script src="/static/hashing/pdq.js"></script>
@@ -138,8 +149,9 @@ def test_device_hash_form_sends_only_hashes(live_server: LiveServer) -> None:
         page = browser.new_page()
         page.goto(f"{live_server.url}/static/hashing/device-hash.js")
         page.set_content(DEVICE_FORM)
-        box = page.locator("[data-hotline-device-hash]")
-        box.wait_for(state="visible")  # shown only once the script runs
+        # The choice is shown only once the script runs; choosing a fingerprint shows its box.
+        page.locator('input[name="evidence_way"][value="fingerprint"]').check()
+        page.locator("[data-hotline-device-hash]").wait_for(state="visible")
         picker = page.locator("[data-hotline-device-hash-input]")
         assert picker.get_attribute("name") is None  # the pictures themselves are never sent
         picker.set_input_files(
@@ -156,7 +168,28 @@ def test_device_hash_form_sends_only_hashes(live_server: LiveServer) -> None:
 
         picker.set_input_files([{"name": "c.jpg", "mimeType": "image/jpeg", "buffer": b"junk"}])
         page.locator("[data-hotline-device-hash-error]").wait_for(state="visible")
+        # A file that cannot be read adds nothing.
+        assert page.locator('input[name="device_hashes"]').input_value().splitlines() == lines
+
+        # What the browser sends when the form is submitted: the hashes field and nothing else.
+        sent_bodies: list[bytes] = []
+
+        def capture(route: Route) -> None:
+            sent_bodies.append(route.request.post_data_buffer or b"")
+            route.fulfill(status=200, body="sent")
+
+        page.route("**/nowhere", capture)
+        page.evaluate("document.querySelector('form').requestSubmit()")
+        page.wait_for_url("**/nowhere")
         browser.close()
+
+    (body,) = sent_bodies
+    names = sorted(re.findall(rb'; name="([^"]*)"', body))
+    assert names == [b"device_hashes", b"evidence_files", b"evidence_way"]
+    assert re.findall(rb'filename="([^"]*)"', body) == [b""]  # the upload input stays empty
+    for picture in pictures:
+        assert picture[100:164] not in body
+    assert "\r\n".join(lines).encode() in body
 
     servers = [hash_image_bytes(data) for data in pictures]
     assert sorted(line for line in lines if not line.startswith("pdq:")) == sorted(

@@ -126,18 +126,22 @@ class Command(BaseCommand):
             )
         periodic_schedules_install()
         upload_temporaries_sweep(older_than_seconds=TEMPORARY_ORPHAN_SECONDS)
+        stop_requested = False
+
+        def request_stop(signum: int, frame: object) -> None:
+            nonlocal stop_requested
+            stop_requested = True
+
+        # From the moment the heartbeat says "running", a SIGTERM must stop this worker cleanly
+        # (recorded as stopped), not kill it with the default action while it starts up.
+        signal.signal(signal.SIGTERM, request_stop)
+        signal.signal(signal.SIGINT, request_stop)
         # Before the fork: the cluster's processes mark the tasks they take with this id.
         heartbeat = Heartbeat()
         cluster_holder_set(heartbeat.start())
         connections.close_all()  # the cluster forks; children must not share this connection
 
         from django_q.cluster import Cluster
-
-        stop_requested = False
-
-        def request_stop(signum: int, frame: object) -> None:
-            nonlocal stop_requested
-            stop_requested = True
 
         cluster = Cluster()
         # Killed alone (kill -9 of this pid, out of memory), this process must not leave the
