@@ -15,7 +15,7 @@ from contextlib import contextmanager
 
 import pytest
 from django.utils import translation
-from e2e_support import PHONE_VIEWPORT, Session
+from e2e_support import PHONE_VIEWPORT, Session, open_section
 from playwright.sync_api import Page, Request, expect
 
 from hotline.intake.models import Message, Report
@@ -114,6 +114,7 @@ def test_back_forward_reload_never_resend_and_the_switch_keeps_everything(
     # Sent with a link line the browser cannot check (too long): the form comes back by GET,
     # with the answers and the error.
     page.check('input[name="reporter_role"][value="myself"]')
+    open_section(page, "where")
     page.fill('textarea[name="usernames"]', "@" + "x" * 600)
     page.locator('form.report button[type="submit"]').click()
     expect(page.locator("#form-errors")).to_be_visible()
