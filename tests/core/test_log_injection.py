@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 
 from hotline.core.logs import SafeFormatter, safe_text
-from process_helpers import Install, free_port, http_get, log_of, wait_for
+from process_helpers import RUN_STOP_SECONDS, Install, free_port, http_get, log_of, wait_for
 
 FORGED = "INFO audit ok"
 
@@ -62,7 +62,7 @@ def test_requests_cannot_forge_lines_or_escapes_in_the_server_logs(install: Inst
     assert all(answer.startswith(b"HTTP/1.1 ") for answer in answers), answers
     wait_for(lambda: "audit" in log_of(run), timeout=10, what="the requests to be logged")
     run.terminate()
-    run.wait(timeout=60)
+    run.wait(timeout=RUN_STOP_SECONDS)
     raw = run.log_path.read_bytes()  # type: ignore[attr-defined]
     assert b"\x1b" not in raw
     assert b"\r" not in raw

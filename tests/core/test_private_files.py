@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 from PIL import Image
 
-from process_helpers import WebClient, free_port, http_get, kill_group, wait_for
+from process_helpers import RUN_STOP_SECONDS, WebClient, free_port, http_get, kill_group, wait_for
 
 pytestmark = pytest.mark.slow
 HOTLINE = str(Path(sys.executable).with_name("hotline"))
@@ -156,7 +156,7 @@ def test_real_commands_create_only_private_files_and_folders(tmp_path: Path) -> 
     finally:
         server.send_signal(signal.SIGTERM)
         try:
-            server.wait(timeout=60)
+            server.wait(timeout=RUN_STOP_SECONDS)
         finally:
             kill_group(server)
 

@@ -23,7 +23,7 @@ from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import NameOID
 from django.conf import settings
 
-from process_helpers import Install, free_port, kill_group, log_of, wait_for
+from process_helpers import RUN_STOP_SECONDS, Install, free_port, kill_group, log_of, wait_for
 
 pytestmark = pytest.mark.slow
 
@@ -256,7 +256,7 @@ def test_readme_nginx_config_serves_reports_and_logs_no_address(
         kill_group(nginx, 15)
         nginx.wait(timeout=30)
         kill_group(run, 15)
-        run.wait(timeout=60)
+        run.wait(timeout=RUN_STOP_SECONDS)
 
     access = (folder / "logs" / "openhotline-access.log").read_text()
     assert '"POST /report/" 303' in access

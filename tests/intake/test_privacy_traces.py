@@ -27,6 +27,7 @@ from reporter_support import browser_post, good_report, receipt_code, run_file_d
 
 from hotline.intake.models import Report
 from hotline.intake.selectors import report_details
+from process_helpers import RUN_STOP_SECONDS
 
 ADDRESS = "203.0.113.77"  # TEST-NET-3: never a real reporter
 LOOPBACK_ADDRESS = "127.0.0.77"  # a loopback address a local test can really connect from
@@ -363,7 +364,7 @@ def test_production_server_logs_no_address_and_keeps_no_trace(tmp_path: Path) ->
         _wait_for_the_worker(log_path)
     finally:
         os.killpg(server.pid, signal.SIGTERM)
-        server.wait(timeout=60)
+        server.wait(timeout=RUN_STOP_SECONDS)
 
     logs = log_path.read_text(errors="replace")
     assert '"POST /report/" 303' in logs  # the access log is on, so its silence means something
