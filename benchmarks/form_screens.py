@@ -9,16 +9,7 @@ document.body.scrollHeight / 740 for the empty form as it first opens. Issue 10 
 
 from __future__ import annotations
 
-import os
-import signal
-import subprocess
-import sys
-import tempfile
-import time
-import urllib.request
-from pathlib import Path
-
-from page_weight import HOTLINE, free_port
+from page_weight import running_hotline
 from playwright.sync_api import sync_playwright
 
 CHROMIUM = "/usr/bin/chromium"
@@ -26,34 +17,7 @@ WIDTH, HEIGHT = 360, 740
 
 
 def main() -> None:
-    data_dir = tempfile.mkdtemp(prefix="hotline-screens-bench-")
-    port = free_port()
-    env = {
-        **os.environ,
-        "HOTLINE_DATA_DIR": data_dir,
-        "HOTLINE_CREATE_KEY_FILE": "1",
-        "HOTLINE_ACCESS_LOG": os.devnull,
-    }
-    env.pop("HOTLINE_DATABASE_URL", None)  # a throwaway SQLite install
-    log = Path(data_dir) / "server.log"
-    server = subprocess.Popen(
-        [HOTLINE, "run", "--no-worker", "--port", str(port), "--processes", "1"],
-        env=env,
-        stdout=log.open("wb"),
-        stderr=subprocess.STDOUT,
-        start_new_session=True,
-    )
-    base = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 180
-        while True:
-            try:
-                urllib.request.urlopen(base + "/healthz", timeout=10).close()
-                break
-            except OSError:
-                if server.poll() is not None or time.monotonic() > deadline:
-                    sys.exit(f"hotline run did not start:\n{log.read_text()}")
-                time.sleep(0.5)
+    with running_hotline("hotline-screens-bench-") as base:
         print(f"report form /report/ at {WIDTH}x{HEIGHT}: screens = body.scrollHeight / {HEIGHT}")
         with sync_playwright() as playwright:
             browser = playwright.chromium.launch(
@@ -75,9 +39,6 @@ def main() -> None:
                     print(f"{language:<3}{js:<9}{height:>6} px {height / HEIGHT:>5.1f} screens")
                     context.close()
             browser.close()
-    finally:
-        os.killpg(server.pid, signal.SIGTERM)
-        server.wait(timeout=60)
 
 
 if __name__ == "__main__":

@@ -15,6 +15,7 @@ Targets (issue 10): report form <= 30 KB compressed without JavaScript, <= 60 KB
 from __future__ import annotations
 
 import argparse
+import contextlib
 import gzip
 import os
 import re
@@ -26,6 +27,7 @@ import tempfile
 import time
 import urllib.error
 import urllib.request
+from collections.abc import Iterator
 from pathlib import Path
 
 KB = 1024
@@ -38,6 +40,43 @@ def free_port() -> int:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         return int(probe.getsockname()[1])
+
+
+@contextlib.contextmanager
+def running_hotline(prefix: str) -> Iterator[str]:
+    """Start a throwaway `hotline run` (SQLite, no worker) and yield its base URL; stop it after."""
+    data_dir = tempfile.mkdtemp(prefix=prefix)
+    port = free_port()
+    env = {
+        **os.environ,
+        "HOTLINE_DATA_DIR": data_dir,
+        "HOTLINE_CREATE_KEY_FILE": "1",
+        "HOTLINE_ACCESS_LOG": os.devnull,
+    }
+    env.pop("HOTLINE_DATABASE_URL", None)  # a throwaway SQLite install
+    log = Path(data_dir) / "server.log"
+    server = subprocess.Popen(
+        [HOTLINE, "run", "--no-worker", "--port", str(port), "--processes", "1"],
+        env=env,
+        stdout=log.open("wb"),
+        stderr=subprocess.STDOUT,
+        start_new_session=True,
+    )
+    base = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 180
+        while True:
+            try:
+                urllib.request.urlopen(base + "/healthz", timeout=10).close()
+                break
+            except OSError:  # not listening yet, or still starting (URLError is one)
+                if server.poll() is not None or time.monotonic() > deadline:
+                    sys.exit(f"hotline run did not start:\n{log.read_text()}")
+                time.sleep(0.5)
+        yield base
+    finally:
+        os.killpg(server.pid, signal.SIGTERM)
+        server.wait(timeout=60)
 
 
 def fetch(url: str, *, language: str, compressed: bool) -> tuple[int, str]:
@@ -76,34 +115,7 @@ def weigh(base: str, *, language: str, compressed: bool) -> dict[str, int]:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.parse_args()
-    data_dir = tempfile.mkdtemp(prefix="hotline-weight-bench-")
-    port = free_port()
-    env = {
-        **os.environ,
-        "HOTLINE_DATA_DIR": data_dir,
-        "HOTLINE_CREATE_KEY_FILE": "1",
-        "HOTLINE_ACCESS_LOG": os.devnull,
-    }
-    env.pop("HOTLINE_DATABASE_URL", None)  # a throwaway SQLite install
-    log = Path(data_dir) / "server.log"
-    server = subprocess.Popen(
-        [HOTLINE, "run", "--no-worker", "--port", str(port), "--processes", "1"],
-        env=env,
-        stdout=log.open("wb"),
-        stderr=subprocess.STDOUT,
-        start_new_session=True,
-    )
-    base = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 180
-        while True:
-            try:
-                urllib.request.urlopen(base + "/healthz", timeout=10).close()
-                break
-            except OSError:  # not listening yet, or still starting (URLError is one)
-                if server.poll() is not None or time.monotonic() > deadline:
-                    sys.exit(f"hotline run did not start:\n{log.read_text()}")
-                time.sleep(0.5)
+    with running_hotline("hotline-weight-bench-") as base:
         print("report form /report/, bytes of response bodies (KB = 1024 bytes)")
         print(
             f"{'language':<9}{'transfer':<10}{'HTML':>8}{'CSS':>8}{'JS':>8}"
@@ -132,9 +144,6 @@ def main() -> None:
                     )
         print()
         print("\n".join(verdicts))
-    finally:
-        os.killpg(server.pid, signal.SIGTERM)
-        server.wait(timeout=60)
 
 
 if __name__ == "__main__":
