@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import itertools
 import os
+import re
 import signal
 import time
 
@@ -318,3 +319,20 @@ def test_task_of_a_killed_worker_runs_on_its_replacement_within_a_minute_not_aft
     assert rerun[1] in descendants(second.pid)
     # Not before the new worker could tell the old one was dead (three 2 s beats).
     assert rerun[2] - killed >= 6
+
+
+def test_a_worker_stopped_while_its_cluster_starts_stops_cleanly(install: Install) -> None:
+    """Ctrl+C or a service stop reaches every process of the group at once; if it comes while
+    django-q2's cluster is still starting, the worker stops as asked (exit 0, recorded as
+    stopped), not as "the task workers could not start"."""
+    worker = install.start("worker", **FAST)
+    # The first child is django-q2's sentinel, forked by cluster.start(); the group signal must
+    # arrive before the cluster says it has started (its worker processes not all forked yet).
+    wait_for(
+        lambda: descendants(worker.pid), timeout=60, interval=0.002, what="the cluster's sentinel"
+    )
+    os.killpg(worker.pid, signal.SIGTERM)
+    assert worker.wait(timeout=60) == 0, log_of(worker)
+    assert "could not start" not in log_of(worker)
+    status = install.run("status")
+    assert re.search(r"started [-0-9: ]+: stopped \d+ s ago", status.stdout), status.stdout

@@ -156,6 +156,10 @@ class Command(BaseCommand):
             cluster.start()
         except RuntimeError as exc:  # the cluster's first process died while starting
             heartbeat.stop()
+            if stop_requested:
+                # A stop sent to the whole process group (Ctrl+C, a service manager) also
+                # killed the starting sentinel: that is the stop we were asked for, not a fault.
+                return
             raise CommandError(f"The task workers could not start: {exc}") from exc
         try:
             while not stop_requested and cluster.sentinel.is_alive():
