@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import ipaddress
 import os
+import re
 from datetime import timedelta
 from pathlib import Path
 
@@ -77,6 +78,7 @@ INSTALLED_APPS = [
     "hotline.cases",
     "hotline.triage",
     "hotline.directory",
+    "hotline.hosting",
 ]
 
 MIDDLEWARE = [
@@ -454,3 +456,24 @@ for _name, _networks in (
             ipaddress.ip_network(_proxy, strict=False)
         except ValueError:
             raise ConfigError(f"{_name}: {_proxy!r} is not an IP address or network.") from None
+
+# Liveness checks and hosting traces of reported URLs (hotline.takedown.fetcher,
+# hotline.hosting; docs/decisions/safe-fetcher.md). Never the content: status and headers only.
+HOTLINE_FETCH_DEADLINE_SECONDS = max(1.0, env_number("HOTLINE_FETCH_DEADLINE_SECONDS", 15))
+# "host:port" of an HTTP CONNECT proxy the checks go through (asked for the validated address).
+HOTLINE_FETCH_PROXY = os.environ.get("HOTLINE_FETCH_PROXY", "").strip()
+# DNS servers asked directly ("address" or "address:port"); empty: the system resolver.
+HOTLINE_FETCH_NAMESERVERS = env_list("HOTLINE_FETCH_NAMESERVERS", [])
+# Tests only: networks a check may reach although they are not public (e.g. 127.0.0.1/32).
+HOTLINE_FETCH_ALLOWED_TEST_NETWORKS = env_list("HOTLINE_FETCH_ALLOWED_TEST_NETWORKS", [])
+for _network in HOTLINE_FETCH_ALLOWED_TEST_NETWORKS:
+    try:
+        ipaddress.ip_network(_network, strict=True)
+    except ValueError:
+        raise ConfigError(
+            f"HOTLINE_FETCH_ALLOWED_TEST_NETWORKS: {_network!r} is not an IP network."
+        ) from None
+if HOTLINE_FETCH_PROXY and not re.fullmatch(
+    r"\[?[0-9A-Za-z.:-]+\]?:[0-9]{1,5}", HOTLINE_FETCH_PROXY
+):
+    raise ConfigError("HOTLINE_FETCH_PROXY: write it as host:port, e.g. 127.0.0.1:3128.")

@@ -180,6 +180,22 @@ def _resolve(target: _Target, policy: FetchPolicy, deadline: _Deadline) -> list[
     return found
 
 
+def resolve_host(host: str, policy: FetchPolicy) -> list[IPAddress]:
+    """Return the addresses of a host name, or the one a written address stands for (in any
+    spelling); raise LookupError saying why there are none. The same lookup a check makes."""
+    literal = _literal_address(host)
+    if literal is None:
+        try:
+            host = host.rstrip(".").encode("idna").decode("ascii")
+        except UnicodeError as exc:
+            raise LookupError("the host name is not a valid name") from exc
+    target = _Target(scheme="http", host=str(literal or host), port=80, path="/", literal=literal)
+    try:
+        return _resolve(target, policy, _Deadline(policy.deadline_seconds))
+    except _Stop as stop:
+        raise LookupError(stop.reason) from None
+
+
 def _resolve_with_dns(
     host: str, nameservers: Sequence[str], deadline: _Deadline
 ) -> list[IPAddress]:

@@ -94,6 +94,12 @@ def drip(interval: float) -> Script:
     return script
 
 
+def _record_kind(value: str) -> str:
+    if value.endswith("."):
+        return "PTR"  # a host name, for reverse lookups
+    return "AAAA" if ":" in value else "A"
+
+
 @dataclass
 class DnsLog:
     queries: list[tuple[str, str]] = field(default_factory=list)
@@ -103,8 +109,9 @@ class DnsLog:
 def dns_server(
     records: Callable[[str, int], list[str]],
 ) -> Iterator[tuple[int, DnsLog]]:
-    """A UDP DNS server on 127.0.0.1: `records(name, nth_query_for_name)` gives the A/AAAA
-    addresses (both kinds; each query type gets the matching ones); none: NXDOMAIN."""
+    """A UDP DNS server on 127.0.0.1: `records(name, nth_query_for_name)` gives the answers
+    (addresses for A/AAAA, names ending in "." for PTR; each query type gets its own); none:
+    NXDOMAIN."""
     log = DnsLog()
     sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
     sock.bind(("127.0.0.1", 0))
@@ -132,7 +139,7 @@ def dns_server(
             addresses = records(name, counts.get(name, 1))
             if not addresses:
                 response.set_rcode(dns.rcode.NXDOMAIN)
-            wanted = [a for a in addresses if (":" in a) == (kind == "AAAA")]
+            wanted = [a for a in addresses if _record_kind(a) == kind]
             if wanted:
                 response.answer.append(
                     dns.rrset.from_text_list(question.name, 60, dns.rdataclass.IN, kind, wanted)
