@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import io
 import re
 from pathlib import Path
 
 import pytest
 from django.conf import settings
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import IntegrityError
 from django.test import Client
+from PIL import Image
 
 from hotline.audit.models import AuditEvent
 from hotline.intake.models import EvidenceFile, Message, Report
@@ -188,3 +191,42 @@ def test_the_database_refuses_a_staff_channel_without_a_taker_and_web_with_one()
         report_submit(data=data, evidence=[], source="phone")
     with pytest.raises(IntegrityError):
         report_submit(data=data, evidence=[], source="web", taken_by=analyst)
+
+
+def _photo() -> bytes:
+    # A generated picture (never real imagery), with EXIF that must not survive.
+    image = Image.new("RGB", (64, 48), (200, 120, 40))
+    exif = Image.Exif()
+    exif[0x010F] = "CameraMaker"
+    buffer = io.BytesIO()
+    image.save(buffer, format="JPEG", exif=exif)
+    return buffer.getvalue()
+
+
+def test_a_file_the_caller_e_mailed_is_stored_like_a_public_upload(client: Client) -> None:
+    upload = SimpleUploadedFile("screenshot.jpg", _photo(), content_type="image/jpeg")
+    response = client.post(NEW, {**_answers(client, channel="email"), "evidence_files": [upload]})
+    assert response.status_code == 303
+    record = EvidenceFile.objects.get()
+    assert record.report.source == "email"
+    stored = (Path(settings.UPLOAD_DIR) / record.working_name).read_bytes()
+    assert b"CameraMaker" not in stored
+    assert record.pdq  # hashed at intake, as on the public form
+
+
+@pytest.mark.parametrize(
+    ("name", "data"),
+    [
+        ("photo.jpg", b"<?php system($_GET['c']); ?>"),
+        ("photo.png", b"\x89PNG\r\n\x1a\n" + b"\x00" * 64),
+        ("../../tool.exe", b"MZ\x90\x00\x03\x00\x00\x00" + bytes(range(256)) * 4),
+    ],
+)
+def test_a_hostile_or_broken_file_is_refused_and_nothing_is_saved(
+    client: Client, name: str, data: bytes
+) -> None:
+    upload = SimpleUploadedFile(name, data, content_type="image/jpeg")
+    response = client.post(NEW, {**_answers(client), "evidence_files": [upload]})
+    assert response.status_code == 400
+    assert 'id="field-evidence_files"' in response.content.decode()
+    assert_nothing_saved()
