@@ -48,6 +48,7 @@ def test_staff_take_a_phone_report_read_the_code_and_the_code_opens_the_status_p
     page.check("#field-reporter_role input[value=my_child]")
     page.check("#field-categories input[value=sextortion]")
     page.fill("#id_narrative", "The caller's daughter is asked for money by Friday.")
+    session.shot("phone-form")
     page.click("#take-save")
 
     expect(page.locator("h1")).to_have_text("The report is saved: read this code to the caller")
