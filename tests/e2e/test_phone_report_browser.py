@@ -41,7 +41,7 @@ def test_staff_take_a_phone_report_read_the_code_and_the_code_opens_the_status_p
     page = session.page
     page.set_viewport_size(LAPTOP)
     staff_log_in(session, caseworker)
-    page.click("text=Enter a report")
+    page.click("#take-report")
     expect(page.locator("h1")).to_have_text("Enter a report for a caller")
     assert axe_violations(page) == []
     page.check("#field-channel input[value=phone]")

@@ -230,3 +230,8 @@ def test_a_hostile_or_broken_file_is_refused_and_nothing_is_saved(
     assert response.status_code == 400
     assert 'id="field-evidence_files"' in response.content.decode()
     assert_nothing_saved()
+
+
+def test_the_queue_offers_to_enter_a_report(client: Client) -> None:
+    page = client.get("/staff/").content.decode()
+    assert f'href="{NEW}" id="take-report"' in page
