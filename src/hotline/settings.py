@@ -335,6 +335,13 @@ MAILERS = {
 }
 DEFAULT_FROM_EMAIL = os.environ.get("HOTLINE_FROM_EMAIL", "hotline@localhost")
 
+# Reports taken by staff, staff attachments and reporter notices (hotline.staff.phone,
+# hotline.cases.notes, hotline.cases.notify; docs/decisions/staff-reports-and-notes.md).
+# The public address of the hotline's site, named in the "there is news" e-mail to reporters
+# (e.g. https://hotline.example.org); empty: the mail names no address.
+HOTLINE_PUBLIC_URL = os.environ.get("HOTLINE_PUBLIC_URL", "").rstrip("/")
+HOTLINE_ATTACHMENT_MAX_MB = max(1, int(env_number("HOTLINE_ATTACHMENT_MAX_MB", 10)))
+
 CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 
 # The task queue (django-q2) keeps its queue in the same database: one command runs it all.

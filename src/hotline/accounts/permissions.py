@@ -67,7 +67,7 @@ DESCRIPTIONS: Final[dict[Action, str]] = {
     Action.CLAIM: "take a report for oneself, or release it",
     Action.ASSIGN: "assign a report to someone else",
     Action.MESSAGE_REPORTER: "send a message to the reporter",
-    Action.ADD_NOTE: "write staff-only notes",
+    Action.ADD_NOTE: "write staff-only notes, attach files, set internal sub-statuses",
     Action.TAKE_PHONE_REPORT: "enter a report for a caller (phone, walk-in)",
     Action.SEARCH_IDENTIFIERS: "search by identifier, see clusters of reports",
     Action.MANAGE_IDENTIFIERS: "confirm, reject or add identifiers of a report",

@@ -40,5 +40,7 @@ def report_history(*, report: Report) -> list[HistoryRow]:
         note = ""
         if event.note_ciphertext is not None:
             note = vault.decrypt_text(bytes(event.note_ciphertext), context=event.note_context)
-        rows.append(HistoryRow(at=event.at, actor=event.actor.get_username(), text=text, note=note))
+        # No actor: the system reopened the case when the reporter replied.
+        actor = event.actor.get_username() if event.actor is not None else "the reporter's reply"
+        rows.append(HistoryRow(at=event.at, actor=actor, text=text, note=note))
     return rows

@@ -17,7 +17,8 @@ from hotline.accounts.models import User
 from hotline.accounts.permissions import Action, require
 from hotline.audit.services import audit_record
 from hotline.cases.models import Assignment, CaseEvent
-from hotline.cases.workflow import transition_allowed
+from hotline.cases.notify import reporter_notice_queue
+from hotline.cases.workflow import CLOSED_STATES, transition_allowed
 from hotline.intake.choices import CaseState
 from hotline.intake.models import Report
 from hotline.vault import services as vault
@@ -100,6 +101,43 @@ def report_state_change(
             target_id=str(report.public_id),
             # The note stays out of the audit details (kept in clear): only that there was one.
             details={"from": current, "to": to_state, "note": bool(note)},
+        )
+        # The reporter, if they agreed, hears that there is news (never what it is).
+        reporter_notice_queue(report=report, event_key=f"state:{event.public_id}")
+    return event
+
+
+def report_reporter_replied(*, report_id: int) -> CaseEvent | None:
+    """Put a closed report back in the analysts' queue because its reporter wrote again.
+
+    Called by intake when a reporter's reply (text, files or hashes) is stored, in the same
+    transaction. A report in a closed state (closed, not actionable, out of scope, duplicate)
+    is reopened to "in assessment", the move the workflow keeps for this: a CaseEvent without
+    a staff actor and an audit event (`report.reopen_by_reply`) record it. A report still open
+    or in an action state is being worked on and stays where it is (its page shows the reply).
+    Returns the event, or None when nothing moved.
+    """
+    with transaction.atomic():
+        report = _locked(report_id)
+        current = report.status
+        if current not in CLOSED_STATES:
+            return None
+        now = timezone.now()
+        Report.objects.filter(pk=report_id).update(status=CaseState.IN_REVIEW, updated_at=now)
+        event = CaseEvent.objects.create(
+            report_id=report_id,
+            at=now,
+            actor=None,
+            kind=CaseEvent.Kind.STATE,
+            from_state=current,
+            to_state=CaseState.IN_REVIEW,
+        )
+        audit_record(
+            actor=None,
+            action="report.reopen_by_reply",
+            target_type="report",
+            target_id=str(report.public_id),
+            details={"from": current, "to": CaseState.IN_REVIEW.value},
         )
     return event
 

@@ -107,5 +107,16 @@ class CaseState(models.TextChoices):
 
 
 class Source(models.TextChoices):
+    """How a report reached us (Report.source): the public form, the partner API, or a
+    member of staff who entered it for someone (hotline.intake.services.report_take)."""
+
     WEB = "web", "web form"
     API = "api", "partner API"
+    PHONE = "phone", "phone call"
+    WALK_IN = "walk_in", "walk-in"
+    EMAIL = "email", "e-mail"
+    PARTNER = "partner", "partner organisation"
+
+
+# The channels a member of staff can record when entering a report for someone.
+STAFF_CHANNELS: tuple[Source, ...] = (Source.PHONE, Source.WALK_IN, Source.EMAIL, Source.PARTNER)

@@ -9,9 +9,11 @@ from __future__ import annotations
 
 import uuid
 
+from django.conf import settings
 from django.db import models
 
 from hotline.intake.choices import (
+    STAFF_CHANNELS,
     AgeRange,
     CaseState,
     MoneyStatus,
@@ -44,6 +46,15 @@ class Report(models.Model):
     source = models.CharField(max_length=8, choices=Source.choices, default=Source.WEB)
     partner = models.ForeignKey(Partner, null=True, blank=True, on_delete=models.PROTECT)
     partner_reference = models.CharField(max_length=200, blank=True)
+    # The member of staff who entered the report for a caller (phone, walk-in, e-mail, partner
+    # organisation); NULL for the public form and the partner API (constraint below).
+    taken_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        related_name="+",
+        on_delete=models.PROTECT,
+    )
     language = models.CharField(max_length=8, default="km")
 
     reporter_role = models.CharField(max_length=20, choices=ReporterRole.choices)
@@ -117,9 +128,14 @@ class Report(models.Model):
                 name="intake_report_partner_reference_unique",
             ),
             models.CheckConstraint(
-                condition=models.Q(source="web", partner__isnull=True)
-                | models.Q(source="api", partner__isnull=False),
-                name="intake_report_source_matches_partner",
+                condition=models.Q(source="web", partner__isnull=True, taken_by__isnull=True)
+                | models.Q(source="api", partner__isnull=False, taken_by__isnull=True)
+                | models.Q(
+                    source__in=[c.value for c in STAFF_CHANNELS],
+                    partner__isnull=True,
+                    taken_by__isnull=False,
+                ),
+                name="intake_report_source_matches_taker",
             ),
             models.CheckConstraint(
                 condition=models.Q(status__in=CaseState.values),

@@ -302,7 +302,8 @@ REPORT_COLUMNS = (
     "pipeline_queued",
 )
 # Columns the batch path leaves NULL: they hold the public form's double-submit token.
-WEB_FORM_ONLY_COLUMNS = ("submission_digest", "replay_ciphertext")
+# Columns a partner batch leaves NULL: set by the web form, or by staff (taken_by).
+WEB_FORM_ONLY_COLUMNS = ("submission_digest", "replay_ciphertext", "taken_by_id")
 JSON_COLUMNS = frozenset(
     {"categories", "platforms", "payment_methods", "help_wanted", "priority_reasons"}
 )

@@ -21,7 +21,9 @@ from django.utils import timezone
 from hotline.accounts.models import User
 from hotline.accounts.permissions import Action, require
 from hotline.audit.services import audit_record
-from hotline.intake.choices import CaseState, MoneyStatus, Source
+from hotline.cases.notify import reporter_notice_queue
+from hotline.cases.services import report_reporter_replied
+from hotline.intake.choices import STAFF_CHANNELS, CaseState, MoneyStatus, Source
 from hotline.intake.evidence import PreparedEvidence
 from hotline.intake.models import (
     EvidenceFile,
@@ -135,8 +137,13 @@ def report_submit(
     partner: Partner | None = None,
     partner_reference: str = "",
     submission_token: str | None = None,
+    taken_by: User | None = None,
 ) -> SubmittedReport:
     """Store a report with its evidence and return it with a new receipt code.
+
+    `taken_by` is the member of staff entering it for a caller (use `report_take`, which
+    checks their permission): recorded on the report and in the audit chain, in the same
+    transaction.
 
     With a `submission_token` (one per rendered form) a repeated POST - a double click, a
     retry after a slow answer - returns the first report and its code instead of a second one.
@@ -156,6 +163,7 @@ def report_submit(
             partner=partner,
             partner_reference=partner_reference,
             submission_token=submission_token,
+            taken_by=taken_by,
             written=written,
         )
     except IntegrityError:
@@ -181,6 +189,7 @@ def _report_store(
     partner: Partner | None,
     partner_reference: str,
     submission_token: str | None,
+    taken_by: User | None,
     written: list[str],
 ) -> SubmittedReport:
     code = code_generate()
@@ -195,6 +204,7 @@ def _report_store(
             source=source,
             partner=partner,
             partner_reference=partner_reference,
+            taken_by=taken_by,
             language=data.language,
             reporter_role=data.reporter_role,
             victim_age=data.victim_age,
@@ -230,9 +240,43 @@ def _report_store(
                 for (kind, value), quality in hashes.items()
             ]
         )
+        if taken_by is not None:
+            audit_record(
+                actor=taken_by,
+                action="report.take",
+                target_type="report",
+                target_id=str(report.public_id),
+                details={"channel": source},
+            )
         # No task here: the report is stored with pipeline_queued=False, and the workers queue
         # its processing (reports_pipeline_dispatch): it commits with the report or not at all.
     return SubmittedReport(report=report, receipt_code=code)
+
+
+def report_take(
+    *,
+    actor: User,
+    data: ReportInput,
+    evidence: list[PreparedEvidence],
+    channel: str,
+    submission_token: str | None = None,
+) -> SubmittedReport:
+    """Store a report a member of staff entered for a caller, through `report_submit`.
+
+    Needs take_phone_report. The channel (phone, walk-in, e-mail, partner organisation) and
+    the member of staff are recorded; the one-time token of the staff form makes a resent form
+    return the first report and its code, as on the public form.
+    """
+    require(actor, Action.TAKE_PHONE_REPORT)
+    if channel not in STAFF_CHANNELS:
+        raise ValueError(f"not a staff channel: {channel!r}")
+    return report_submit(
+        data=data,
+        evidence=evidence,
+        source=channel,
+        submission_token=submission_token,
+        taken_by=actor,
+    )
 
 
 @lru_cache(maxsize=4)
@@ -326,6 +370,8 @@ def staff_message_send(*, actor: User, report: Report, body: str) -> Message:
         target_type="report",
         target_id=str(report.public_id),
     )
+    # The reporter, if they agreed, hears that there is news (never what it is).
+    reporter_notice_queue(report=report, event_key=f"message:{message.public_id}")
     return message
 
 
@@ -367,6 +413,9 @@ def report_add_information(
             )
         if evidence or hashes:
             Report.objects.filter(pk=report.pk).update(pipeline_queued=False, updated_at=now)
+        if text or evidence or hashes:
+            # A closed case goes back to the analysts (docs/decisions/staff-reports-and-notes.md).
+            report_reporter_replied(report_id=report.pk)
     except BaseException:
         for name in written:
             vault.file_delete(name=name)

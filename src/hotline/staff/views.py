@@ -103,7 +103,7 @@ def report_list(request: HttpRequest) -> HttpResponse:
 def report_detail(request: HttpRequest, public_id: str) -> HttpResponse:
     """Show one report decrypted, and let staff message the reporter."""
     report = access_report(_user(request), public_id)
-    form = StaffMessageForm(request.POST or None)
+    form = StaffMessageForm(request.POST or None, initial=reply_initial(request, report))
     if request.method == "POST" and form.is_valid():
         staff_message_send(actor=_user(request), report=report, body=form.cleaned_data["body"])
         return redirect("staff:report_detail", public_id=report.public_id)
@@ -137,6 +137,7 @@ def _detail(
         "entities": report_entity_rows(report),
         "entity_form": entity_form or EntityAddForm(),
         "escrow_states": escrow_states,
+        "casework": casework_panel(report=report, user=_user(request)),
     }
     return render(request, "staff/report_detail.html", context, status=status)
 
@@ -170,6 +171,19 @@ def report_entity_decision(request: HttpRequest, public_id: str, link_id: int) -
         return _detail(request, report, status=400)
     report_entity_decide(link=link, state=form.cleaned_data["decision"], actor=user)
     return redirect(f"{report_url(report)}#entities")
+
+
+def casework_panel(*, report: Report, user: User) -> dict[str, Any]:
+    # Imported here: hotline.staff.casework imports this module's helpers.
+    from hotline.staff.casework import casework_panel as panel
+
+    return panel(report=report, user=user)
+
+
+def reply_initial(request: HttpRequest, report: Report) -> dict[str, str]:
+    from hotline.staff.casework import reply_initial as initial
+
+    return initial(request, report)
 
 
 def report_url(report: Report) -> str:
