@@ -76,6 +76,8 @@ INSTALLED_APPS = [
     "hotline.entities",
     "hotline.cases",
     "hotline.triage",
+    "hotline.sitesettings",
+    "hotline.alerts",
 ]
 
 MIDDLEWARE = [
@@ -400,6 +402,8 @@ LOGGING = {
 }
 
 HOTLINE_NAME = os.environ.get("HOTLINE_NAME", "OpenHotline")
+# Where staff open the hotline (alert e-mails link to its /staff/ pages).
+HOTLINE_BASE_URL = os.environ.get("HOTLINE_BASE_URL", "http://localhost:8000")
 
 # The rematch after a hash list import (hotline.hashing.rematch) reads this many entries per
 # chunk; each chunk is one transaction. 20,000 PDQ hashes take about a second.

@@ -6,6 +6,7 @@ import logging
 
 from django.db import transaction
 
+from hotline.alerts.services import report_alert_raise
 from hotline.intake.models import Report
 from hotline.intake.selectors import report_details
 from hotline.triage.scoring import Facts, Triage, answers_score, score, text_signals
@@ -79,9 +80,13 @@ def report_triage_refresh(*, report_id: int) -> None:
         victim_age=report.victim_age,
         money=report.money,
     )
-    Report.objects.filter(pk=report_id).update(
-        priority=triage.score, base_priority=base, priority_reasons=triage.reasons_json()
-    )
+    # The alert (someone in danger, signs of self-harm) commits with the priority, or neither.
+    urgent = [reason.signal for reason in triage.reasons] + (["in_danger"] * report.in_danger)
+    with transaction.atomic():
+        Report.objects.filter(pk=report_id).update(
+            priority=triage.score, base_priority=base, priority_reasons=triage.reasons_json()
+        )
+        report_alert_raise(report_id=report_id, signals=urgent)
 
 
 def reports_rescore(*, chunk: int = 500) -> int:
