@@ -66,7 +66,7 @@ def test_the_number_once_set_shows_on_every_public_page_dialable_as_printed() ->
         # Dialled digits stay Latin on Khmer pages, like the emergency numbers
         # (docs/decisions/i18n.md, "Digits and dates"); the name is the Khmer one.
         assert '<a class="phone" href="tel:012345678">012 345 678</a>' in khmer, path
-        assert "សុវត្ថិភាពអនឡាញ" in khmer
+        assert "ហៅទូរស័ព្ទទៅ សុវត្ថិភាពអនឡាញ៖" in khmer
     danger = _page("/danger/", "en")
     assert 'id="hotline-contact"' in danger
 
