@@ -249,3 +249,45 @@ def test_a_tampered_contact_management_form_is_an_error_not_a_crash(
     response = client.post(f"{URL}contacts/", data)
     assert response.status_code == 400
     assert not EmergencyContact.objects.filter(phone="012 999 888").exists()
+
+
+def test_the_services_refuse_anyone_but_an_administrator() -> None:
+    from django.core.exceptions import PermissionDenied
+
+    from hotline.sitesettings.services import (
+        CategoryInput,
+        categories_update,
+        emergency_contacts_save,
+        site_settings_update,
+    )
+
+    for role in ("analyst", "senior_analyst", "caseworker", "liaison"):
+        user = make_staff(role, role=role).user
+        with pytest.raises(PermissionDenied):
+            site_settings_update(
+                actor=user,
+                name_en="x",
+                name_km="",
+                phone_numbers=[],
+                alert_emails=[],
+                alert_staff=[],
+                on_duty=[],
+            )
+        with pytest.raises(PermissionDenied):
+            categories_update(actor=user, categories=[CategoryInput("other", enabled=False)])
+        with pytest.raises(PermissionDenied):
+            emergency_contacts_save(actor=user, contacts=[])
+    _nothing_saved()
+
+
+def test_a_stale_form_choosing_a_withdrawn_category_is_refused() -> None:
+    from hotline.intake.forms import ReportForm
+    from hotline.sitesettings.services import CategoryInput, categories_update
+
+    admin = make_staff("admin", role="administrator").user
+    categories_update(actor=admin, categories=[CategoryInput("other", enabled=False)])
+    base = {"reporter_role": "myself", "in_danger": "no", "money": "none"}
+    assert ReportForm(data={**base, "categories": ["grooming"]}).is_valid()
+    form = ReportForm(data={**base, "categories": ["other"]})
+    assert not form.is_valid()
+    assert "categories" in form.errors
