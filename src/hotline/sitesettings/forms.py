@@ -140,11 +140,18 @@ class CategoriesForm(forms.Form):
             self.fields[f"{code}-enabled"] = forms.BooleanField(
                 label=f"Offer “{label}”", required=False
             )
+            # In a table: each input says which category it labels (no visible label each).
             self.fields[f"{code}-label_en"] = TextField(
-                label="English label (empty: the standard one)", max_length=200, required=False
+                label="English label (empty: the standard one)",
+                max_length=200,
+                required=False,
+                widget=forms.TextInput(attrs={"aria-label": f"English label for “{label}”"}),
             )
             self.fields[f"{code}-label_km"] = TextField(
-                label="Khmer label (empty: the standard one)", max_length=200, required=False
+                label="Khmer label (empty: the standard one)",
+                max_length=200,
+                required=False,
+                widget=forms.TextInput(attrs={"aria-label": f"Khmer label for “{label}”"}),
             )
 
     def rows(self) -> list[tuple[str, str, list[forms.BoundField]]]:
@@ -168,10 +175,32 @@ class ContactForm(forms.Form):
     position = forms.IntegerField(label="Order", min_value=0, max_value=999, initial=0)
     active = forms.BooleanField(label="Shown", required=False, initial=True)
 
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        # In a table: each input names its column and row (no visible label each).
+        row = str(self.prefix or "").rpartition("-")[2]
+        number = int(row) + 1 if row.isdigit() else 0
+        for field in self.fields.values():
+            field.widget.attrs["aria-label"] = f"{field.label}, row {number}"
+
     def clean_phone(self) -> str:
         return phone_number(str(self.cleaned_data["phone"]))
 
 
+class BaseContactFormSet(forms.BaseFormSet):  # type: ignore[type-arg]
+    def add_fields(self, form: forms.Form, index: int | None) -> None:
+        super().add_fields(form, index)
+        if "DELETE" in form.fields:
+            row = index + 1 if index is not None else 0
+            form.fields["DELETE"].widget.attrs["aria-label"] = f"Remove, row {row}"
+
+
 ContactFormSet = forms.formset_factory(
-    ContactForm, extra=1, can_delete=True, max_num=30, validate_max=True, absolute_max=30
+    ContactForm,
+    formset=BaseContactFormSet,
+    extra=1,
+    can_delete=True,
+    max_num=30,
+    validate_max=True,
+    absolute_max=30,
 )
