@@ -68,7 +68,8 @@ def report_triage_refresh(*, report_id: int) -> None:
 
     Called by the report pipeline and by the rematch after a hash list import, so both give
     the same priority for the same facts. base_priority keeps the part known from the
-    reporter's answers alone (what intake stored before the worker ran).
+    reporter's answers alone (what intake stored before the worker ran). Someone in danger or
+    signs of self-harm raise the report's alert (once: hotline.alerts).
     """
     report = Report.objects.filter(pk=report_id).first()
     if report is None:
@@ -81,7 +82,10 @@ def report_triage_refresh(*, report_id: int) -> None:
         money=report.money,
     )
     # The alert (someone in danger, signs of self-harm) commits with the priority, or neither.
-    urgent = [reason.signal for reason in triage.reasons] + (["in_danger"] * report.in_danger)
+    # in_danger is the reporter's own answer: it raises the alert even if its weight is 0.
+    urgent = [reason.signal for reason in triage.reasons]
+    if report.in_danger:
+        urgent.append("in_danger")
     with transaction.atomic():
         Report.objects.filter(pk=report_id).update(
             priority=triage.score, base_priority=base, priority_reasons=triage.reasons_json()
