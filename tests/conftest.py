@@ -82,3 +82,13 @@ def _static_files_without_collectstatic(settings: object) -> None:
         **settings.STORAGES,  # type: ignore[attr-defined]
         "staticfiles": {"BACKEND": "whitenoise.storage.CompressedStaticFilesStorage"},
     }
+
+
+@pytest.fixture(autouse=True)
+def _fresh_site_settings() -> Iterator[None]:
+    """Forget the per-process site settings snapshot: each test's database starts afresh."""
+    from hotline.sitesettings.selectors import site_settings_cache_clear
+
+    site_settings_cache_clear()
+    yield
+    site_settings_cache_clear()

@@ -79,6 +79,8 @@ INSTALLED_APPS = [
     "hotline.triage",
     "hotline.directory",
     "hotline.hosting",
+    "hotline.sitesettings",
+    "hotline.alerts",
 ]
 
 MIDDLEWARE = [
@@ -410,6 +412,11 @@ LOGGING = {
 }
 
 HOTLINE_NAME = os.environ.get("HOTLINE_NAME", "OpenHotline")
+# Where staff open the hotline (alert e-mails link to its /staff/ pages): often not the public
+# address (staff pages may be reachable only inside the office network or a VPN).
+HOTLINE_STAFF_URL = os.environ.get(
+    "HOTLINE_STAFF_URL", os.environ.get("HOTLINE_PUBLIC_URL", "") or "http://localhost:8000"
+)
 
 # The rematch after a hash list import (hotline.hashing.rematch) reads this many entries per
 # chunk; each chunk is one transaction. 20,000 PDQ hashes take about a second.

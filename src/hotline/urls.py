@@ -28,6 +28,8 @@ urlpatterns = [
     path("staff/entities/", include("hotline.entities.urls")),
     path("staff/cases/", include("hotline.cases.urls")),
     path("staff/directory/", include("hotline.directory.urls")),
+    path("staff/settings/", include("hotline.sitesettings.urls")),
+    path("staff/alerts/", include("hotline.alerts.urls")),
     path("staff/", include("hotline.staff.urls")),
     path("api/", include("hotline.intake.api_urls")),
     path("i18n/", include("django.conf.urls.i18n")),

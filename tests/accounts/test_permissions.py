@@ -40,6 +40,7 @@ manage_hash_lists        .       Y      .          .       Y
 manage_staff             .       .      .          .       Y
 manage_settings          .       .      .          .       Y
 view_audit               .       .      .          .       Y
+respond_to_alerts        Y       Y      Y          .       .
 """
 EXPECTED = {
     (role, row.split()[0]): mark == "Y"

@@ -54,6 +54,7 @@ class Action(StrEnum):
     MANAGE_STAFF = "manage_staff"
     MANAGE_SETTINGS = "manage_settings"
     VIEW_AUDIT = "view_audit"
+    RESPOND_TO_ALERTS = "respond_to_alerts"
 
 
 DESCRIPTIONS: Final[dict[Action, str]] = {
@@ -78,6 +79,7 @@ DESCRIPTIONS: Final[dict[Action, str]] = {
     Action.MANAGE_STAFF: "create and disable staff accounts, change roles",
     Action.MANAGE_SETTINGS: "change the hotline's settings",
     Action.VIEW_AUDIT: "read the audit log",
+    Action.RESPOND_TO_ALERTS: "see alerts of reports that need attention now, acknowledge them",
 }
 
 _A = Action
@@ -95,6 +97,7 @@ _ANALYST: Final = frozenset(
         _A.SEARCH_IDENTIFIERS,
         _A.MANAGE_IDENTIFIERS,
         _A.MANAGE_ESCROWS,
+        _A.RESPOND_TO_ALERTS,
     }
 )
 
@@ -122,6 +125,7 @@ MATRIX: Final[dict[Role, frozenset[Action]]] = {
             _A.MESSAGE_REPORTER,
             _A.ADD_NOTE,
             _A.TAKE_PHONE_REPORT,
+            _A.RESPOND_TO_ALERTS,
         }
     ),
     Role.LIAISON: frozenset(

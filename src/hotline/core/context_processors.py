@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from django.conf import settings
 from django.http import HttpRequest
+
+from hotline.sitesettings.selectors import site_settings
 
 # Variables base.html reads that only some views set (intake.views: the report form's language
 # switch and notices). Defined here so that no page looks them up in vain: Django's template
@@ -18,5 +19,14 @@ _BASE_DEFAULTS = {
 
 
 def site(request: HttpRequest) -> dict[str, object]:
-    """Return the hotline's name for page titles, and base.html's optional variables."""
-    return {"hotline_name": settings.HOTLINE_NAME, **_BASE_DEFAULTS}
+    """Return the hotline's name and numbers (as set in the app), and base.html's optional
+    variables.
+
+    No number set: none shown (never a placeholder). Both key the cached footer.
+    """
+    snapshot = site_settings()
+    return {
+        "hotline_name": snapshot.name(),
+        "hotline_phones": snapshot.phone_numbers,
+        **_BASE_DEFAULTS,
+    }

@@ -15,7 +15,6 @@ from django.utils.translation import gettext_lazy, gettext_noop, ngettext_lazy, 
 from hotline.core.templatetags.local_numbers import digits_localize
 from hotline.intake.choices import (
     AgeRange,
-    Category,
     HelpWanted,
     MoneyStatus,
     PaymentMethod,
@@ -24,6 +23,7 @@ from hotline.intake.choices import (
 )
 from hotline.intake.evidence import EvidenceRejected, PreparedEvidence, evidence_prepare
 from hotline.intake.services import ReportInput
+from hotline.sitesettings.selectors import category_choices
 
 MAX_LINES = 50
 MAX_LINE_CHARS = 500
@@ -249,7 +249,9 @@ class ReportForm(FriendlyErrorsMixin, forms.Form):
     categories = forms.MultipleChoiceField(
         label=gettext_lazy("What happened?"),
         help_text=gettext_lazy("Choose all that fit."),
-        choices=Category.choices,
+        # A callable: read at each use, so the categories and labels an administrator set
+        # (hotline.sitesettings) apply at once, in the page's language, to the shared field.
+        choices=category_choices,
         widget=forms.CheckboxSelectMultiple,
     )
     platforms = forms.MultipleChoiceField(

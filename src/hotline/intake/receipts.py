@@ -13,6 +13,8 @@ from django.conf import settings
 from django.template.loader import render_to_string
 from django.utils.text import slugify
 
+from hotline.sitesettings.selectors import site_settings
+
 # 30 symbols that are hard to confuse when written by hand: digits 2-9 and capital letters
 # without I, L, O (look like 1 and 0) and U (looks like V).
 ALPHABET = "23456789ABCDEFGHJKMNPQRSTVWXYZ"
@@ -102,11 +104,11 @@ def receipt_file_build(*, code: str, received: datetime, status_url: str) -> Rec
     text = render_to_string(
         "intake/receipt_file.txt",
         {
-            "hotline_name": settings.HOTLINE_NAME,
+            "hotline_name": site_settings().name(),
             "code": code_format(normalised),
             "received": received,
             "status_url": status_url,
         },
     )
-    name = slugify(settings.HOTLINE_NAME) or "hotline"
+    name = slugify(site_settings().name("en")) or "hotline"
     return ReceiptFile(filename=f"{name}-receipt-code.txt", text=text.rstrip("\n") + "\n")

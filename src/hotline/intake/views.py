@@ -45,6 +45,7 @@ from hotline.intake.services import (
     report_submit,
     submission_token_new,
 )
+from hotline.sitesettings.selectors import site_settings_shown
 
 
 def home(request: HttpRequest) -> HttpResponse:
@@ -316,7 +317,8 @@ _receipt_pages: dict[tuple[str, str], str] = {}
 
 
 def _receipt_page(request: HttpRequest, receipt_code: str) -> HttpResponse:
-    key = (get_language() or settings.LANGUAGE_CODE, settings.HOTLINE_NAME)
+    # A new name or number (header, footer) renders the page again.
+    key = (get_language() or settings.LANGUAGE_CODE, site_settings_shown())
     page = _receipt_pages.get(key)
     if page is None:
         context = {

@@ -6,6 +6,7 @@ import logging
 
 from django.db import transaction
 
+from hotline.alerts.services import report_alert_raise
 from hotline.intake.models import Report
 from hotline.intake.selectors import report_details
 from hotline.triage.scoring import Facts, Triage, answers_score, score, text_signals
@@ -67,7 +68,8 @@ def report_triage_refresh(*, report_id: int) -> None:
 
     Called by the report pipeline and by the rematch after a hash list import, so both give
     the same priority for the same facts. base_priority keeps the part known from the
-    reporter's answers alone (what intake stored before the worker ran).
+    reporter's answers alone (what intake stored before the worker ran). Someone in danger or
+    signs of self-harm raise the report's alert (once: hotline.alerts).
     """
     report = Report.objects.filter(pk=report_id).first()
     if report is None:
@@ -79,9 +81,16 @@ def report_triage_refresh(*, report_id: int) -> None:
         victim_age=report.victim_age,
         money=report.money,
     )
-    Report.objects.filter(pk=report_id).update(
-        priority=triage.score, base_priority=base, priority_reasons=triage.reasons_json()
-    )
+    # The alert (someone in danger, signs of self-harm) commits with the priority, or neither.
+    # in_danger is the reporter's own answer: it raises the alert even if its weight is 0.
+    urgent = [reason.signal for reason in triage.reasons]
+    if report.in_danger:
+        urgent.append("in_danger")
+    with transaction.atomic():
+        Report.objects.filter(pk=report_id).update(
+            priority=triage.score, base_priority=base, priority_reasons=triage.reasons_json()
+        )
+        report_alert_raise(report_id=report_id, signals=urgent)
 
 
 def reports_rescore(*, chunk: int = 500) -> int:

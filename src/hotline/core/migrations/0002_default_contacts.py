@@ -11,13 +11,8 @@ DEFAULTS = [
         "Free, for children and parents",
         "ឥតគិតថ្លៃ សម្រាប់កុមារ និងឪពុកម្តាយ",
     ),
-    (
-        "This hotline",
-        "ខ្សែទូរស័ព្ទនេះ",
-        "023 000 000",
-        "Change this number in the admin",
-        "ប្តូរលេខនេះក្នុងផ្ទាំងគ្រប់គ្រង",
-    ),
+    # The hotline's own number is no longer a contact with a placeholder number: it is set on
+    # the settings page (hotline.sitesettings) and shown only once set (0003 removes the row).
 ]
 
 
