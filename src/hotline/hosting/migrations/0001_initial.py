@@ -4,35 +4,48 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
-    dependencies = [
-    ]
+    dependencies = []
 
     operations = [
         migrations.CreateModel(
-            name='HostTrace',
+            name="HostTrace",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('host', models.CharField(max_length=255, unique=True)),
-                ('traced_at', models.DateTimeField()),
-                ('addresses', models.JSONField(default=list)),
-                ('problem', models.CharField(blank=True, max_length=300)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("host", models.CharField(max_length=255, unique=True)),
+                ("traced_at", models.DateTimeField()),
+                ("addresses", models.JSONField(default=list)),
+                ("problem", models.CharField(blank=True, max_length=300)),
             ],
         ),
         migrations.CreateModel(
-            name='NetworkRange',
+            name="NetworkRange",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('start', models.CharField(db_index=True, max_length=39)),
-                ('end', models.CharField(max_length=39)),
-                ('asn', models.PositiveIntegerField()),
-                ('country', models.CharField(blank=True, max_length=2)),
-                ('owner', models.CharField(blank=True, max_length=200)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("start", models.CharField(db_index=True, max_length=39)),
+                ("end", models.CharField(max_length=39)),
+                ("asn", models.PositiveIntegerField()),
+                ("country", models.CharField(blank=True, max_length=2)),
+                ("owner", models.CharField(blank=True, max_length=200)),
             ],
             options={
-                'constraints': [models.CheckConstraint(condition=models.Q(('start__lte', models.F('end'))), name='hosting_range_ordered')],
+                "constraints": [
+                    models.CheckConstraint(
+                        condition=models.Q(("start__lte", models.F("end"))),
+                        name="hosting_range_ordered",
+                    )
+                ],
             },
         ),
     ]
