@@ -230,6 +230,14 @@ def _report_store(
                 for (kind, value), quality in hashes.items()
             ]
         )
+        # Every submission is audited, without its content (source and file count only).
+        audit_record(
+            actor=None,
+            action="report.submit",
+            target_type="report",
+            target_id=str(report.public_id),
+            details={"source": str(source), "files": len(evidence)},
+        )
         # No task here: the report is stored with pipeline_queued=False, and the workers queue
         # its processing (reports_pipeline_dispatch): it commits with the report or not at all.
     return SubmittedReport(report=report, receipt_code=code)
