@@ -30,7 +30,7 @@ def on_admin_log(sender: Any, instance: LogEntry, created: bool, **kwargs: Any) 
         actor=user,
         action=f"admin.{_ADMIN_VERBS.get(instance.action_flag, 'other')}",
         target_type=f"{content_type.app_label}.{content_type.model}" if content_type else "",
-        target_id=(instance.object_id or "")[:80],
+        target_id=str(instance.object_id or "")[:80],
         # The admin's change message lists field names only ("Changed role and email").
         details={"change": instance.get_change_message()[:300]},
     )

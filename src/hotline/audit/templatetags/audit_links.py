@@ -1,4 +1,5 @@
-"""`user|may_view_audit`: whether the staff header shows the audit log link."""
+"""Whether a staff page shows the audit log link (`may_view_audit`), the custody link
+(`may_export`)."""
 
 from __future__ import annotations
 
@@ -14,3 +15,8 @@ register = template.Library()
 @register.filter
 def may_view_audit(user: Any) -> bool:
     return can(user, Action.VIEW_AUDIT)
+
+
+@register.filter
+def may_export(user: Any) -> bool:
+    return can(user, Action.EXPORT)
