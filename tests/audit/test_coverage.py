@@ -50,7 +50,7 @@ def _nothing_private_anywhere() -> None:
 
 
 def test_web_and_partner_submissions_are_audited_without_content(report: Report) -> None:
-    (event,) = _events("report.submit")
+    (event,) = _events("intake.submit")
     assert (event.target_type, event.target_id) == ("report", str(report.public_id))
     assert event.details == {"source": "web", "files": 0}
     partner, _ = partner_create(name="Partner A")
@@ -58,7 +58,7 @@ def test_web_and_partner_submissions_are_audited_without_content(report: Report)
         partner=partner, reports=[PartnerReport(data=_input()), PartnerReport(data=_input())]
     )
     ids = [item["id"] for item in submission.body["reports"]]  # type: ignore[union-attr]
-    batch = AuditEvent.objects.get(action="report.submit", target_type="partner")
+    batch = AuditEvent.objects.get(action="intake.submit", target_type="partner")
     assert batch.details == {"source": "api", "reports": ids}
     _nothing_private_anywhere()
 

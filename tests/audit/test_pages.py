@@ -135,7 +135,7 @@ def test_liaison_exports_the_custody_record_json_and_html(report: Report) -> Non
     assert _custody_url(report) in detail
     record = json.loads(client.get(_custody_url(report, "?format=json")).content)
     actions = [e["action"] for e in record["events"]]
-    assert actions[:1] == ["report.submit"]
+    assert actions[:1] == ["intake.submit"]
     assert {"report.view", "report.custody_export"} <= set(actions)
     for event in record["events"]:
         body = {k: event[k] for k in ("at", "actor", "action", "target_type", "target_id")}

@@ -28,6 +28,7 @@ from hotline.audit.services import (
     audit_record,
     audit_verify,
     canonical,
+    canonical_reference,
 )
 from hotline.audit.verification import audit_checkpoint_hourly
 
@@ -87,6 +88,52 @@ def test_fast_walk_hashes_exactly_what_audit_record_hashed() -> None:
             hashlib.sha256(event.previous_hash.encode() + b"|" + fast).hexdigest()
             == event.chain_hash
         )
+    assert audit_verify().ok
+
+
+HOSTILE = [
+    'quote " backslash \\ slash / nul \x00 tab \t newline \n',
+    "\u2028 line separator, \ud7ff, emoji 🙂, Khmer សួស្តី, RTL \u202e",
+    "",
+    "</script><script>alert(1)</script>",
+]
+
+
+@pytest.mark.parametrize("text", HOSTILE)
+def test_fast_canonical_is_byte_for_byte_the_plain_sorted_json(text: str) -> None:
+    from datetime import UTC, datetime
+
+    fields = {
+        "at": datetime(2026, 12, 3, 14, 0, 0, 1, tzinfo=UTC),
+        "actor_label": text,
+        "action": text + "x",
+        "target_type": text[:3],
+        "target_id": text[::-1],
+        "details": {"z": text, "a": [1, 2.5, None, True], text: {"nested": text}},
+    }
+    assert canonical(**fields) == canonical_reference(**fields)  # type: ignore[arg-type]
+
+
+def test_events_with_hostile_text_verify_and_then_break_when_edited() -> None:
+    events = [
+        audit_record(actor=None, action=text, target_id=text[:80], details={"v": text, text: 1})
+        for text in HOSTILE
+    ]
+    assert audit_verify().ok
+    AuditEvent.objects.filter(pk=events[1].pk).update(details={"v": HOSTILE[1], HOSTILE[1]: 2})
+    assert audit_verify().first_bad_id == events[1].pk
+
+
+def test_a_nul_character_is_recorded_as_a_replacement_character_on_every_database() -> None:
+    event = audit_record(
+        actor=None,
+        action="test.\x00",
+        target_id="/staff/\x00/",
+        details={"path\x00": ["a\x00", {"b": "\x00"}], "typed": "\\u0000"},
+    )
+    stored = AuditEvent.objects.get(pk=event.pk)
+    assert (stored.action, stored.target_id) == ("test.\ufffd", "/staff/\ufffd/")
+    assert stored.details == {"path\ufffd": ["a\ufffd", {"b": "\ufffd"}], "typed": "\\u0000"}
     assert audit_verify().ok
 
 

@@ -232,7 +232,7 @@ def partner_reports_submit(
                 # Every submission is audited, without its content: which reports, from whom.
                 audit_record(
                     actor=None,
-                    action="report.submit",
+                    action="intake.submit",
                     target_type="partner",
                     target_id=partner.pk,
                     details={"source": Source.API.value, "reports": [a["id"] for a in accepted]},

@@ -233,7 +233,7 @@ def _report_store(
         # Every submission is audited, without its content (source and file count only).
         audit_record(
             actor=None,
-            action="report.submit",
+            action="intake.submit",
             target_type="report",
             target_id=str(report.public_id),
             details={"source": str(source), "files": len(evidence)},
