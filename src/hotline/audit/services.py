@@ -28,7 +28,7 @@ VERIFY_CHUNK = 20_000
 _encode = json.JSONEncoder(sort_keys=True, ensure_ascii=False, separators=(",", ":")).encode
 # JSON string encoder of the C encoder above (ensure_ascii=False): quotes and escapes a str
 # exactly as `_encode` does inside an object.
-_string = json.encoder.encode_basestring  # type: ignore[attr-defined]
+_string = json.encoder.encode_basestring
 # Distinct `details` texts remembered while verifying (most events share a few shapes).
 _DETAILS_MEMO_LIMIT = 50_000
 
