@@ -170,9 +170,9 @@ def main() -> int:
         print(f"set-up: {options.events:,} events in {time.monotonic() - started:.1f} s")
         print(f"load average before verify: {os.getloadavg()}")
         out = io.StringIO()
-        started = time.monotonic()
+        started, cpu = time.monotonic(), time.process_time()
         call_command("audit", "verify", stdout=out, stderr=io.StringIO())
-        seconds = time.monotonic() - started
+        seconds, cpu = time.monotonic() - started, time.process_time() - cpu
         assert "whole" in out.getvalue(), out.getvalue()
         assert head in out.getvalue(), out.getvalue()
         verdict = "met" if seconds < TARGET_SECONDS else "MISSED"
@@ -182,6 +182,9 @@ def main() -> int:
             f"({options.events / seconds:,.0f} events/s); target < {TARGET_SECONDS:.0f} s: "
             f"{verdict}"
         )
+        # CPU of this process only (PostgreSQL's backend is apart): steadier than wall time
+        # on a shared machine.
+        print(f"CPU seconds of the verifying process: {cpu:.1f}")
         print(f"load average after: {os.getloadavg()}")
         return 0 if seconds < TARGET_SECONDS else 1
     finally:
