@@ -153,6 +153,17 @@ def test_verify_command_names_the_edited_event() -> None:
     assert VerificationRun.objects.get().ok is False
 
 
+def test_details_that_are_not_json_cannot_be_stored_on_either_database() -> None:
+    """The walk decodes details without a fallback: the column itself holds only JSON."""
+    from django.db import DatabaseError, connection
+
+    events = _events()
+    sql = "UPDATE audit_auditevent SET details = '{not json' WHERE id = %s"
+    with pytest.raises(DatabaseError), transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute(sql, [events[3].pk])
+    assert audit_verify().ok
+
+
 def test_verify_command_names_the_event_after_a_deleted_one() -> None:
     events = _events()
     AuditEvent.objects.filter(pk=events[1].pk).delete()

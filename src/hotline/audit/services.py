@@ -285,6 +285,7 @@ def audit_verify(checkpoints: Iterable[Checkpoint] = ()) -> ChainCheck:
         if details_json is None:
             if len(memo) >= _DETAILS_MEMO_LIMIT:
                 memo.clear()
+            # Always JSON: both databases refuse anything else in the column (a test shows it).
             details_json = memo[details_text] = _encode(json.loads(details_text))
         body = canonical_parts(
             at_iso=at.isoformat(),
