@@ -48,8 +48,9 @@ def _admin() -> Client:
 def test_administrator_sees_the_log_newest_first_and_the_viewing_is_audited() -> None:
     client = _admin()
     audit_record(actor=None, action="test.older")
-    audit_record(actor=None, action="test.newer")
+    audit_record(actor=None, action="test.newer", details={"<b>": "សួស្តី"})
     page = client.get(AUDIT_URL).content.decode()
+    assert "{&quot;&lt;b&gt;&quot;: &quot;សួស្តី&quot;}" in page  # JSON, escaped
     assert page.index("test.newer") < page.index("test.older")
     assert 'href="/staff/audit/"' in page  # the header link, for those allowed
     assert AuditEvent.objects.filter(action="audit.view", actor_label="admin1").count() == 1
