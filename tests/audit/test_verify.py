@@ -303,3 +303,29 @@ def test_each_deletion_of_the_tail_after_a_checkpoint_is_detected_one_by_one() -
             assert not audit_verify(checkpoints_load()).ok, f"kept {kept} went unnoticed"
             transaction.set_rollback(True)
     assert audit_verify(checkpoints_load()).ok
+
+
+def test_the_workers_run_the_hourly_checkpoint_through_the_task_runner() -> None:
+    from hotline.tasks import runner
+    from hotline.tasks.services import PERIODIC
+
+    (job,) = [p for p in PERIODIC if p.name == "audit.checkpoint_hourly"]
+    assert (job.func_path, job.minutes) == (
+        "hotline.audit.verification.audit_checkpoint_hourly",
+        60,
+    )
+    _events(2)
+    runner.execute(job.func_path, [], 1)
+    (checkpoint,) = checkpoints_load()
+    assert checkpoint.events == 2
+
+
+def test_verify_warns_when_the_database_role_is_a_superuser() -> None:
+    from django.db import connection
+
+    err = io.StringIO()
+    call_command("audit", "verify", stdout=io.StringIO(), stderr=err)
+    # The test database's role is PostgreSQL's superuser, whom the triggers spare; SQLite has
+    # no roles.
+    warned = "the database role is a superuser" in err.getvalue()
+    assert warned == (connection.vendor == "postgresql")
