@@ -329,3 +329,12 @@ def test_verify_warns_when_the_database_role_is_a_superuser() -> None:
     # no roles.
     warned = "the database role is a superuser" in err.getvalue()
     assert warned == (connection.vendor == "postgresql")
+
+
+def test_an_unusable_key_directory_is_one_clear_error(tmp_path: Path, settings: object) -> None:
+    blocker = tmp_path / "a-file"
+    blocker.write_text("")
+    # A folder under a file cannot be made, by root neither (file modes would not stop root).
+    settings.HOTLINE_AUDIT_DIR = blocker / "keys"  # type: ignore[attr-defined]
+    with pytest.raises(CommandError, match=r"^Cannot create the folder"):
+        call_command("audit", "checkpoint", stdout=io.StringIO(), stderr=io.StringIO())

@@ -64,7 +64,10 @@ def _signing_key() -> Ed25519PrivateKey:
     """Load the signing key, creating it (readable by this user only) on first use."""
     path = key_dir() / SIGNING_KEY_NAME
     if not path.exists():
-        make_private_dir(path.parent)
+        try:
+            make_private_dir(path.parent)
+        except OSError as exc:
+            raise CheckpointError(f"Cannot create the folder {path.parent}: {exc}") from exc
         pem = Ed25519PrivateKey.generate().private_bytes(
             serialization.Encoding.PEM,
             serialization.PrivateFormat.PKCS8,
@@ -75,6 +78,8 @@ def _signing_key() -> Ed25519PrivateKey:
             fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, PRIVATE_FILE_MODE)
         except FileExistsError:
             pass
+        except OSError as exc:
+            raise CheckpointError(f"Cannot create the audit signing key {path}: {exc}") from exc
         else:
             with os.fdopen(fd, "wb") as handle:
                 handle.write(pem)
@@ -137,11 +142,15 @@ def checkpoint_create() -> tuple[Checkpoint, Path]:
     now = datetime.now(UTC)
     checkpoint = Checkpoint(events=events, head=head_hash, at=now.isoformat())
     folder = checkpoint_dir()
-    make_private_dir(folder)
     path = folder / f"{now:%Y%m%dT%H%M%S%fZ}-{events}.json"
-    with open(path, "x", encoding="utf-8", opener=private_opener) as handle:
-        json.dump(checkpoint_document(checkpoint), handle, indent=2)
-        handle.write("\n")
+    document = checkpoint_document(checkpoint)
+    try:
+        make_private_dir(folder)
+        with open(path, "x", encoding="utf-8", opener=private_opener) as handle:
+            json.dump(document, handle, indent=2)
+            handle.write("\n")
+    except OSError as exc:
+        raise CheckpointError(f"Cannot write the checkpoint {path}: {exc}") from exc
     return Checkpoint(events=events, head=head_hash, at=checkpoint.at, source=str(path)), path
 
 
