@@ -30,6 +30,7 @@ urlpatterns = [
     path("staff/directory/", include("hotline.directory.urls")),
     path("staff/settings/", include("hotline.sitesettings.urls")),
     path("staff/alerts/", include("hotline.alerts.urls")),
+    path("staff/audit/", include("hotline.audit.urls")),
     path("staff/", include("hotline.staff.urls")),
     path("api/", include("hotline.intake.api_urls")),
     path("i18n/", include("django.conf.urls.i18n")),

@@ -229,6 +229,14 @@ def partner_reports_submit(
                         for kind, value, quality in _distinct_hashes(item.data)
                     ]
                 )
+                # Every submission is audited, without its content: which reports, from whom.
+                audit_record(
+                    actor=None,
+                    action="intake.submit",
+                    target_type="partner",
+                    target_id=partner.pk,
+                    details={"source": Source.API.value, "reports": [a["id"] for a in accepted]},
+                )
                 # No task here: the rows are stored with pipeline_queued=False and the workers
                 # queue their processing (hotline.intake.services.reports_pipeline_dispatch).
     except IntegrityError:

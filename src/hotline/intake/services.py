@@ -240,6 +240,14 @@ def _report_store(
                 for (kind, value), quality in hashes.items()
             ]
         )
+        # Every submission is audited, without its content (source and file count only).
+        audit_record(
+            actor=None,
+            action="intake.submit",
+            target_type="report",
+            target_id=str(report.public_id),
+            details={"source": str(source), "files": len(evidence)},
+        )
         if taken_by is not None:
             audit_record(
                 actor=taken_by,

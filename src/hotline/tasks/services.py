@@ -87,6 +87,12 @@ PERIODIC: tuple[Periodic, ...] = (
         func_path="hotline.intake.partners.idempotent_requests_purge",
         minutes=60,
     ),
+    Periodic(
+        # Verify the audit chain and sign a checkpoint of its head (hotline.audit.checkpoints).
+        name="audit.checkpoint_hourly",
+        func_path="hotline.audit.verification.audit_checkpoint_hourly",
+        minutes=60,
+    ),
 )
 
 
