@@ -76,6 +76,8 @@ INSTALLED_APPS = [
     "hotline.entities",
     "hotline.cases",
     "hotline.triage",
+    "hotline.assessment",
+    "hotline.viewing",
 ]
 
 MIDDLEWARE = [
@@ -453,3 +455,9 @@ for _name, _networks in (
             ipaddress.ip_network(_proxy, strict=False)
         except ValueError:
             raise ConfigError(f"{_name}: {_proxy!r} is not an IP address or network.") from None
+# Assessment: another classification scheme file (default: hotline/assessment/data/scheme.toml).
+HOTLINE_ASSESSMENT_SCHEME_FILE = os.environ.get("HOTLINE_ASSESSMENT_SCHEME_FILE", "")
+# Evidence viewing: how long a revealed picture stays clear before it is blurred again.
+HOTLINE_EVIDENCE_REVEAL_SECONDS = max(
+    5, min(300, int(env_number("HOTLINE_EVIDENCE_REVEAL_SECONDS", 30)))
+)
