@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from datetime import datetime, time
 from urllib.parse import urlsplit
@@ -13,6 +14,8 @@ from hotline.accounts.permissions import Action, can
 from hotline.intake.models import EvidenceFile, Report
 from hotline.viewing.models import EvidenceReveal
 from hotline.viewing.services import IMAGE_TYPES, reveal_seconds
+
+_OTHER_SCHEME = re.compile(r"^[a-z][a-z0-9+.-]*:(?!\d)", re.IGNORECASE)
 
 
 def exposure_today(*, user: User) -> int:
@@ -54,6 +57,8 @@ def link_href(text: str) -> str:
     text = text.strip()
     if not text or any(c.isspace() for c in text):
         return ""
+    if "://" not in text and _OTHER_SCHEME.match(text):
+        return ""  # "javascript:…", "data:…", "mailto:…" (a host with a port is not refused)
     parts = urlsplit(text if "://" in text else f"http://{text}")
     if parts.scheme.lower() not in {"http", "https"} or not parts.hostname:
         return ""

@@ -19,7 +19,7 @@ def exposure_today(context: template.Context) -> SafeString:
     request = context.get("request")
     user = getattr(request, "user", None)
     if not isinstance(user, User) or not can(user, Action.VIEW_EVIDENCE):
-        return format_html("")
+        return SafeString()
     return format_html(
         '<span class="small" id="exposure-today">{} picture{} revealed today</span>',
         n := _count(user=user),
