@@ -8,11 +8,11 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from assessment_support import picture, report_with
 from e2e_support import Session, staff_log_in
 from PIL import Image, ImageFilter, ImageStat
 from playwright.sync_api import expect
 
+from assessment_support import picture, report_with
 from hotline.assessment.models import Assessment
 from hotline.audit.models import AuditEvent
 from hotline.intake.models import EvidenceFile
