@@ -41,7 +41,7 @@ def test_blurred_reveal_classify_then_the_same_picture_arrives_assessed(
 ) -> None:
     analyst = make_staff("analyst")
     data = picture(21)
-    first = report_with(data)
+    first = report_with(data, links=["https://example.org/gallery/7"])
     report_process(first.pk)
     evidence = EvidenceFile.objects.select_related("report").get(report=first)
     clear = vault.file_read(name=evidence.working_name, context=evidence.context)
@@ -60,6 +60,13 @@ def test_blurred_reveal_classify_then_the_same_picture_arrives_assessed(
     assert not any("/revealed/" in url for url in session.requests)
     expect(page.locator("#exposure-today")).to_have_text("0 pictures revealed today")
     session.shot("blurred")
+
+    # The reported link is text with a Copy button; opening it goes through a warning page.
+    expect(page.locator("code[data-copy] + button.copy-link")).to_have_text("Copy")
+    page.click("#link-open-0")
+    expect(page.locator("#open-link")).to_have_attribute("rel", "noreferrer noopener nofollow")
+    expect(page.locator("#open-link")).to_have_attribute("href", "https://example.org/gallery/7")
+    page.go_back()
 
     with page.expect_response(lambda r: r.url.endswith("/image/")) as shown:
         page.click(f"#reveal-{evidence.pk}")
