@@ -9,7 +9,6 @@ are made from the working copy on each request and never stored: no clear image 
 from __future__ import annotations
 
 import hashlib
-import io
 import secrets
 from dataclasses import dataclass
 from datetime import timedelta
@@ -18,7 +17,6 @@ from django.conf import settings
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.utils import timezone
-from PIL import Image, ImageFilter
 
 from hotline.accounts.models import User
 from hotline.accounts.permissions import Action, require
@@ -26,13 +24,9 @@ from hotline.audit.services import audit_record
 from hotline.intake.models import EvidenceFile
 from hotline.vault import services as vault
 from hotline.viewing.models import EvidenceReveal
+from hotline.viewing.preview import preview_bytes
 
 IMAGE_TYPES = frozenset({"image/jpeg", "image/png", "image/webp", "image/gif"})
-PREVIEW_PX = 240  # the preview's longer side
-# The picture is shrunk to this many pixels on its longer side before it is blown up again and
-# blurred: shapes and colours are gone, only the layout of light and dark is left to tell
-# whether two pictures are the same scene. The clear bytes never reach the browser.
-PREVIEW_DETAIL_PX = 12
 _EXTENSIONS = {
     "image/jpeg": "jpg",
     "image/png": "png",
@@ -65,18 +59,7 @@ def evidence_preview(*, user: User, evidence: EvidenceFile) -> bytes:
     require(user, Action.VIEW_EVIDENCE)
     if evidence.content_type not in IMAGE_TYPES:
         raise RevealRefused("Only pictures have a preview.")
-    with Image.open(io.BytesIO(_working_bytes(evidence))) as image:
-        grey = image.convert("L")
-    grey.thumbnail((PREVIEW_DETAIL_PX, PREVIEW_DETAIL_PX), Image.Resampling.BOX)
-    width, height = grey.size
-    scale = PREVIEW_PX / max(width, height)
-    size = (max(1, round(width * scale)), max(1, round(height * scale)))
-    blurred = grey.resize(size, Image.Resampling.BILINEAR).filter(
-        ImageFilter.GaussianBlur(radius=PREVIEW_PX / 30)
-    )
-    out = io.BytesIO()
-    blurred.save(out, format="JPEG", quality=60)
-    return out.getvalue()
+    return preview_bytes(_working_bytes(evidence))
 
 
 @dataclass(frozen=True)
