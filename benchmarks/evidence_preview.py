@@ -4,7 +4,9 @@
 
 Each case runs in a fresh Python process (so its peak resident size, ru_maxrss, belongs to that
 case alone). Printed per case: median wall milliseconds per preview over --repeat runs, and how
-much the process's peak resident memory grew. Target: under 300 ms and 100 MiB for a 12 MP
+much the calling process's peak resident memory grew; each case twice: the pure function, and
+as the web process runs it, in a confined child (hotline.sandbox), the child's memory not
+counted (its limit is 1 GiB). Target: under 300 ms and 100 MiB for a 12 MP
 photo (the report page asks for one preview per picture, each a request of its own). The
 images are generated (noise and gradients), never real; decryption is not included.
 """
@@ -33,14 +35,21 @@ WORKER = textwrap.dedent(
     sys.path.insert(0, {src!r})
     from hotline.viewing.preview import preview_bytes
 
-    repeat = {repeat}
+    from hotline.sandbox import Limits, sandbox_run
+
+    repeat, child = {repeat}, {child}
+    limits = Limits(cpu_seconds=10, memory_bytes=1 << 30, file_bytes=0, wall_seconds=20,
+                    output_bytes=512 * 1024)
     with open({path!r}, "rb") as f:
         data = f.read()
     before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     times = []
     for _ in range(repeat):
         start = time.perf_counter()
-        preview = preview_bytes(data)
+        if child:
+            preview = sandbox_run(job="preview", data=data, limits=limits).stdout
+        else:
+            preview = preview_bytes(data)
         times.append(time.perf_counter() - start)
     after = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     print(json.dumps({{"ms": statistics.median(times) * 1000, "grew_mib": (after - before) / 1024,
@@ -81,15 +90,18 @@ def main() -> None:
     folder = Path(tempfile.mkdtemp(prefix="preview-bench-"))
     # Generated in a child: a child started from a big parent inherits its peak resident size.
     subprocess.run([sys.executable, __file__, "--generate-into", str(folder)], check=True)
-    for name, (fmt, width, height, _mode) in CASES.items():
+    runs = [(name, case, False) for name, case in CASES.items()]
+    # As the web process does it: in a confined child (hotline.sandbox), one per preview.
+    runs += [(f"{name}, in the child", case, True) for name, case in CASES.items()]
+    for name, (fmt, width, height, _mode), child in runs:
         path = folder / f"{width}x{height}.{fmt.lower()}"
-        code = WORKER.format(src=str(ROOT / "src"), path=str(path), repeat=args.repeat)
+        code = WORKER.format(src=str(ROOT / "src"), path=str(path), repeat=args.repeat, child=child)
         result = subprocess.run(
             [sys.executable, "-c", code], capture_output=True, text=True, check=True
         )
         got = json.loads(result.stdout)
         print(
-            f"{name:38} {got['ms']:7.1f} ms  peak +{got['grew_mib']:6.1f} MiB  "
+            f"{name:52} {got['ms']:7.1f} ms  peak +{got['grew_mib']:6.1f} MiB  "
             f"(input {got['input_kib']:.0f} KiB, preview {got['preview_bytes']} bytes)"
         )
     shutil.rmtree(folder)

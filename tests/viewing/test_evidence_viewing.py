@@ -226,3 +226,14 @@ def test_a_pdf_has_no_preview_and_cannot_be_revealed(client: Client) -> None:
     response = client.post(f"/staff/evidence/{evidence.pk}/reveal/")
     assert response.status_code == 400
     assert "Only pictures can be revealed" in response.content.decode()
+
+
+def test_a_working_copy_that_cannot_be_decoded_gets_no_preview_and_no_error(
+    client: Client, report: Report
+) -> None:
+    evidence = evidence_of(report)
+    vault.file_write_durably(
+        data=b"\x89PNG\r\n\x1a\n not really", name=evidence.working_name, context=evidence.context
+    )
+    response = client.get(f"/staff/evidence/{evidence.pk}/preview/")
+    assert response.status_code == 404

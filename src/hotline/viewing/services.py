@@ -9,7 +9,9 @@ are made from the working copy on each request and never stored: no clear image 
 from __future__ import annotations
 
 import hashlib
+import logging
 import secrets
+import threading
 from dataclasses import dataclass
 from datetime import timedelta
 
@@ -22,9 +24,12 @@ from hotline.accounts.models import User
 from hotline.accounts.permissions import Action, require
 from hotline.audit.services import audit_record
 from hotline.intake.models import EvidenceFile
+from hotline.sandbox import ChildTimeoutError, Limits, sandbox_run
 from hotline.vault import services as vault
 from hotline.viewing.models import EvidenceReveal
-from hotline.viewing.preview import preview_bytes
+
+logger = logging.getLogger(__name__)
+_SLOTS = threading.BoundedSemaphore(2)
 
 IMAGE_TYPES = frozenset({"image/jpeg", "image/png", "image/webp", "image/gif"})
 _EXTENSIONS = {
@@ -40,6 +45,10 @@ _EXTENSIONS = {
 
 class RevealRefused(Exception):
     """A reveal that cannot be made; the message is meant for the analyst."""
+
+
+class PreviewFailed(Exception):
+    """No preview could be made (the child failed or took too long); nothing is shown."""
 
 
 def reveal_seconds() -> int:
@@ -59,7 +68,34 @@ def evidence_preview(*, user: User, evidence: EvidenceFile) -> bytes:
     require(user, Action.VIEW_EVIDENCE)
     if evidence.content_type not in IMAGE_TYPES:
         raise RevealRefused("Only pictures have a preview.")
-    return preview_bytes(_working_bytes(evidence))
+    return _preview_in_child(_working_bytes(evidence))
+
+
+def _preview_in_child(data: bytes) -> bytes:
+    # Decoding happens in a confined child like every decode of reporter-sent pixels
+    # (hotline.sandbox), although the working copy is our own re-encoding: one rule, no
+    # exception to argue about. About a process start per preview (benchmarks/README.md).
+    limits = Limits(
+        cpu_seconds=10,
+        memory_bytes=1024 * 1024 * 1024,
+        file_bytes=0,
+        wall_seconds=20,
+        output_bytes=512 * 1024,
+    )
+    # A page of many pictures asks for their previews at once: two children at a time per web
+    # process (like intake's image children), the others wait their turn.
+    if not _SLOTS.acquire(timeout=limits.wall_seconds):
+        raise PreviewFailed("Too many previews are being made; reload the page.")
+    try:
+        result = sandbox_run(job="preview", data=data, limits=limits)
+    except ChildTimeoutError as exc:
+        raise PreviewFailed("The preview took too long.") from exc
+    finally:
+        _SLOTS.release()
+    if result.returncode != 0 or not result.stdout:
+        logger.warning("evidence preview failed in its child (exit %s)", result.returncode)
+        raise PreviewFailed("No preview could be made of this picture.")
+    return result.stdout
 
 
 @dataclass(frozen=True)

@@ -20,6 +20,7 @@ from hotline.intake.models import EvidenceFile
 from hotline.staff.selectors import access_report, report_details_for
 from hotline.viewing.selectors import exposure_today, link_href
 from hotline.viewing.services import (
+    PreviewFailed,
     RevealRefused,
     evidence_download,
     evidence_preview,
@@ -56,7 +57,7 @@ def preview(request: HttpRequest, pk: int) -> HttpResponse:
     evidence = get_object_or_404(EvidenceFile.objects.select_related("report"), pk=pk)
     try:
         data = evidence_preview(user=user, evidence=evidence)
-    except RevealRefused as exc:
+    except (RevealRefused, PreviewFailed) as exc:
         raise Http404 from exc
     return _private(HttpResponse(data, content_type="image/jpeg"))
 
