@@ -48,9 +48,10 @@ def assessment_panel(*, report: Report, user: User) -> dict[str, Any]:
     current = Assessment.objects.filter(report=report, current=True).first()
     version = report_last_version(report=report)
     initial = dict(current.values) if current is not None else {}
+    history = report_assessments(report=report)
     return {
-        "history": report_assessments(report=report),
-        "current": next((r for r in report_assessments(report=report) if r.current), None),
+        "history": history,
+        "current": next((r for r in history if r.current), None),
         "version": version,
         "form": AssessmentForm(initial={"expected_version": version}, initial_values=initial),
         "link": report_link_info(report=report),
