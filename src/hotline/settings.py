@@ -81,6 +81,8 @@ INSTALLED_APPS = [
     "hotline.hosting",
     "hotline.sitesettings",
     "hotline.alerts",
+    "hotline.assessment",
+    "hotline.viewing",
 ]
 
 MIDDLEWARE = [
@@ -491,3 +493,9 @@ if HOTLINE_FETCH_PROXY and not re.fullmatch(
     r"\[?[0-9A-Za-z.:-]+\]?:[0-9]{1,5}", HOTLINE_FETCH_PROXY
 ):
     raise ConfigError("HOTLINE_FETCH_PROXY: write it as host:port, e.g. 127.0.0.1:3128.")
+# Assessment: another classification scheme file (default: hotline/assessment/data/scheme.toml).
+HOTLINE_ASSESSMENT_SCHEME_FILE = os.environ.get("HOTLINE_ASSESSMENT_SCHEME_FILE", "")
+# Evidence viewing: how long a revealed picture stays clear before it is blurred again.
+HOTLINE_EVIDENCE_REVEAL_SECONDS = max(
+    5, min(300, int(env_number("HOTLINE_EVIDENCE_REVEAL_SECONDS", 30)))
+)

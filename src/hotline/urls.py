@@ -31,6 +31,8 @@ urlpatterns = [
     path("staff/settings/", include("hotline.sitesettings.urls")),
     path("staff/alerts/", include("hotline.alerts.urls")),
     path("staff/audit/", include("hotline.audit.urls")),
+    path("staff/assessment/", include("hotline.assessment.urls")),
+    path("staff/evidence/", include("hotline.viewing.urls")),
     path("staff/", include("hotline.staff.urls")),
     path("api/", include("hotline.intake.api_urls")),
     path("i18n/", include("django.conf.urls.i18n")),

@@ -4,7 +4,9 @@ Steps, each idempotent (tasks are delivered at least once, and a rerun must chan
 1. extract and link identifiers (hotline.entities.services.report_entities_extract);
 2. hash videos, file every hash in the victim-submitted bank and match all of them against the
    banks (hotline.hashing.reports.report_hashes_match);
-3. recompute the priority from what is stored: the answers, signs of self-harm or a deadline
+3. carry an earlier report's assessment forward to this one if it shows the same picture or
+   link (hotline.assessment.services.assessment_carry_forward; the queue then sets it apart);
+4. recompute the priority from what is stored: the answers, signs of self-harm or a deadline
    in the narrative, matches and links (hotline.triage.services.report_triage_refresh; the
    rematch after a hash list import applies the same rule).
 Tasks (hotline.intake.tasks) only call `report_pipeline_run`.
@@ -14,6 +16,7 @@ from __future__ import annotations
 
 import logging
 
+from hotline.assessment.services import assessment_carry_forward
 from hotline.entities.services import report_entities_extract
 from hotline.hashing.reports import report_hashes_match
 from hotline.intake.models import Report
@@ -29,5 +32,6 @@ def report_pipeline_run(*, report_id: int) -> bool:
         return False
     report_entities_extract(report_id=report_id)
     report_hashes_match(report_id)
+    assessment_carry_forward(report_id=report_id)
     report_triage_refresh(report_id=report_id)
     return True

@@ -45,7 +45,7 @@ CHILD_ENVIRONMENT: Final = {
     "OMP_NUM_THREADS": "1",
 }
 # The jobs `hotline.sandbox.child` knows (module run in the child for each name).
-JOBS: Final = frozenset({"image", "pdf", "ffmpeg", "vpdq", "probe"})
+JOBS: Final = frozenset({"image", "pdf", "ffmpeg", "vpdq", "probe", "preview"})
 _KILL_WAIT_SECONDS: Final = 5
 _STDERR_LINE_BYTES: Final = 200
 _READ_CHUNK: Final = 1 << 20

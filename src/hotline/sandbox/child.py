@@ -22,6 +22,7 @@ _JOB_MODULES: Final = {
     "ffmpeg": "hotline.intake.scrub.ffmpeg_child",
     "vpdq": "hotline.hashing.video_child",
     "probe": "hotline.sandbox.probe",
+    "preview": "hotline.viewing.preview_child",
 }
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Callable
+from dataclasses import replace
 from typing import Any
 
 from django import forms
@@ -18,6 +19,8 @@ from django.utils import translation
 from django.views.decorators.http import require_POST
 
 from hotline.accounts.models import User
+from hotline.assessment.selectors import queue_marks
+from hotline.assessment.views import assessment_panel
 from hotline.cases.views import case_panel
 from hotline.entities.models import EscrowedIdentifier, ReportEntity
 from hotline.entities.pages import access_report_entity, report_entity_rows
@@ -33,6 +36,7 @@ from hotline.staff.selectors import (
 )
 from hotline.triage.forms import QueueFilterForm
 from hotline.triage.selectors import queue_row
+from hotline.viewing.selectors import evidence_panel
 
 
 class StaffMessageForm(forms.Form):
@@ -88,10 +92,11 @@ def report_list(request: HttpRequest) -> HttpResponse:
     page = Paginator(report_queue(user, form.cleaned_data), 50).get_page(request.GET.get("page"))
     query = request.GET.copy()
     query.pop("page", None)
+    marks = queue_marks([report.pk for report in page])
     context = {
         "form": form,
         "page": page,
-        "rows": [queue_row(report) for report in page],
+        "rows": [replace(queue_row(report), marks=marks.get(report.pk, "")) for report in page],
         "query": query.urlencode(),
         "deadline_hours": settings.HOTLINE_TRIAGE_DEADLINE_HOURS,
     }
@@ -138,6 +143,9 @@ def _detail(
         "entity_form": entity_form or EntityAddForm(),
         "escrow_states": escrow_states,
         "casework": casework_panel(report=report, user=_user(request)),
+        # Assessment, links between reports and safe evidence viewing (own apps, own partials).
+        "assessment": assessment_panel(report=report, user=_user(request)),
+        "viewing": evidence_panel(user=_user(request), report=report),
     }
     return render(request, "staff/report_detail.html", context, status=status)
 

@@ -16,7 +16,9 @@ STATE_GROUPS = [
     ("acted", "Action taken"),
     ("closed", "Closed"),
     ("all", "All states"),
+    ("carried", "Assessed by carrying forward (same picture or link as an assessed report)"),
 ]
+CARRIED = "carried"
 # AgeRange.UNKNOWN is "" (not given), which a GET form could not tell from "any".
 UNKNOWN_AGE = "unknown"
 

@@ -11,10 +11,11 @@ from django.db import connection
 from django.db.models import Q, QuerySet
 from django.utils import timezone, translation
 
+from hotline.assessment.models import Assessment
 from hotline.cases.workflow import ACTION_STATES, CLOSED_STATES, OPEN_STATES
 from hotline.intake.choices import AgeRange, CaseState, Category, Platform, Source
 from hotline.intake.models import Report
-from hotline.triage.forms import UNKNOWN_AGE
+from hotline.triage.forms import CARRIED, UNKNOWN_AGE
 from hotline.triage.scoring import explain
 
 LANGUAGES = {"km": "Khmer", "en": "English"}
@@ -40,6 +41,15 @@ def queue_reports(filters: dict[str, Any]) -> QuerySet[Report]:
     state = filters.get("state") or "open"
     if state in _GROUPS:
         reports = reports.filter(status__in=_GROUPS[state])
+    if state in ("open", CARRIED):
+        # A report whose assessment was carried forward from an earlier report of the same
+        # picture or link is not shown among those waiting: nobody has to see that image
+        # twice. It has its own group, to check, and comes back if an analyst takes it back.
+        carried = Assessment.objects.filter(current=True, carried_from__isnull=False)
+        if state == CARRIED:
+            reports = reports.filter(pk__in=carried.values("report_id"))
+        else:
+            reports = reports.exclude(pk__in=carried.values("report_id"))
     elif state != "all":
         reports = reports.filter(status=state)
     if filters.get("category"):
@@ -76,6 +86,7 @@ class QueueRow:
     reasons: list[tuple[str, int]]  # (why, weight)
     waiting: str  # time since receipt, e.g. "1 d 4 h"
     overdue: bool
+    marks: str = ""  # carried-forward assessment, duplicate or case member (hotline.assessment)
 
 
 def waiting_text(delta: timedelta) -> str:

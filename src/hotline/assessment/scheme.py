@@ -1,0 +1,162 @@
+"""The classification scheme as data (data/scheme.toml): dimensions and their coded values.
+
+Read and checked once per process; HOTLINE_ASSESSMENT_SCHEME_FILE names another file. A file
+that is not as described (a missing label, a repeated code, a code that is not [a-z0-9_])
+stops the start with a message naming the problem, instead of assessing with a half-read scheme.
+"""
+
+from __future__ import annotations
+
+import re
+import tomllib
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+
+from django.conf import settings
+from django.core.exceptions import ImproperlyConfigured
+
+DATA = Path(__file__).resolve().parent / "data"
+_CODE = re.compile(r"^[a-z0-9_]{1,40}$")
+LANGUAGES = ("en", "km")
+
+
+@dataclass(frozen=True)
+class Value:
+    code: str
+    en: str
+    km: str
+    retired: bool = False
+
+    def label(self, language: str = "en") -> str:
+        return self.km if language == "km" else self.en
+
+
+@dataclass(frozen=True)
+class Dimension:
+    code: str
+    en: str
+    km: str
+    values: tuple[Value, ...]
+
+    def label(self, language: str = "en") -> str:
+        return self.km if language == "km" else self.en
+
+    def value(self, code: str) -> Value | None:
+        return next((v for v in self.values if v.code == code), None)
+
+    def choices(self) -> list[tuple[str, str]]:
+        """Return (code, English label) of the values one may choose now (not retired)."""
+        return [(v.code, v.en) for v in self.values if not v.retired]
+
+
+@dataclass(frozen=True)
+class Scheme:
+    dimensions: tuple[Dimension, ...]
+
+    def dimension(self, code: str) -> Dimension | None:
+        return next((d for d in self.dimensions if d.code == code), None)
+
+    def labels(self, values: dict[str, str]) -> list[tuple[str, str, str]]:
+        """Return (dimension label, English value label, Khmer value label) in scheme order.
+
+        A code the scheme no longer knows is shown as itself, marked, rather than hidden.
+        """
+        rows = []
+        for dim in self.dimensions:
+            code = values.get(dim.code)
+            if code is None:
+                continue
+            value = dim.value(code)
+            if value is None:
+                rows.append((dim.en, f"{code} (no longer in the scheme)", ""))
+            else:
+                rows.append((dim.en, value.en, value.km))
+        return rows
+
+
+def _text(item: dict[str, object], key: str, where: str, path: Path) -> str:
+    value = item.get(key)
+    if not isinstance(value, str) or not value.strip():
+        raise ImproperlyConfigured(f"{path}: {where} needs a non-empty `{key}` text")
+    return value.strip()
+
+
+def _code(item: dict[str, object], where: str, path: Path) -> str:
+    code = item.get("code")
+    if not isinstance(code, str) or not _CODE.match(code):
+        raise ImproperlyConfigured(
+            f"{path}: {where} has code {code!r}; codes are 1-40 characters of a-z, 0-9 and _"
+        )
+    return code
+
+
+def scheme_load(path: Path) -> Scheme:
+    """Read and check a scheme file; raise ImproperlyConfigured naming what is wrong."""
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except (OSError, tomllib.TOMLDecodeError) as exc:
+        raise ImproperlyConfigured(f"{path}: cannot read the assessment scheme: {exc}") from exc
+    if set(data) - {"dimension"}:
+        raise ImproperlyConfigured(f"{path}: unknown tables {sorted(set(data) - {'dimension'})}")
+    raw = data.get("dimension")
+    if not isinstance(raw, list) or not raw:
+        raise ImproperlyConfigured(f"{path}: at least one [[dimension]] is needed")
+    dimensions: list[Dimension] = []
+    for i, item in enumerate(raw, 1):
+        if not isinstance(item, dict):
+            raise ImproperlyConfigured(f"{path}: dimension {i} must be a table")
+        code = _code(item, f"dimension {i}", path)
+        where = f"dimension {code!r}"
+        unknown = set(item) - {"code", "en", "km", "values"}
+        if unknown:
+            raise ImproperlyConfigured(f"{path}: {where} has unknown keys {sorted(unknown)}")
+        if any(d.code == code for d in dimensions):
+            raise ImproperlyConfigured(f"{path}: {where} is given twice")
+        values_raw = item.get("values")
+        if not isinstance(values_raw, list) or not values_raw:
+            raise ImproperlyConfigured(f"{path}: {where} needs a non-empty list of values")
+        values: list[Value] = []
+        for j, entry in enumerate(values_raw, 1):
+            if not isinstance(entry, dict):
+                raise ImproperlyConfigured(f"{path}: {where} value {j} must be a table")
+            vcode = _code(entry, f"{where} value {j}", path)
+            vwhere = f"{where} value {vcode!r}"
+            unknown = set(entry) - {"code", "en", "km", "retired"}
+            if unknown:
+                raise ImproperlyConfigured(f"{path}: {vwhere} has unknown keys {sorted(unknown)}")
+            if any(v.code == vcode for v in values):
+                raise ImproperlyConfigured(f"{path}: {vwhere} is given twice")
+            retired = entry.get("retired", False)
+            if not isinstance(retired, bool):
+                raise ImproperlyConfigured(f"{path}: {vwhere}: `retired` must be true or false")
+            values.append(
+                Value(
+                    code=vcode,
+                    en=_text(entry, "en", vwhere, path),
+                    km=_text(entry, "km", vwhere, path),
+                    retired=retired,
+                )
+            )
+        if all(v.retired for v in values):
+            raise ImproperlyConfigured(f"{path}: {where} has no value left to choose")
+        dimensions.append(
+            Dimension(
+                code=code,
+                en=_text(item, "en", where, path),
+                km=_text(item, "km", where, path),
+                values=tuple(values),
+            )
+        )
+    return Scheme(dimensions=tuple(dimensions))
+
+
+def scheme_path() -> Path:
+    configured = getattr(settings, "HOTLINE_ASSESSMENT_SCHEME_FILE", "")
+    return Path(configured) if configured else DATA / "scheme.toml"
+
+
+@lru_cache(maxsize=1)
+def scheme() -> Scheme:
+    """Return the scheme in force (read once per process)."""
+    return scheme_load(scheme_path())

@@ -1,0 +1,287 @@
+"""Assess reports, carry an assessment forward to a report of the same picture or link, and
+join reports (duplicates, one case): the only writers of hotline.assessment's tables.
+
+Analysts' changes check the permission matrix first (Action.CLASSIFY; marking a duplicate also
+changes the case state, so Action.CHANGE_STATUS through hotline.cases.services). Each change
+runs under a row lock on the report and writes its audit event in the same transaction.
+"""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from collections.abc import Mapping
+
+from django.db import transaction
+from django.utils import timezone
+
+from hotline.accounts.models import User
+from hotline.accounts.permissions import Action, require
+from hotline.assessment.models import Assessment, ReportLink
+from hotline.assessment.scheme import scheme
+from hotline.audit.services import audit_record
+from hotline.cases.services import report_state_change
+from hotline.intake.choices import CaseState
+from hotline.intake.models import Report
+from hotline.tasks.queue import enqueue
+
+logger = logging.getLogger(__name__)
+
+
+class AssessmentError(Exception):
+    """An assessment change that was refused; the message is meant for the analyst."""
+
+
+class UnknownCode(AssessmentError):
+    """A value that the classification scheme does not offer."""
+
+
+class StaleAssessment(AssessmentError):
+    """Someone assessed the report since the analyst loaded the page."""
+
+
+def _locked(report_id: int) -> Report:
+    # FOR UPDATE: two analysts saving at once take turns; the second sees the first's version.
+    return Report.objects.select_for_update().get(pk=report_id)
+
+
+def _current(report_id: int) -> Assessment | None:
+    return Assessment.objects.filter(report_id=report_id, current=True).first()
+
+
+def _last_version(report_id: int) -> int:
+    last = Assessment.objects.filter(report_id=report_id).order_by("-version").first()
+    return last.version if last is not None else 0
+
+
+def assessment_values_check(values: Mapping[str, object]) -> dict[str, str]:
+    """Return `values` as {dimension: code} if every dimension has a choosable code of the scheme.
+
+    Raise UnknownCode naming the first problem (an unknown dimension or code, a retired value,
+    a missing dimension).
+    """
+    current = scheme()
+    checked: dict[str, str] = {}
+    for key in values:
+        if current.dimension(str(key)) is None:
+            raise UnknownCode(f"“{str(key)[:40]}” is not part of the classification scheme.")
+    for dim in current.dimensions:
+        code = values.get(dim.code)
+        if code is None or code == "":
+            raise UnknownCode(f"Choose a value for “{dim.en}”.")
+        value = dim.value(code) if isinstance(code, str) else None
+        if value is None:
+            raise UnknownCode(f"“{str(code)[:40]}” is not a value of “{dim.en}”.")
+        if value.retired:
+            raise UnknownCode(f"“{value.en}” is no longer used for “{dim.en}”; choose another.")
+        checked[dim.code] = value.code
+    return checked
+
+
+def assess_report(
+    *, actor: User, report: Report, values: Mapping[str, object], expected_version: int
+) -> Assessment:
+    """Classify a report; the new row becomes current and the earlier ones stay as history.
+
+    `expected_version` is the version the analyst saw (0: not assessed yet). If the report has
+    been assessed since, StaleAssessment is raised and nothing changes. Confirming a carried
+    assessment is an assessment like any other (the analyst's row replaces it as current).
+    """
+    require(actor, Action.CLASSIFY)
+    checked = assessment_values_check(values)
+    with transaction.atomic():
+        _locked(report.pk)
+        last = _last_version(report.pk)
+        if expected_version != last:
+            raise StaleAssessment(
+                "Someone else assessed this report meanwhile; nothing was saved. "
+                "Check their assessment and try again."
+            )
+        Assessment.objects.filter(report_id=report.pk, current=True).update(current=False)
+        row = Assessment.objects.create(
+            report_id=report.pk,
+            version=last + 1,
+            values=checked,
+            assessed_by=actor,
+            assessed_at=timezone.now(),
+        )
+        audit_record(
+            actor=actor,
+            action="report.assess",
+            target_type="report",
+            target_id=str(report.public_id),
+            # Scheme codes only: the analyst's judgement, nothing the reporter wrote.
+            details={"version": row.version, "values": checked},
+        )
+        # In the same transaction: reports of the same picture that came in before this one was
+        # assessed get it too (hotline.assessment.tasks).
+        enqueue("hotline.assessment.tasks.assessment_carry_to_linked", report.pk)
+    return row
+
+
+def assessment_carried_reject(*, actor: User, report: Report, expected_version: int) -> None:
+    """Take back a carried-forward assessment ("not the same"): the report waits for an analyst.
+
+    The rejected row stays (history); the pipeline never carries an assessment to a report that
+    has any assessment row, so a rerun does not bring it back.
+    """
+    require(actor, Action.CLASSIFY)
+    with transaction.atomic():
+        _locked(report.pk)
+        current = _current(report.pk)
+        if current is None or current.carried_from_id is None:
+            raise AssessmentError("This report has no carried-forward assessment to take back.")
+        if current.version != expected_version:
+            raise StaleAssessment(
+                "This report's assessment changed meanwhile; nothing was changed."
+            )
+        now = timezone.now()
+        Assessment.objects.filter(pk=current.pk).update(
+            current=False, rejected_at=now, rejected_by=actor
+        )
+        audit_record(
+            actor=actor,
+            action="report.assessment_carry_reject",
+            target_type="report",
+            target_id=str(report.public_id),
+            details={"version": current.version, "carried_from": str(_source_public(current))},
+        )
+
+
+def _source_public(row: Assessment) -> uuid.UUID | None:
+    source = row.carried_from
+    return source.report.public_id if source is not None else None
+
+
+def assessment_carry_forward(*, report_id: int) -> Assessment | None:
+    """Carry the assessment of an earlier report with the same picture or link to this report.
+
+    A step of the report pipeline, after hashing and entity extraction: the same picture is an
+    MD5/SHA-256 match or a PDQ within the hashing app's match threshold (the victim-submitted
+    bank's links, hotline.hashing.selectors.linked_report_ids); the same link is a shared
+    canonical URL entity that no analyst rejected. Only a report that has never been assessed
+    gets one (so a rejected carry never comes back, and a rerun adds nothing). The newest
+    current assessment among the matches is carried (itself possibly carried: the page shows
+    the chain). Returns the new row, or None.
+    """
+    from hotline.assessment.selectors import same_content_reports
+
+    if Assessment.objects.filter(report_id=report_id).exists():
+        return None
+    matches = same_content_reports(report_id=report_id)
+    if not matches:
+        return None
+    candidates = (
+        Assessment.objects.filter(report_id__in=list(matches), current=True)
+        .select_related("report")
+        .order_by("-assessed_at", "-pk")
+    )
+    source = candidates.first()
+    if source is None:
+        return None
+    because = matches[source.report_id]
+    with transaction.atomic():
+        report = _locked(report_id)
+        if Assessment.objects.filter(report_id=report_id).exists():
+            return None  # assessed meanwhile (by an analyst or a parallel delivery)
+        row = Assessment.objects.create(
+            report_id=report_id,
+            version=1,
+            values=source.values,
+            assessed_at=timezone.now(),
+            carried_from=source,
+            carried_because=because,
+        )
+        audit_record(
+            actor=None,
+            action="report.assessment_carried",
+            target_type="report",
+            target_id=str(report.public_id),
+            details={"from_report": str(source.report.public_id), "because": because},
+        )
+    logger.info("assessment carried forward to report %s (%s)", report_id, because)
+    return row
+
+
+def report_mark_duplicate(
+    *, actor: User, report: Report, primary: Report, expected_state: str
+) -> ReportLink:
+    """Mark `report` a duplicate of `primary`: link them and move the case to "duplicate".
+
+    Undone by report_unlink (or by reopening the case, which leaves the link to be removed).
+    """
+    require(actor, Action.CLASSIFY)
+    with transaction.atomic():
+        primary = _link_check(report=report, primary=primary)
+        report_state_change(
+            actor=actor,
+            report_id=report.pk,
+            expected_state=expected_state,
+            to_state=CaseState.DUPLICATE,
+        )
+        return _link(actor=actor, report=report, primary=primary, kind=ReportLink.Kind.DUPLICATE)
+
+
+def report_merge(*, actor: User, report: Report, primary: Report) -> ReportLink:
+    """Group `report` into the case of `primary` (its state is left as it is)."""
+    require(actor, Action.CLASSIFY)
+    with transaction.atomic():
+        primary = _link_check(report=report, primary=primary)
+        return _link(actor=actor, report=report, primary=primary, kind=ReportLink.Kind.MERGED)
+
+
+def report_unlink(*, actor: User, report: Report) -> None:
+    """Undo a duplicate mark or a grouping; a report in "duplicate" goes back to in review."""
+    require(actor, Action.CLASSIFY)
+    with transaction.atomic():
+        locked = _locked(report.pk)
+        link = ReportLink.objects.filter(report_id=report.pk).select_related("primary").first()
+        if link is None:
+            raise AssessmentError("This report is not linked to another report.")
+        kind = link.kind
+        primary_public = link.primary.public_id
+        link.delete()
+        if kind == ReportLink.Kind.DUPLICATE and locked.status == CaseState.DUPLICATE:
+            report_state_change(
+                actor=actor,
+                report_id=report.pk,
+                expected_state=CaseState.DUPLICATE,
+                to_state=CaseState.IN_REVIEW,
+            )
+        audit_record(
+            actor=actor,
+            action="report.unlink",
+            target_type="report",
+            target_id=str(report.public_id),
+            details={"kind": kind, "primary": str(primary_public)},
+        )
+
+
+def _link_check(*, report: Report, primary: Report) -> Report:
+    _locked(report.pk)
+    if ReportLink.objects.filter(report_id=primary.pk).exists():
+        # Keep one level: join the case's primary, not a member of it.
+        primary = ReportLink.objects.select_related("primary").get(report_id=primary.pk).primary
+    if primary.pk == report.pk:
+        raise AssessmentError("A report cannot be linked to itself.")
+    if ReportLink.objects.filter(report_id=report.pk).exists():
+        raise AssessmentError("This report is already linked to another report; unlink it first.")
+    if ReportLink.objects.filter(primary_id=report.pk).exists():
+        raise AssessmentError(
+            "Other reports are linked to this one; link them to the other report first."
+        )
+    return primary
+
+
+def _link(*, actor: User, report: Report, primary: Report, kind: str) -> ReportLink:
+    link = ReportLink.objects.create(
+        report=report, primary=primary, kind=kind, linked_by=actor, linked_at=timezone.now()
+    )
+    audit_record(
+        actor=actor,
+        action="report.link",
+        target_type="report",
+        target_id=str(report.public_id),
+        details={"kind": kind, "primary": str(primary.public_id)},
+    )
+    return link
