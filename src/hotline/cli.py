@@ -48,6 +48,11 @@ def main(argv: list[str] | None = None) -> int:
     from django.core.management import execute_from_command_line
 
     try:
+        if args[0] not in COMMANDS_WITHOUT_DATA:
+            # One query: a key file from another install would make every report unreadable.
+            from hotline.keys.checks import key_checks_at_start
+
+            key_checks_at_start()
         execute_from_command_line(["hotline", *args])
     except ConfigError as exc:
         print(f"hotline: {exc}", file=sys.stderr)
