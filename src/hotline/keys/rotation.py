@@ -38,8 +38,6 @@ logger = logging.getLogger(__name__)
 
 TASK = "hotline.keys.tasks.key_rotation_run"
 BUDGET_SHARE = 0.4
-COLUMN_CHUNK = 2000
-FILE_CHUNK = 100
 # The final scan waits until every process has had time to see the new key file (they look
 # every vault.KEY_FILE_CHECK_SECONDS), so no blob under the old key can appear after it.
 SETTLE_SECONDS = 3 * vault.KEY_FILE_CHECK_SECONDS
@@ -92,12 +90,14 @@ def _step(rotation: KeyRotation, chunk_rows: int | None) -> float:
     for name, step in rotation.progress.items():
         if step["finished"]:
             continue
+        rows = chunk_rows or int(settings.HOTLINE_KEY_ROTATION_CHUNK)
         if name == ENTITY_DIGESTS:
-            _entity_digest_chunk(rotation, step, chunk_rows or COLUMN_CHUNK)
+            _entity_digest_chunk(rotation, step, rows)
         elif target := _column(name):
-            _column_chunk(rotation, target, step, chunk_rows or COLUMN_CHUNK)
+            _column_chunk(rotation, target, step, rows)
         elif file_target := _file(name):
-            _file_chunk(file_target, step, chunk_rows or FILE_CHUNK)
+            # A file is read, decrypted, sealed again and fsynced: far more work than a row.
+            _file_chunk(file_target, step, chunk_rows or max(1, rows // 20))
         return 0
     return _final_scan(rotation)
 
