@@ -29,6 +29,7 @@ from hotline.keys.selectors import (
     ENTITY_DIGESTS,
     blobs_not_under_key,
     column_not_under,
+    steps_in_order,
 )
 from hotline.keys.targets import COLUMNS, FILES, ColumnTarget, FileTarget
 from hotline.tasks.queue import enqueue
@@ -66,7 +67,7 @@ def rotation_run(
                 delay = _step(rotation, chunk_rows)
             except RotationWaiting:
                 logger.warning("key rotation %s waits for its key in the key file", rotation.pk)
-                enqueue(TASK, rotation.pk, delay_seconds=10)
+                enqueue(TASK, rotation.pk, delay_seconds=vault.KEY_FILE_CHECK_SECONDS)
                 return False
             rotation.save()
             if rotation.state == KeyRotation.State.DONE:
@@ -87,7 +88,7 @@ def _step(rotation: KeyRotation, chunk_rows: int | None) -> float:
             raise RotationWaiting
     elif int(rotation.new_id) not in keys.pepper_versions():
         raise RotationWaiting
-    for name, step in rotation.progress.items():
+    for name, step in steps_in_order(rotation):
         if step["finished"]:
             continue
         rows = chunk_rows or int(settings.HOTLINE_KEY_ROTATION_CHUNK)

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.db.models import BinaryField, QuerySet
 from django.db.models.functions import Substr
 
 from hotline.keys.models import KeyRotation
-from hotline.keys.targets import COLUMNS, FILES, ColumnTarget, FileTarget
+from hotline.keys.targets import COLUMNS, FILES, TARGET_NAMES, ColumnTarget, FileTarget
 from hotline.vault import services as vault
 
 ENTITY_DIGESTS = "entities.entity.digest"
@@ -71,6 +73,15 @@ def rotation_totals(rotation: KeyRotation) -> dict[str, int]:
     for target in FILES:
         totals[target.name] = target.model._default_manager.count()
     return totals
+
+
+def steps_in_order(rotation: KeyRotation) -> list[tuple[str, dict[str, Any]]]:
+    """Return the rotation's (target, progress) pairs in the order the targets are worked.
+
+    Not the JSON's own order: PostgreSQL's jsonb stores object keys sorted by length.
+    """
+    order = {name: i for i, name in enumerate((ENTITY_DIGESTS, *TARGET_NAMES))}
+    return sorted(rotation.progress.items(), key=lambda item: order.get(item[0], len(order)))
 
 
 def rotations_recent(*, limit: int = 5) -> list[KeyRotation]:

@@ -58,7 +58,7 @@ class Command(BaseCommand):
             raise CommandError(str(exc)) from None
 
     def _status(self) -> None:
-        from hotline.keys.selectors import rotations_recent
+        from hotline.keys.selectors import rotations_recent, steps_in_order
 
         keys = settings.KEYS
         self.stdout.write(
@@ -77,7 +77,7 @@ class Command(BaseCommand):
                 f" {rotation.new_id}, {rotation.state} (started"
                 f" {rotation.started_at:%Y-%m-%d %H:%M} UTC{ended}, pass {rotation.passes})"
             )
-            for name, step in rotation.progress.items():
+            for name, step in steps_in_order(rotation):
                 mark = "done" if step["finished"] else "working"
                 self.stdout.write(
                     f"  {name:32} {step['done']:>9,} / {step['total']:,} rows  {mark}"
