@@ -91,6 +91,9 @@ Commands an operator uses:
   migrate                      apply database changes
   hash FILE...                 print hashes of image files (nothing leaves this computer)
   check --deploy               check production settings
+  keys rotate [--digests] | status | retire KEY_ID
+                               rotate the data key (or digest secret) and re-encrypt in the
+                               background; follow it; remove an old key nothing uses
 
 Every Django management command also works: `hotline help` lists this, `hotline <cmd> --help`
 explains one.
