@@ -113,3 +113,28 @@ def test_an_escrow_left_before_a_digest_rotation_still_matches_a_later_report(
     assert escrow.matched_report_id == later.pk
     again = escrow_deposit(report=later, text="t.me/another_one_kh")
     assert again.digest_version == 2
+
+
+def test_an_identifier_linked_in_bulk_during_a_digest_rotation_ends_as_one_entity(
+    own_key_file: Path,  # noqa: F811
+) -> None:
+    from hotline.entities.bulk import BulkMention, entities_link_bulk
+    from hotline.entities.models import ReportEntity
+
+    first, _ = _submit()
+    second, _ = _submit()
+    old = entity_get_or_create(kind="phone", value="+855111222")
+    ReportEntity.objects.create(report=first, entity=old, created_at=timezone.now())
+    rotation = key_rotate(digests=True)
+    # Bulk linking digests with the current (new) version only: a second row appears for now.
+    entities_link_bulk(mentions=[BulkMention(second.pk, "phone", "+855111222")])
+    assert Entity.objects.count() == 2
+    assert sorted(Entity.objects.values_list("digest_version", flat=True)) == [1, 2]
+    _run_to_end(rotation)
+    entity = Entity.objects.get()
+    assert entity.digest_version == 2
+    assert entity_value(entity) == "+855111222"
+    assert set(ReportEntity.objects.values_list("report_id", "entity_id")) == {
+        (first.pk, entity.pk),
+        (second.pk, entity.pk),
+    }
