@@ -193,12 +193,21 @@ def test_retire_refuses_a_key_still_in_use_and_queues_another_pass(
 
 
 def test_keys_command_errors_are_one_ascii_line(own_key_file: Path) -> None:  # noqa: F811
-    for args in (("retire", "nope"), ("retire", "k1")):
+    before = own_key_file.read_bytes()
+    for args in (
+        ("retire", "nope"),
+        ("retire", "k1"),
+        ("retire", "\u1780\u17d2\u1789\u17bb\u17c6"),
+        ("retire", "k1\nforged line"),
+        ("retire", "x" * 5000),
+    ):
         with pytest.raises(CommandError) as caught:
             call_command("keys", *args)
         message = str(caught.value)
         assert message.isascii()
         assert "\n" not in message
+        assert len(message) < 300
+    assert own_key_file.read_bytes() == before
 
 
 def test_keys_status_shows_progress_per_table(

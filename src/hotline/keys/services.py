@@ -125,7 +125,9 @@ def key_retire(*, key_id: str, actor: User | None = None) -> None:
         raw = key_file_read_raw(path)
         if key_id not in raw["vault_keys"]:
             known = ", ".join(sorted(raw["vault_keys"]))
-            raise KeyRotationError(f"unknown key id {key_id!r}: the key file has {known}.")
+            # ascii(): the message stays one ASCII line whatever was typed.
+            shown = ascii(key_id[:40])
+            raise KeyRotationError(f"unknown key id {shown}: the key file has {known}.")
         if key_id == raw["vault_primary"]:
             raise KeyRotationError(
                 f"key {key_id} is the current key: run `hotline keys rotate` first."
