@@ -48,6 +48,11 @@ def main(argv: list[str] | None = None) -> int:
     from django.core.management import execute_from_command_line
 
     try:
+        if args[0] not in COMMANDS_WITHOUT_DATA:
+            # One query: a key file from another install would make every report unreadable.
+            from hotline.keys.checks import key_checks_at_start
+
+            key_checks_at_start()
         execute_from_command_line(["hotline", *args])
     except ConfigError as exc:
         print(f"hotline: {exc}", file=sys.stderr)
@@ -86,6 +91,9 @@ Commands an operator uses:
   migrate                      apply database changes
   hash FILE...                 print hashes of image files (nothing leaves this computer)
   check --deploy               check production settings
+  keys rotate [--digests] | status | retire KEY_ID
+                               rotate the data key (or digest secret) and re-encrypt in the
+                               background; follow it; remove an old key nothing uses
 
 Every Django management command also works: `hotline help` lists this, `hotline <cmd> --help`
 explains one.

@@ -83,6 +83,7 @@ INSTALLED_APPS = [
     "hotline.alerts",
     "hotline.assessment",
     "hotline.viewing",
+    "hotline.keys",
 ]
 
 MIDDLEWARE = [
@@ -428,6 +429,8 @@ HOTLINE_TRIAGE_DEADLINE_HOURS = max(1, int(env_number("HOTLINE_TRIAGE_DEADLINE_H
 # Another weights file for the triage queue (default: hotline/triage/data/weights.toml).
 HOTLINE_TRIAGE_WEIGHTS_FILE = os.environ.get("HOTLINE_TRIAGE_WEIGHTS_FILE", "")
 HOTLINE_REMATCH_CHUNK = max(1, int(env_number("HOTLINE_REMATCH_CHUNK", 20_000)))
+# Rows a key rotation re-encrypts per transaction (upload files: a twentieth of it).
+HOTLINE_KEY_ROTATION_CHUNK = max(1, int(env_number("HOTLINE_KEY_ROTATION_CHUNK", 2000)))
 
 # Flood control (docs/decisions/flood-control.md). A report posted with a solved proof of work
 # (the form's script solves it: PBKDF2-SHA256, ITERATIONS per try, the answer drawn from

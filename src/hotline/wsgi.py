@@ -18,7 +18,19 @@ os.umask(0o077)
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "hotline.settings")
 application = get_wsgi_application()
 
-from hotline.core.selectors import emergency_contacts_snapshot  # noqa: E402 - after setup
+from hotline.config import ConfigError  # noqa: E402 - after setup
+from hotline.core.selectors import emergency_contacts_snapshot  # noqa: E402
+from hotline.keys.checks import key_checks_at_start  # noqa: E402
+
+# Started by another web server than `hotline run` (which checks before starting it): refuse a
+# key file that belongs to another database before serving anything.
+try:
+    key_checks_at_start()
+except ConfigError as exc:
+    import sys
+
+    sys.stderr.write(f"hotline: {exc}\n")
+    raise SystemExit(2) from None
 
 
 def _load_lazily_imported_parts() -> None:

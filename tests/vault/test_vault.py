@@ -56,8 +56,7 @@ def test_a_key_added_to_the_key_file_as_primary_encrypts_new_blobs_and_old_ones_
 ) -> None:
     """The key ring as an operator changes it: a new key id in the key file, made primary.
 
-    (Re-encrypting old blobs under the new key is not implemented; they stay readable as long as
-    their key stays in the file.)
+    (Re-encrypting old blobs is `hotline keys rotate`'s background work: tests/keys.)
     """
     old_keys = settings.KEYS  # type: ignore[attr-defined]
     old_blob = vault.encrypt(b"old", context="c")

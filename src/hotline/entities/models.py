@@ -30,6 +30,9 @@ class Entity(models.Model):
     kind = models.CharField(max_length=16, choices=Kind.choices)
     # HMAC-SHA256 of kind + canonical value under a key from the key file (hotline.entities.keys).
     digest = models.BinaryField(max_length=32, unique=True)
+    # The digest secret version behind `digest`; a digest rotation recomputes it in the
+    # background (hotline.keys.rotation) and lookups try every version meanwhile.
+    digest_version = models.PositiveSmallIntegerField(default=1, db_default=1)
     value_ciphertext = models.BinaryField()
     platform = models.CharField(max_length=32, blank=True)
     # Space-separated Flag values, derived from the canonical value when the row is created
@@ -135,6 +138,9 @@ class EscrowedIdentifier(models.Model):
 
     # HMAC-SHA256 of kind + canonical value under the escrow key (separate from the entity key).
     digest = models.BinaryField(max_length=32)
+    # The digest secret version behind `digest`. An escrowed value is not stored, so its digest
+    # cannot be recomputed: matching tries every version.
+    digest_version = models.PositiveSmallIntegerField(default=1, db_default=1)
     report = models.ForeignKey(
         "intake.Report", related_name="escrowed_identifiers", on_delete=models.CASCADE
     )

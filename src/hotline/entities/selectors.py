@@ -8,7 +8,7 @@ from datetime import datetime
 
 from django.db.models import QuerySet
 
-from hotline.entities.keys import entity_digest
+from hotline.entities.keys import entity_digests_all
 from hotline.entities.models import Entity, EscrowedIdentifier, ReportEntity
 from hotline.entities.services import EntityInputError, canonical_identifier
 from hotline.intake.models import EvidenceFile, EvidenceHash, Report
@@ -26,7 +26,7 @@ def entity_find(*, text: str) -> Entity | None:
         found = canonical_identifier(text)
     except EntityInputError:
         return None
-    return Entity.objects.filter(digest=entity_digest(found.type, found.value)).first()
+    return Entity.objects.filter(digest__in=entity_digests_all(found.type, found.value)).first()
 
 
 @dataclass

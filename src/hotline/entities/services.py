@@ -17,7 +17,13 @@ from hotline.accounts.permissions import Action, require
 from hotline.audit.services import audit_record
 from hotline.entities.extract import Entity as Found
 from hotline.entities.extract import entity_flags, extract_entities
-from hotline.entities.keys import entity_digest, escrow_digest
+from hotline.entities.keys import (
+    digest_current,
+    entity_digest,
+    entity_digests_all,
+    escrow_digest,
+    escrow_digests_all,
+)
 from hotline.entities.models import Entity, EscrowedIdentifier, ReportEntity
 from hotline.intake.models import Report
 from hotline.vault import services as vault
@@ -72,12 +78,14 @@ def report_mentions(details: dict[str, object]) -> list[Mention]:
 def entity_get_or_create(*, kind: str, value: str, platform: str = "") -> Entity:
     """Return the entity for a canonical identifier, creating it (encrypted) if new."""
     digest = entity_digest(kind, value)
-    existing = Entity.objects.filter(digest=digest).first()
+    # Every live digest version: during a digest rotation the entity may not be recomputed yet.
+    existing = Entity.objects.filter(digest__in=entity_digests_all(kind, value)).first()
     if existing is not None:
         return existing
     entity = Entity(
         kind=kind,
         digest=digest,
+        digest_version=digest_current(),
         platform=platform,
         flags=" ".join(entity_flags(kind, value)),
         created_at=timezone.now(),
@@ -230,9 +238,15 @@ def escrow_deposit(*, report: Report, text: str) -> EscrowedIdentifier:
     """
     found = canonical_identifier(text)
     digest = escrow_digest(found.type, found.value)
-    escrow, _ = EscrowedIdentifier.objects.get_or_create(
-        report=report, digest=digest, defaults={"created_at": timezone.now()}
-    )
+    escrow = EscrowedIdentifier.objects.filter(
+        report=report, digest__in=escrow_digests_all(found.type, found.value)
+    ).first()
+    if escrow is None:
+        escrow, _ = EscrowedIdentifier.objects.get_or_create(
+            report=report,
+            digest=digest,
+            defaults={"created_at": timezone.now(), "digest_version": digest_current()},
+        )
     audit_record(
         actor=None,
         action="entities.escrow_deposited",
@@ -240,7 +254,7 @@ def escrow_deposit(*, report: Report, text: str) -> EscrowedIdentifier:
         target_id=report.pk,
         details={"escrow": escrow.pk},
     )
-    entity = Entity.objects.filter(digest=entity_digest(found.type, found.value)).first()
+    entity = Entity.objects.filter(digest__in=entity_digests_all(found.type, found.value)).first()
     if entity is not None and escrow.state == EscrowedIdentifier.State.WAITING:
         other = (
             ReportEntity.objects.filter(entity=entity)
@@ -258,7 +272,7 @@ def escrow_match(*, report: Report, kind: str, value: str) -> int:
     """Mark escrows of other reports that name this identifier as matched; return how many."""
     matched = 0
     waiting = EscrowedIdentifier.objects.select_for_update().filter(
-        digest=escrow_digest(kind, value), state=EscrowedIdentifier.State.WAITING
+        digest__in=escrow_digests_all(kind, value), state=EscrowedIdentifier.State.WAITING
     )
     for escrow in waiting.exclude(report=report):
         _escrow_mark_matched(escrow, report)

@@ -41,6 +41,9 @@ class Report(models.Model):
     # Keyed hash (HMAC-SHA256 with a pepper from the key file) of the receipt code: the
     # database alone can neither reveal a code nor test a guess.
     receipt_digest = models.BinaryField(max_length=32, unique=True, null=True)
+    # Which version of that pepper made the digest (`hotline keys rotate --digests`): codes are
+    # not stored, so old digests stay and lookups try every version.
+    receipt_digest_version = models.PositiveSmallIntegerField(default=1, db_default=1)
     created_at = models.DateTimeField(db_index=True)
     updated_at = models.DateTimeField()
     source = models.CharField(max_length=8, choices=Source.choices, default=Source.WEB)

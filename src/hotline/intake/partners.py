@@ -210,6 +210,7 @@ def partner_reports_submit(
                 priority,  # base_priority
                 [],  # priority_reasons: filled by the background pipeline
                 False,  # pipeline_queued: the workers queue it (hotline.tasks.outbox)
+                1,  # receipt_digest_version: no receipt digest; the column's default
             )
         )
         accepted.append({"id": str(public_id), "partner_reference": item.partner_reference})
@@ -308,6 +309,7 @@ REPORT_COLUMNS = (
     "base_priority",
     "priority_reasons",
     "pipeline_queued",
+    "receipt_digest_version",
 )
 # Columns the batch path leaves NULL: they hold the public form's double-submit token.
 # Columns a partner batch leaves NULL: set by the web form, or by staff (taken_by).

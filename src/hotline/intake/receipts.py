@@ -60,18 +60,30 @@ def _separator(ch: str) -> bool:
 
 
 def code_digest(code: str) -> bytes:
-    """Return the keyed digest stored for a code (normalised or formatted)."""
+    """Return the keyed digest stored for a code (normalised or formatted), current version.
+
+    Store `code_digest_version()` with it: lookups try every version of the pepper.
+    """
     normalised = code_normalise(code)
     if normalised is None:
         raise ValueError("not a receipt code")
-    return hmac.new(settings.KEYS.receipt_pepper, normalised.encode(), hashlib.sha256).digest()
+    keys = settings.KEYS
+    pepper = keys.pepper(keys.digest_current)
+    return hmac.new(pepper, normalised.encode(), hashlib.sha256).digest()
 
 
-def digest_for_lookup(text: str) -> bytes:
-    """Return a digest to look up for any input, real code or not.
+def code_digest_version() -> int:
+    """Return the pepper version `code_digest` uses now."""
+    return int(settings.KEYS.digest_current)
 
-    Malformed input is digested too (under a different prefix), so a lookup costs the same
-    whatever was typed: a wrong guess and a malformed code are indistinguishable in timing.
+
+def digests_for_lookup(text: str) -> list[bytes]:
+    """Return the digests to look up for any input, real code or not: one per pepper version.
+
+    Codes are not stored, so a digest made before `hotline keys rotate --digests` cannot be
+    recomputed: it keeps its version and is found under it. Malformed input is digested too
+    (under a different prefix), so a lookup costs the same whatever was typed: a wrong guess
+    and a malformed code are indistinguishable in timing.
     """
     normalised = code_normalise(text)
     material = (
@@ -79,7 +91,11 @@ def digest_for_lookup(text: str) -> bytes:
         if normalised
         else b"\x00invalid:" + text[:80].encode("utf-8", "replace")
     )
-    return hmac.new(settings.KEYS.receipt_pepper, material, hashlib.sha256).digest()
+    keys = settings.KEYS
+    return [
+        hmac.new(keys.pepper(version), material, hashlib.sha256).digest()
+        for version in keys.pepper_versions()
+    ]
 
 
 @dataclass(frozen=True)

@@ -33,7 +33,7 @@ from hotline.intake.models import (
     ReplyOnce,
     Report,
 )
-from hotline.intake.receipts import code_digest, code_generate
+from hotline.intake.receipts import code_digest, code_digest_version, code_generate
 from hotline.tasks.queue import enqueue
 from hotline.triage.scoring import answers_score
 from hotline.vault import services as vault
@@ -199,6 +199,7 @@ def _report_store(
         report = Report(
             public_id=uuid.uuid4(),
             receipt_digest=code_digest(code),
+            receipt_digest_version=code_digest_version(),
             created_at=now,
             updated_at=now,
             source=source,
@@ -352,9 +353,9 @@ def _evidence_store(
 
 def report_find_by_code(*, code_text: str) -> Report | None:
     """Return the report a receipt code opens, or None (same cost for any input)."""
-    from hotline.intake.receipts import digest_for_lookup
+    from hotline.intake.receipts import digests_for_lookup
 
-    return Report.objects.filter(receipt_digest=digest_for_lookup(code_text)).first()
+    return Report.objects.filter(receipt_digest__in=digests_for_lookup(code_text)).first()
 
 
 @transaction.atomic

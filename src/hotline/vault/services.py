@@ -22,7 +22,15 @@ from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from django.conf import settings
 
-from hotline.config import make_private_dir, private_opener
+from hotline.config import (
+    key_file_path,
+    key_file_signature,
+    load_keys,
+    loaded_keys,
+    make_private_dir,
+    private_opener,
+    uses_data,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -39,9 +47,56 @@ class VaultError(Exception):
     """A blob could not be decrypted (wrong key, wrong context or tampering)."""
 
 
+# How often a process looks at the key file for a change (`hotline keys rotate` or `retire`
+# rewrote it): a running web server or worker takes the new primary key within this delay.
+KEY_FILE_CHECK_SECONDS = 2.0
+
+
+_checked_at = 0.0
+
+
+def keys_refresh(*, force: bool = False) -> None:
+    """Reload settings.KEYS if the key file changed on disk since this process loaded it.
+
+    Looks at most every KEY_FILE_CHECK_SECONDS unless `force` (one stat call). Keys that other
+    code put in settings.KEYS (tests, throwaway keys) are left alone.
+    """
+    global _checked_at
+    if not uses_data():
+        return
+    now = time.monotonic()
+    if not force and now - _checked_at < KEY_FILE_CHECK_SECONDS:
+        return
+    _checked_at = now
+    loaded = loaded_keys()
+    if loaded is None or loaded[0] is not settings.KEYS:
+        return
+    signature = key_file_signature(key_file_path())
+    if signature is None or signature == loaded[1]:
+        return
+    settings.KEYS = load_keys(create=False)
+    logger.info("key file changed: primary key is now %s", settings.KEYS.vault_primary)
+
+
 def _keys() -> tuple[str, dict[str, bytes]]:
+    keys_refresh()
     keys = settings.KEYS
     return keys.vault_primary, keys.vault_keys
+
+
+def blob_key_id(blob: bytes) -> str:
+    """Return the id of the key a vault blob was sealed with (read from its header)."""
+    blob = bytes(blob[: len(MAGIC) + 1 + 255])
+    if not blob.startswith(MAGIC) or len(blob) < len(MAGIC) + 1:
+        raise VaultError("not a vault blob")
+    kid_len = blob[len(MAGIC)]
+    return blob[len(MAGIC) + 1 : len(MAGIC) + 1 + kid_len].decode(errors="replace")
+
+
+def blob_header(kid: str) -> bytes:
+    """Return the first bytes of every blob sealed with key `kid` (to find them in SQL)."""
+    kid_bytes = kid.encode()
+    return MAGIC + bytes([len(kid_bytes)]) + kid_bytes
 
 
 @lru_cache(maxsize=16)
@@ -86,6 +141,10 @@ def decrypt(blob: bytes, *, context: str) -> bytes:
     nonce = blob[start + kid_len : start + kid_len + NONCE_BYTES]
     sealed = blob[start + kid_len + NONCE_BYTES :]
     _, ring = _keys()
+    if kid not in ring:
+        # A key added by `hotline keys rotate` moments ago in another process: look now.
+        keys_refresh(force=True)
+        ring = settings.KEYS.vault_keys
     if kid not in ring:
         raise VaultError(f"unknown key id {kid!r}: is the right key file loaded?")
     try:
@@ -188,6 +247,48 @@ def upload_temporaries_sweep(*, older_than_seconds: float) -> int:
     if removed:
         logger.warning("removed %d unfinished upload file(s) left by a stopped process", removed)
     return removed
+
+
+def file_key_id(*, name: str) -> str | None:
+    """Return the key id in an encrypted file's header; None if the file is gone."""
+    try:
+        with open(Path(settings.UPLOAD_DIR) / name, "rb") as handle:
+            head = handle.read(len(MAGIC) + 1 + 255)
+    except FileNotFoundError:
+        return None
+    return blob_key_id(head)
+
+
+def file_reencrypt(*, name: str, context: str) -> bool:
+    """Seal an encrypted file again under the primary key; return False if already there.
+
+    The new file is written and fsynced beside the old one, then renamed over it: a reader
+    sees the old or the new file, each readable while both keys are in the key ring, and a
+    crash leaves at worst a temporary file for `upload_temporaries_sweep`.
+    """
+    primary, _ = _keys()
+    current = file_key_id(name=name)
+    if current is None or current == primary:
+        return False
+    directory = Path(settings.UPLOAD_DIR)
+    final = directory / name
+    plaintext = decrypt(final.read_bytes(), context=context)
+    temporary = directory / f".{name}{TEMPORARY_SUFFIX}"
+    try:
+        with open(temporary, "wb", opener=private_opener) as handle:
+            handle.write(encrypt(plaintext, context=context))
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(temporary, final)
+    except BaseException:
+        temporary.unlink(missing_ok=True)
+        raise
+    dir_fd = os.open(directory, os.O_RDONLY)
+    try:
+        os.fsync(dir_fd)
+    finally:
+        os.close(dir_fd)
+    return True
 
 
 def file_read(*, name: str, context: str) -> bytes:

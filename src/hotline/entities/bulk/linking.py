@@ -18,7 +18,12 @@ from hotline.entities.bulk.common import (
 )
 from hotline.entities.bulk.postgres import link_postgres
 from hotline.entities.extract import entity_flags
-from hotline.entities.keys import entity_digester, escrow_digester
+from hotline.entities.keys import (
+    digest_current,
+    digest_versions,
+    entity_digester,
+    escrow_digester,
+)
 from hotline.entities.models import Entity, EscrowedIdentifier, ReportEntity
 
 
@@ -85,6 +90,7 @@ def entities_link_bulk(*, mentions: Iterable[BulkMention], exclusive: bool = Fal
         entities_new, links_new = _link_generic(entities, links)
     matched = _match_escrows(entities, links)
     _flags_set(entities)
+    _versions_set(entities)
     return BulkResult(count, entities_new, links_new, matched)
 
 
@@ -97,6 +103,22 @@ def _flags_set(entities: EntityMap) -> None:
             by_flags.setdefault(flags, []).append(digest)
     for flags, digests in by_flags.items():
         Entity.objects.filter(digest__in=digests).exclude(flags=flags).update(flags=flags)
+
+
+def _versions_set(entities: EntityMap) -> None:
+    """Mark new entities with the digest secret version that made them (after a rotation).
+
+    The bulk paths insert with the column default (version 1); a digest made with the current
+    secret belongs to the current version, whoever inserted the row.
+    """
+    current = digest_current()
+    if current == 1:
+        return
+    digests = [digest for digest, _ in entities.values()]
+    for chunk in chunks(digests):
+        Entity.objects.filter(digest__in=chunk).exclude(digest_version=current).update(
+            digest_version=current
+        )
 
 
 def _link_generic(
@@ -151,10 +173,12 @@ def _match_escrows(
     from hotline.entities.services import _escrow_mark_matched
     from hotline.intake.models import Report
 
-    escrow_digest = escrow_digester()
-    by_escrow = {
-        escrow_digest(kind, value): digest for (kind, value), (digest, _) in entities.items()
-    }
+    # Escrows keep the digest version they were made with: match under every live version.
+    by_escrow: dict[bytes, bytes] = {}
+    for version in digest_versions():
+        escrow_digest = escrow_digester(version)
+        for (kind, value), (digest, _) in entities.items():
+            by_escrow[escrow_digest(kind, value)] = digest
     reports_of: dict[bytes, list[int]] = {}
     for report_id, digest in links:
         reports_of.setdefault(digest, []).append(report_id)
