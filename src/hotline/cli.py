@@ -86,6 +86,7 @@ Commands an operator uses:
   migrate                      apply database changes
   hash FILE...                 print hashes of image files (nothing leaves this computer)
   check --deploy               check production settings
+  search reindex [--all]       index reports for staff search (resumable: goes on where it stopped)
 
 Every Django management command also works: `hotline help` lists this, `hotline <cmd> --help`
 explains one.

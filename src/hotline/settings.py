@@ -76,6 +76,7 @@ INSTALLED_APPS = [
     "hotline.entities",
     "hotline.cases",
     "hotline.triage",
+    "hotline.search",
 ]
 
 MIDDLEWARE = [

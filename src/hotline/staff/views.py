@@ -18,6 +18,7 @@ from django.utils import translation
 from django.views.decorators.http import require_POST
 
 from hotline.accounts.models import User
+from hotline.accounts.permissions import Action, can, require
 from hotline.cases.views import case_panel
 from hotline.entities.models import EscrowedIdentifier, ReportEntity
 from hotline.entities.pages import access_report_entity, report_entity_rows
@@ -81,6 +82,10 @@ def report_list(request: HttpRequest) -> HttpResponse:
     """Show the triage queue: reports worst first, filtered by the GET parameters."""
     user = _user(request)
     form = QueueFilterForm(request.GET)
+    if not can(user, Action.VIEW_NARRATIVE):
+        if request.GET.get("q"):
+            require(user, Action.VIEW_NARRATIVE)  # refused: searching reads what reports say
+        del form.fields["q"]
     if not form.is_valid():
         report_queue(user, {})  # the permission check, before any answer
         context: dict[str, object] = {"form": form, "page": None, "rows": [], "query": ""}
@@ -93,6 +98,7 @@ def report_list(request: HttpRequest) -> HttpResponse:
         "page": page,
         "rows": [queue_row(report) for report in page],
         "query": query.urlencode(),
+        "searching": bool(form.cleaned_data.get("q")),
         "deadline_hours": settings.HOTLINE_TRIAGE_DEADLINE_HOURS,
     }
     return render(request, "staff/report_list.html", context)
