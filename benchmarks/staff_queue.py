@@ -64,9 +64,17 @@ STATES = [
     ("out_of_scope", 3),
     ("duplicate", 2),
 ]
-CATEGORIES = ["sextortion", "grooming", "csam", "live_abuse", "other"]
+CATEGORIES = [
+    "sextortion",
+    "grooming",
+    "child_images",
+    "selling_group",
+    "nonconsensual",
+    "live_abuse",
+    "other",
+]
 PLATFORMS = ["facebook", "messenger", "telegram", "tiktok", "instagram", "whatsapp"]
-AGES = ["", "under_13", "13_15", "16_17", "18_plus"]
+AGES = ["", "under_13", "13_15", "16_17", "adult"]
 
 
 def _setup_django(url: str) -> None:
@@ -93,9 +101,10 @@ def _setup_django(url: str) -> None:
     call_command("migrate", verbosity=0)
 
 
-def _narrative(rng: random.Random) -> tuple[str, dict[str, list[str]]]:
+def _narrative(rng: random.Random) -> tuple[list[str], dict[str, list[str]]]:
     parts = [rng.choice(PROSE) for _ in range(rng.randint(1, 3))]
-    parts.insert(rng.randrange(len(parts) + 1), " ".join(rng.sample(VOCABULARY, 3)))
+    for word in rng.sample(VOCABULARY, 3):
+        parts.insert(rng.randrange(len(parts) + 1), word)
     fields: dict[str, list[str]] = {"links": [], "usernames": [], "phones": []}
     if rng.random() < 0.5:
         fields["usernames"].append(f"@{rng.choice(VOCABULARY)}_{rng.randrange(100)}")
@@ -103,7 +112,7 @@ def _narrative(rng: random.Random) -> tuple[str, dict[str, list[str]]]:
         fields["phones"].append(f"0{rng.choice(['12', '77', '96'])} {rng.randrange(10**5, 10**6)}")
     if rng.random() < 0.3:
         fields["links"].append(f"https://t.me/{rng.choice(VOCABULARY)}{rng.randrange(1000)}")
-    return " ".join(parts), fields
+    return parts, fields
 
 
 def load(count: int, *, batch: int = 5000, seed: int = 11) -> None:
@@ -127,6 +136,16 @@ def load(count: int, *, batch: int = 5000, seed: int = 11) -> None:
         for i in range(8)
     ]
     digest = term_digester()
+    cache: dict[str, frozenset[bytes]] = {}
+
+    def digests_of(piece: str) -> frozenset[bytes]:
+        # The real tokeniser and digests, once per distinct sentence, word or identifier: a
+        # report's terms are the union of its pieces' (they are joined by spaces, which no
+        # term spans), and tokenising 200,000 whole narratives took most of the load time.
+        if piece not in cache:
+            cache[piece] = frozenset(digest(term) for term in document_terms([piece]))
+        return cache[piece]
+
     now = datetime.now(UTC)
     states, weights = zip(*STATES, strict=True)
     started = time.perf_counter()
@@ -137,7 +156,8 @@ def load(count: int, *, batch: int = 5000, seed: int = 11) -> None:
         texts: list[list[str]] = []
         sealed: list[tuple[bytes, str]] = []
         for _ in range(size):
-            narrative, fields = _narrative(rng)
+            parts, fields = _narrative(rng)
+            narrative = " ".join(parts)
             public_id = uuid.uuid4()
             details = {"narrative": narrative, **fields, "started": "", "amount": "", "contact": ""}
             sealed.append(
@@ -146,7 +166,7 @@ def load(count: int, *, batch: int = 5000, seed: int = 11) -> None:
                     f"intake.report:{public_id}:details",
                 )
             )
-            texts.append([narrative, *fields["links"], *fields["usernames"], *fields["phones"]])
+            texts.append([*parts, *fields["links"], *fields["usernames"], *fields["phones"]])
             created = now - timedelta(minutes=rng.randrange(60 * 24 * 180))
             reports.append(
                 Report(
@@ -184,14 +204,10 @@ def load(count: int, *, batch: int = 5000, seed: int = 11) -> None:
             )
             with connection.cursor() as cursor:
                 pg = cursor.cursor  # psycopg's own cursor: COPY is several times bulk_create
-                with pg.copy("COPY search_searchterm (digest, report_id, count) FROM STDIN") as cp:
-                    for report, report_texts in zip(reports, texts, strict=True):
-                        rows: dict[bytes, int] = {}
-                        for term, n in document_terms(report_texts).items():
-                            key = digest(term)
-                            rows[key] = rows.get(key, 0) + n
-                        for key, n in rows.items():
-                            cp.write_row((key, report.pk, min(n, 32767)))
+                with pg.copy("COPY search_searchterm (digest, report_id) FROM STDIN") as copy:
+                    for report, pieces in zip(reports, texts, strict=True):
+                        for key in {key for piece in pieces for key in digests_of(piece)}:
+                            copy.write_row((key, report.pk))
         made += size
         rate = made / (time.perf_counter() - started)
         print(f"loaded {made:,} reports ({rate:,.0f}/s)", flush=True)
@@ -216,19 +232,30 @@ PAGES = {
 }
 
 
-def bench(repeat: int, *, explain: bool) -> list[tuple[str, float]]:
-    """Time each page `repeat` times (interleaved); return (page, median ms)."""
+def bench(repeat: int, *, explain: bool) -> list[tuple[str, float, float]]:
+    """Time each page `repeat` times (interleaved); return (page, median ms, median CPU ms).
+
+    The CPU figure is this process's (Django: middleware, view, template), not PostgreSQL's:
+    steadier than the wall time on a shared machine, and the part that grows with Python work.
+    """
+    from django.conf import settings
     from django.db import connection, reset_queries
     from django.test import Client
-    from django.test.utils import setup_test_environment
 
     from hotline.accounts.models import User
     from hotline.intake.models import Report
     from staff_login import log_in, make_staff
 
-    setup_test_environment()  # the test client's host name, as in the test suite
-    User.objects.filter(username="benchanalyst").delete()
-    staff = make_staff("benchanalyst", role="analyst")
+    # Not setup_test_environment(): its instrumented template rendering (a signal and a copy of
+    # the context per template, for assertions) would be timed too. Only the client's host name.
+    settings.ALLOWED_HOSTS = [*settings.ALLOWED_HOSTS, "testserver"]
+    # Unhashed static names, as the test suite does: the manifest needs `collectstatic`.
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "staticfiles": {"BACKEND": "whitenoise.storage.CompressedStaticFilesStorage"},
+    }
+    # A new account per run (audit events keep the earlier ones).
+    staff = make_staff(f"bench{User.objects.count()}", role="analyst")
     client = Client()
     log_in(client, staff)
     first = client.get("/staff/")
@@ -237,18 +264,18 @@ def bench(repeat: int, *, explain: bool) -> list[tuple[str, float]]:
     assert report is not None
     pages = {**PAGES, "report page": f"/staff/reports/{report.public_id}/"}
     times: dict[str, list[float]] = {name: [] for name in pages}
+    cpu_times: dict[str, list[float]] = {name: [] for name in pages}  # Django's process only
     for url in pages.values():  # warm-up: templates, caches, the database's buffers
         response = client.get(url)
         assert response.status_code == 200, (url, response.status_code)
     for _ in range(repeat):
         for name, url in pages.items():
-            start = time.perf_counter()
+            start, cpu = time.perf_counter(), time.process_time()
             response = client.get(url)
             times[name].append((time.perf_counter() - start) * 1000)
+            cpu_times[name].append((time.process_time() - cpu) * 1000)
             assert response.status_code == 200
     if explain:
-        from django.conf import settings
-
         settings.DEBUG = True
         for name, url in pages.items():
             reset_queries()
@@ -260,7 +287,9 @@ def bench(repeat: int, *, explain: bool) -> list[tuple[str, float]]:
                     cursor.execute("EXPLAIN ANALYZE " + query["sql"])
                     print("\n".join(row[0] for row in cursor.fetchall()))
         settings.DEBUG = False
-    return [(name, statistics.median(values)) for name, values in times.items()]
+    return [
+        (name, statistics.median(times[name]), statistics.median(cpu_times[name])) for name in pages
+    ]
 
 
 def main() -> None:
@@ -281,9 +310,11 @@ def main() -> None:
     print(
         f"\n{Report.objects.count():,} reports, median of {args.repeat} (server-side, in-process)"
     )
-    for name, median in results:
+    for name, median, cpu in results:
         verdict = "met" if median < TARGET_MS else "MISSED"
-        print(f"  {name:48s} {median:7.1f} ms  (< {TARGET_MS:.0f} ms: {verdict})")
+        print(
+            f"  {name:46s} {median:6.1f} ms (< {TARGET_MS:.0f}: {verdict}; Django CPU {cpu:.1f} ms)"
+        )
     print(f"load average: {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
 
 

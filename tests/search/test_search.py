@@ -112,10 +112,10 @@ def test_search_combines_with_the_filters(client: Client) -> None:
     assert _found(client, "money", "&category=sextortion") == _ids(sextortion)
 
 
-def test_reports_using_the_words_more_come_first(client: Client) -> None:
-    once = _report("money")
-    thrice = _report("money, money and more money")
-    assert _found(client, "money") == _ids(thrice, once)
+def test_search_results_keep_the_queue_order_most_urgent_first(client: Client) -> None:
+    calm = _report("money")
+    danger = _report("money", in_danger=True)
+    assert _found(client, "money") == _ids(danger, calm)
 
 
 def test_a_search_decrypts_nothing(client: Client, monkeypatch: pytest.MonkeyPatch) -> None:

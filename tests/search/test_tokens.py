@@ -45,10 +45,6 @@ def test_a_query_with_a_phone_number_looks_up_its_canonical_form_only() -> None:
     assert all(t.startswith("e:phone:") for t in spaced)
 
 
-def test_terms_are_counted_per_report() -> None:
-    assert document_terms(["money money", "money"])["w:money"] == 3
-
-
 @pytest.mark.parametrize(
     "query",
     ["", "!!!...???", "   ", "the a of", "\x01\x02\x7f", "ក", "a"],

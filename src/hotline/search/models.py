@@ -10,7 +10,7 @@ from django.db import models
 
 
 class SearchTerm(models.Model):
-    """One term of one report: its digest and how often the report uses it."""
+    """One term of one report, as its digest (no count, no position: docs/decisions/search.md)."""
 
     # The primary key is the lookup: every query asks "which reports have this digest?", so
     # (digest, report) in one B-tree answers it from the index alone, and holds each pair once.
@@ -19,8 +19,6 @@ class SearchTerm(models.Model):
     report = models.ForeignKey(
         "intake.Report", related_name="search_terms", on_delete=models.CASCADE
     )
-    # Occurrences in the report's texts (capped): ranks reports that use a word more first.
-    count = models.PositiveSmallIntegerField(default=1)
 
     def __str__(self) -> str:
         return f"term of report {self.report_id}"

@@ -2,31 +2,31 @@
 
 from __future__ import annotations
 
-from django.db.models import Count, QuerySet, Sum
+from django.db.models import Exists, OuterRef, QuerySet
 
 from hotline.accounts.models import User
 from hotline.accounts.permissions import Action, require
 from hotline.audit.services import audit_record
 from hotline.intake.models import Report
 from hotline.search.keys import term_digests
+from hotline.search.models import SearchTerm
 from hotline.search.tokens import query_terms
 
 
 def reports_matching(reports: QuerySet[Report], digests: list[bytes]) -> QuerySet[Report]:
-    """Return those of `reports` that have every digest, the most uses of the terms first.
+    """Return those of `reports` that have every digest, in the order `reports` already has.
 
-    One join of the index (its primary key starts with the digest) and a GROUP BY: only rows
-    that hold one of the digests are read. Ties keep the queue's order (worst, then oldest).
+    One EXISTS per term, each a probe of the index's primary key (digest, report): PostgreSQL
+    walks the queue in its index order and stops at the page's last row when matches are
+    common, or starts from a rare term's few rows. No GROUP BY over every match, and no
+    relevance score: results keep the queue's order (most urgent first), see
+    docs/decisions/search.md.
     """
-    wanted = list(dict.fromkeys(digests))
-    return (
-        reports.filter(search_terms__digest__in=wanted)
-        .annotate(
-            search_hits=Count("search_terms__digest"), search_score=Sum("search_terms__count")
+    for digest in dict.fromkeys(digests):
+        reports = reports.filter(
+            Exists(SearchTerm.objects.filter(digest=digest, report=OuterRef("pk")))
         )
-        .filter(search_hits=len(wanted))
-        .order_by("-search_score", "-priority", "created_at", "id")
-    )
+    return reports
 
 
 def reports_search(user: User, reports: QuerySet[Report], query: str) -> QuerySet[Report]:

@@ -35,7 +35,6 @@ DETAIL_FIELDS = (
     "started",
     "amount",
 )
-_MAX_COUNT = 32_767  # PositiveSmallIntegerField on every database
 
 
 def report_texts(report: Report) -> list[str]:
@@ -65,18 +64,14 @@ def report_search_index(*, report_id: int) -> bool:
     report = Report.objects.filter(pk=report_id).first()
     if report is None:
         return False
-    counts = document_terms(report_texts(report))
     digest = term_digester()
-    rows: dict[bytes, int] = {}
-    for term, count in counts.items():
-        key = digest(term)
-        rows[key] = min(_MAX_COUNT, rows.get(key, 0) + count)
+    digests = {digest(term) for term in document_terms(report_texts(report))}
     with transaction.atomic():
         if not Report.objects.select_for_update().filter(pk=report_id).exists():
             return False
         SearchTerm.objects.filter(report_id=report_id).delete()
         SearchTerm.objects.bulk_create(
-            SearchTerm(report_id=report_id, digest=key, count=count) for key, count in rows.items()
+            SearchTerm(report_id=report_id, digest=key) for key in digests
         )
         SearchIndexed.objects.update_or_create(
             report_id=report_id,

@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections import Counter
 from collections.abc import Iterable
 
 from hotline.entities.extract import extract_entities, normalize_text
@@ -135,19 +134,19 @@ def _entity_terms(text: str) -> tuple[list[str], list[tuple[int, int]]]:
     return [f"e:{e.type}:{e.value}" for e in found], [(e.start, e.end) for e in found]
 
 
-def document_terms(texts: Iterable[str]) -> Counter[str]:
-    """Return the terms of a report's texts with how often each occurs.
+def document_terms(texts: Iterable[str]) -> set[str]:
+    """Return the distinct terms of a report's texts.
 
     Identifiers are indexed twice: in canonical form, and as the words they are written with
     (so a part of a link or a number, "facebook" or "345", finds the report too).
     """
-    counts: Counter[str] = Counter()
+    terms: set[str] = set()
     for text in texts:
         if not text:
             continue
-        counts.update(_text_terms(text))
-        counts.update(_entity_terms(text)[0])
-    return counts
+        terms.update(_text_terms(text))
+        terms.update(_entity_terms(text)[0])
+    return terms
 
 
 def query_terms(text: str) -> list[str]:

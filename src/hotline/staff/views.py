@@ -9,7 +9,6 @@ from typing import Any
 from django import forms
 from django.conf import settings
 from django.contrib.auth.decorators import login_required
-from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.template.response import TemplateResponse
@@ -26,6 +25,7 @@ from hotline.entities.services import EntityInputError, report_entity_add, repor
 from hotline.intake.models import Report
 from hotline.intake.selectors import message_body
 from hotline.intake.services import staff_message_send
+from hotline.staff.paging import page_of
 from hotline.staff.selectors import (
     access_report,
     report_details_for,
@@ -90,7 +90,7 @@ def report_list(request: HttpRequest) -> HttpResponse:
         report_queue(user, {})  # the permission check, before any answer
         context: dict[str, object] = {"form": form, "page": None, "rows": [], "query": ""}
         return render(request, "staff/report_list.html", context, status=400)
-    page = Paginator(report_queue(user, form.cleaned_data), 50).get_page(request.GET.get("page"))
+    page = page_of(report_queue(user, form.cleaned_data), request.GET.get("page"), per_page=50)
     query = request.GET.copy()
     query.pop("page", None)
     context = {
