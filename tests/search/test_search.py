@@ -203,3 +203,18 @@ def test_roles_that_may_not_read_narratives_cannot_search() -> None:
 def test_the_queue_page_has_a_search_box(client: Client) -> None:
     page = client.get("/staff/").content.decode()
     assert '<input type="search" name="q"' in page
+
+
+def test_the_common_terms_query_shape_finds_the_same_reports(
+    client: Client, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from hotline.search import selectors
+
+    monkeypatch.setattr(selectors, "COMMON_TERM_REPORTS", 0)  # every term counts as common
+    money = _report("គាត់សុំលុយខ្ញុំ ហើយគំរាមផ្ញើរូបថត", categories=["sextortion"])
+    photos = _report("He has my photos and wants money", categories=["other"])
+    _report("nothing to see", phones=["012 345 678"])
+    assert _found(client, "លុយ") == _ids(money)
+    assert _found(client, "photos money") == _ids(photos)
+    assert _found(client, "money", "&category=other") == _ids(photos)
+    assert _found(client, "banana") == []
