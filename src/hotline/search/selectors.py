@@ -26,7 +26,7 @@ def reports_matching(reports: QuerySet[Report], digests: list[bytes]) -> QuerySe
 
     The query shape depends on how common the terms are, because PostgreSQL cannot know: the
     trigrams of one Khmer word always come together, and the planner, multiplying their
-    frequencies as if independent, expected 200 reports where there were 40,000.
+    frequencies as if independent, expected 1,400 reports where there were 41,000.
     - A rare term (at most COMMON_TERM_REPORTS reports): the reports are fetched from its few
       index rows (a semi-join), the other terms checked with EXISTS probes, then sorted.
     - Only common terms: the queue is read in its own index order and each report checked

@@ -1,11 +1,11 @@
 """Keep detailed statistics of term digests on PostgreSQL, so common terms are known as common.
 
 With the default statistics target (100 most common values out of millions of digests), the
-planner guessed about 2,000 reports for every term: for a common Khmer trigram (40,000 of
-200,000 reports) it started from the term's rows and probed every report, 0.76 s, instead of
-walking the queue in order and stopping after a page (benchmarks/staff_queue.py). With 10,000
-most common values, frequent words and trigrams are in the list and rare ones are estimated
-from the rest. Costs a longer ANALYZE of this table (a larger sample), nothing per query.
+planner guessed about 2,000 reports for any term, 41,000 for a common Khmer trigram included
+(benchmarks/staff_queue.py). With 10,000 most common values its estimate came to 32,000. That
+alone did not make the search of a Khmer word fast (its trigrams are not independent:
+hotline.search.selectors chooses the query shape), but it keeps the plans of single terms and
+of the other queries on this table right. Costs a longer ANALYZE of this table, nothing per query.
 """
 
 from typing import Any
