@@ -94,6 +94,7 @@ Commands an operator uses:
   keys rotate [--digests] | status | retire KEY_ID
                                rotate the data key (or digest secret) and re-encrypt in the
                                background; follow it; remove an old key nothing uses
+  search reindex [--all]       index reports for staff search (resumable: goes on where it stopped)
 
 Every Django management command also works: `hotline help` lists this, `hotline <cmd> --help`
 explains one.

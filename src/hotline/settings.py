@@ -84,6 +84,7 @@ INSTALLED_APPS = [
     "hotline.assessment",
     "hotline.viewing",
     "hotline.keys",
+    "hotline.search",
 ]
 
 MIDDLEWARE = [
@@ -166,6 +167,11 @@ if _db["ENGINE"] == "django.db.backends.sqlite3":
         # SQLite would create it world-readable; its -wal and -shm files copy this mode.
         make_private_dir(_sqlite_file.parent)
         create_private_file(_sqlite_file)
+if _db["ENGINE"] == "django.db.backends.postgresql":
+    # No JIT compilation: our queries are short page reads, and a plan whose estimate counts
+    # the whole queue (a search walking it in order, stopping after a page) spent 1.4 s
+    # compiling for a 9 ms query (benchmarks/staff_queue.py; docs/decisions/search.md).
+    _db["OPTIONS"] = {**_db.get("OPTIONS", {}), "options": "-c jit=off"}
 DATABASES = {"default": _db}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_USER_MODEL = "accounts.User"

@@ -263,3 +263,63 @@ def test_the_audit_reports_a_violation_it_is_shown(
     audit("broken page")
     [found] = audit.violations.values()
     assert "label" in {v["id"] for v in found}
+
+
+def test_axe_finds_no_violation_on_the_staff_pages(browser_session: OpenSession) -> None:
+    """The staff login, the code page, the queue (filtered, searched, refused) and a report."""
+    from hotline.intake.services import ReportInput, report_submit
+    from hotline.intake.tasks import report_process
+    from staff_login import make_staff
+
+    staff = make_staff("axe_analyst", role="senior_analyst")
+    for narrative, danger in (("He wants money for my photos", True), ("A fake account", False)):
+        data = ReportInput(
+            reporter_role="myself",
+            categories=["sextortion"],
+            narrative=narrative,
+            in_danger=danger,
+            links=["https://t.me/axe_demo_group"],
+        )
+        report_process(report_submit(data=data, evidence=[]).report.pk)
+    session = browser_session(locale="en-GB")
+    page = session.page
+    page.set_viewport_size({"width": 1280, "height": 900})  # the staff desk
+    audit = Audit(session, None)
+
+    page.goto(session.url("/staff/login/"))
+    audit("staff login")
+    page.fill("input[name=login]", staff.user.username)
+    page.fill("input[name=password]", "not the password")
+    page.click("button[type=submit]")
+    expect(page.locator("input[name=password]")).to_be_visible()
+    audit("staff login, wrong password")
+    page.fill("input[name=login]", staff.user.username)
+    page.fill("input[name=password]", staff.password)
+    page.click("button[type=submit]")
+    expect(page.locator("input[name=code]")).to_be_visible()
+    audit("staff two-factor code")
+    page.fill("input[name=code]", staff.device.code())
+    page.click("button[type=submit] >> text=Log in")
+    expect(page.locator("#queue")).to_be_visible()
+    audit("staff queue")
+    page.goto(session.url("/staff/?category=sextortion&state=all"))
+    audit("staff queue, filtered")
+    page.fill("input[name=q]", "money photos")
+    page.locator("#queue-filters button").click()
+    expect(page.locator("#queue tbody tr")).to_have_count(1)
+    audit("staff queue, searched")
+    page.fill("input[name=q]", "!!!")
+    page.locator("#queue-filters button").click()
+    expect(page.locator("#filter-errors")).to_be_visible()
+    audit("staff queue, search refused")
+    page.goto(session.url("/staff/"))
+    page.locator("#queue tbody tr a").first.click()
+    expect(page.locator("h1")).to_contain_text("Report")
+    audit("staff report page")
+
+    assert len(audit.states) == 8, audit.states
+    assert audit.violations == {}, "\n".join(
+        f"{state}: {v['id']} ({v['impact']}): {v['help']}\n    " + "\n    ".join(v["nodes"])
+        for state, found in audit.violations.items()
+        for v in found
+    )

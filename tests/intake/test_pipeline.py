@@ -95,9 +95,9 @@ def test_more_evidence_marks_the_report_for_processing_again() -> None:
     report.refresh_from_db()
     assert report.pipeline_queued is False
     assert reports_pipeline_dispatch() == 1
-    # A message alone needs no processing.
+    # A message alone is processed again too: its words go into the search index.
     report_add_information(report=report, text="One more thing.", evidence=[], hashes=[])
-    assert reports_pipeline_dispatch() == 0
+    assert reports_pipeline_dispatch() == 1
 
 
 def test_outbox_drains_at_most_once_per_interval_and_survives_a_failing_drain(

@@ -8,7 +8,9 @@ Steps, each idempotent (tasks are delivered at least once, and a rerun must chan
    link (hotline.assessment.services.assessment_carry_forward; the queue then sets it apart);
 4. recompute the priority from what is stored: the answers, signs of self-harm or a deadline
    in the narrative, matches and links (hotline.triage.services.report_triage_refresh; the
-   rematch after a hash list import applies the same rule).
+   rematch after a hash list import applies the same rule);
+4. put the report's words and identifiers, and the reporter's messages, in the search index as
+   keyed digests (hotline.search.services.report_search_index).
 Tasks (hotline.intake.tasks) only call `report_pipeline_run`.
 """
 
@@ -20,6 +22,7 @@ from hotline.assessment.services import assessment_carry_forward
 from hotline.entities.services import report_entities_extract
 from hotline.hashing.reports import report_hashes_match
 from hotline.intake.models import Report
+from hotline.search.services import report_search_index
 from hotline.triage.services import report_triage_refresh
 
 logger = logging.getLogger(__name__)
@@ -34,4 +37,5 @@ def report_pipeline_run(*, report_id: int) -> bool:
     report_hashes_match(report_id)
     assessment_carry_forward(report_id=report_id)
     report_triage_refresh(report_id=report_id)
+    report_search_index(report_id=report_id)
     return True

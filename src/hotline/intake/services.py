@@ -420,7 +420,8 @@ def report_add_information(
                 value=value.lower(),
                 defaults={"quality": quality, "created_at": now},
             )
-        if evidence or hashes:
+        if text or evidence or hashes:
+            # Processed again: new files and hashes are matched, a new message is searchable.
             Report.objects.filter(pk=report.pk).update(pipeline_queued=False, updated_at=now)
         if text or evidence or hashes:
             # A closed case goes back to the analysts (docs/decisions/staff-reports-and-notes.md).

@@ -12,13 +12,21 @@ from hotline.accounts.permissions import Action, can, require
 from hotline.audit.services import audit_record
 from hotline.intake.models import EvidenceFile, Report
 from hotline.intake.selectors import report_details
+from hotline.search.selectors import reports_search
 from hotline.triage.selectors import queue_reports
 
 
 def report_queue(user: User, filters: dict[str, Any]) -> QuerySet[Report]:
-    """Return the triage queue (hotline.triage.selectors.queue_reports) for a staff member."""
+    """Return the triage queue (hotline.triage.selectors.queue_reports) for a staff member.
+
+    With a search (`q`), only the reports matching it, best match first: that needs the right
+    to read narratives, since it tells what reports say (hotline.search.selectors).
+    """
     require(user, Action.VIEW_QUEUE)
-    return queue_reports(filters)
+    reports = queue_reports(filters)
+    if filters.get("q"):
+        reports = reports_search(user, reports, filters["q"])
+    return reports
 
 
 def access_report(user: User, public_id: str) -> Report:

@@ -10,7 +10,6 @@ from typing import Any
 from django import forms
 from django.conf import settings
 from django.contrib.auth.decorators import login_required
-from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.template.response import TemplateResponse
@@ -19,6 +18,7 @@ from django.utils import translation
 from django.views.decorators.http import require_POST
 
 from hotline.accounts.models import User
+from hotline.accounts.permissions import Action, can, require
 from hotline.assessment.selectors import queue_marks
 from hotline.assessment.views import assessment_panel
 from hotline.cases.views import case_panel
@@ -28,6 +28,7 @@ from hotline.entities.services import EntityInputError, report_entity_add, repor
 from hotline.intake.models import Report
 from hotline.intake.selectors import message_body
 from hotline.intake.services import staff_message_send
+from hotline.staff.paging import page_of
 from hotline.staff.selectors import (
     access_report,
     report_details_for,
@@ -85,11 +86,15 @@ def report_list(request: HttpRequest) -> HttpResponse:
     """Show the triage queue: reports worst first, filtered by the GET parameters."""
     user = _user(request)
     form = QueueFilterForm(request.GET)
+    if not can(user, Action.VIEW_NARRATIVE):
+        if request.GET.get("q"):
+            require(user, Action.VIEW_NARRATIVE)  # refused: searching reads what reports say
+        del form.fields["q"]
     if not form.is_valid():
         report_queue(user, {})  # the permission check, before any answer
         context: dict[str, object] = {"form": form, "page": None, "rows": [], "query": ""}
         return render(request, "staff/report_list.html", context, status=400)
-    page = Paginator(report_queue(user, form.cleaned_data), 50).get_page(request.GET.get("page"))
+    page = page_of(report_queue(user, form.cleaned_data), request.GET.get("page"), per_page=50)
     query = request.GET.copy()
     query.pop("page", None)
     marks = queue_marks([report.pk for report in page])
@@ -98,6 +103,7 @@ def report_list(request: HttpRequest) -> HttpResponse:
         "page": page,
         "rows": [replace(queue_row(report), marks=marks.get(report.pk, "")) for report in page],
         "query": query.urlencode(),
+        "searching": bool(form.cleaned_data.get("q")),
         "deadline_hours": settings.HOTLINE_TRIAGE_DEADLINE_HOURS,
     }
     return render(request, "staff/report_list.html", context)

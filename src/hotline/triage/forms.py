@@ -8,6 +8,7 @@ from django import forms
 
 from hotline.accounts.models import User
 from hotline.intake.choices import AgeRange, CaseState, Category, Platform, Source
+from hotline.search.tokens import MAX_QUERY_CHARS, QueryError, query_terms
 
 ANY = [("", "any")]
 # Groups of states first (the default is the reports still waiting for a decision).
@@ -24,6 +25,11 @@ UNKNOWN_AGE = "unknown"
 
 
 class QueueFilterForm(forms.Form):
+    # Free text over the decrypted fields, answered from the search index (hotline.search).
+    # Longer input is refused here with a message; the tokeniser has the same limit.
+    q = forms.CharField(
+        label="Search", required=False, max_length=MAX_QUERY_CHARS, widget=forms.SearchInput
+    )
     state = forms.ChoiceField(
         choices=STATE_GROUPS + [(s.value, s.label) for s in CaseState], required=False
     )
@@ -52,3 +58,12 @@ class QueueFilterForm(forms.Form):
         field.choices = [("", "anyone"), ("none", "nobody (unassigned)")] + [
             (name, name) for name in names
         ]
+
+    def clean_q(self) -> str:
+        query: str = self.cleaned_data["q"]
+        if query:
+            try:
+                query_terms(query)
+            except QueryError as exc:
+                raise forms.ValidationError(str(exc)) from exc
+        return query
