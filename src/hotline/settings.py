@@ -432,6 +432,9 @@ HOTLINE_THROTTLE_UNSOLVED_SUBMITS_PER_MIN = int(
 HOTLINE_THROTTLE_REPORT_WRITES_PER_HOUR = int(
     env_number("HOTLINE_THROTTLE_REPORT_WRITES_PER_HOUR", 60)
 )
+# New drafts a minute that refused ("please wait") POSTs may create (browsers without a draft
+# cookie yet): a flood that drops its cookies must not make us write without bound.
+HOTLINE_THROTTLE_WAIT_DRAFTS_PER_MIN = int(env_number("HOTLINE_THROTTLE_WAIT_DRAFTS_PER_MIN", 120))
 # Reverse proxies whose X-Forwarded-For is believed (addresses or networks, comma-separated).
 # Unset: X-Forwarded-For is ignored. Either way the address only ever becomes an in-memory,
 # per-process HMAC token (hotline.core.middleware) and is dropped before any view or log.

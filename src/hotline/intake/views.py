@@ -20,6 +20,7 @@ from django.views.decorators.http import require_http_methods
 
 from hotline.core.middleware import client_token
 from hotline.core.selectors import emergency_contacts
+from hotline.core.throttle import throttle_spend_shared
 from hotline.entities.selectors import escrow_questions
 from hotline.entities.services import escrow_answer, escrow_deposit
 from hotline.intake.drafts import draft_delete, draft_id_new, draft_read, draft_save
@@ -45,6 +46,7 @@ from hotline.intake.services import (
     report_submit,
     submission_token_new,
 )
+from hotline.intake.waiting import Waiting, waiting_read, waiting_value
 
 
 def home(request: HttpRequest) -> HttpResponse:
@@ -57,14 +59,44 @@ def danger(request: HttpRequest) -> HttpResponse:
     return render(request, "intake/danger.html", {"contacts": emergency_contacts()})
 
 
-def _too_many(request: HttpRequest, admission: Admission) -> HttpResponse:
-    response = render(
-        request,
-        "intake/too_many.html",
-        {"reason": admission.refusal and admission.refusal.value},
-        status=429,
-    )
-    response["Retry-After"] = str(max(1, admission.wait_seconds))
+def _too_many(
+    request: HttpRequest,
+    admission: Admission,
+    *,
+    path: str,
+    form: str,
+    value: dict[str, Any],
+) -> HttpResponse:
+    """Answer a POST refused by flood control with a 303 back to its form (post/redirect/get).
+
+    The answers go into the sealed draft with the refusal (hotline.intake.waiting); the page
+    the browser GETs says how long to wait and answers 429 with Retry-After until then, and a
+    Reload shows that page again instead of sending the form. A browser with a draft cookie
+    rewrites its one row; new drafts made by refusals share a per-minute budget, past which
+    (a flood that drops its cookies) the wait is answered at once, writing nothing.
+    """
+    if not draft_cookie(request) and throttle_spend_shared(
+        key="wait-drafts:new",
+        cost=1,
+        limit=settings.HOTLINE_THROTTLE_WAIT_DRAFTS_PER_MIN,
+        window_seconds=60,
+    ):
+        waiting = Waiting(
+            reason=admission.refusal or Refusal.ALL_BUSY,
+            seconds=admission.wait_seconds,
+            kept=False,
+        )
+        return _waiting(render(request, "intake/too_many.html", {"waiting": waiting}), waiting)
+    response = _see_other(path)
+    _keep_draft(request, response, form=form, value=value | {"wait": waiting_value(admission)})
+    return response
+
+
+def _waiting(response: HttpResponse, waiting: Waiting | None) -> HttpResponse:
+    """Give a form page that shows a "please wait" its 429 status and Retry-After."""
+    if waiting is not None:
+        response.status_code = 429
+        response["Retry-After"] = str(waiting.seconds)
     return response
 
 
@@ -121,7 +153,12 @@ def _multi(data: dict[str, list[str]]) -> QueryDict:
 
 
 def _form_page(
-    request: HttpRequest, form: ReportForm, *, files_lost: bool = False, switched: bool = False
+    request: HttpRequest,
+    form: ReportForm,
+    *,
+    files_lost: bool = False,
+    switched: bool = False,
+    waiting: Waiting | None = None,
 ) -> HttpResponse:
     """Render the report form with a proof-of-work challenge for its submission token."""
     token = form["submission_token"].value() or ""
@@ -136,8 +173,9 @@ def _form_page(
         "switch_form": "report-form",
         "switch_action": reverse("intake:report_switch"),
         "recent_receipt": before is not None and before.receipt,
+        "waiting": waiting,
     }
-    return render(request, "intake/report_form.html", context)
+    return _waiting(render(request, "intake/report_form.html", context), waiting)
 
 
 def _report_form_get(request: HttpRequest) -> HttpResponse:
@@ -152,7 +190,8 @@ def _report_form_get(request: HttpRequest) -> HttpResponse:
         form = ReportForm(_multi(data))
         _restore(form, draft)
         return _form_page(request, form, files_lost=files_lost)
-    # Kept by a language switch: the answers come back, without any error yet.
+    # Kept by a language switch or a "please wait": the answers come back, without any error.
+    waiting = waiting_read(draft)
     initial: dict[str, Any] = {
         name: values
         if isinstance(ReportForm.base_fields[name], forms.MultipleChoiceField)
@@ -160,6 +199,10 @@ def _report_form_get(request: HttpRequest) -> HttpResponse:
         for name, values in data.items()
         if name in ReportForm.base_fields
     }
+    if "wait" in draft:
+        return _form_page(
+            request, ReportForm(initial=initial), files_lost=files_lost, waiting=waiting
+        )
     return _form_page(request, ReportForm(initial=initial), files_lost=files_lost, switched=True)
 
 
@@ -216,7 +259,10 @@ def report_form(request: HttpRequest) -> HttpResponse:
         retry.add_error(None, str(_PROOF_MESSAGES[admission.refusal]))
         return _report_refused(request, _errors_of(retry), files_lost=bool(request.FILES))
     if not admission.admitted:
-        return _too_many(request, admission)
+        value = {"data": _draft_data(ReportForm, request.POST), "files_lost": bool(request.FILES)}
+        return _too_many(
+            request, admission, path=reverse("intake:report"), form="report", value=value
+        )
     form = ReportForm(request.POST, request.FILES)
     if not form.is_valid():
         return _report_refused(request, _errors_of(form), files_lost=bool(request.FILES))
@@ -421,8 +467,9 @@ def status(request: HttpRequest) -> HttpResponse:
         _restore(reply, draft)
     else:
         reply = _reply_form(state.code)
-        if draft is not None:  # kept by a language switch: the message comes back, no error
+        if draft is not None:  # kept by a language switch or a wait: the message, no error
             reply.initial["message"] = ((draft.get("data") or {}).get("message") or [""])[-1]
+    waiting = waiting_read(draft)
     response = _status_page(
         request,
         report,
@@ -432,6 +479,7 @@ def status(request: HttpRequest) -> HttpResponse:
         answered=state.notice == "answered",
         answer_failed=state.notice in {"answer_failed", "answer_conflict"},
         files_lost=bool(draft and draft.get("files_lost")),
+        waiting=waiting,
     )
     if state.notice:  # said once: a Reload does not say it again
         remember(response, Remembered(state.code, state.receipt, state.in_danger))
@@ -478,6 +526,7 @@ def _status_page(
     answered: bool = False,
     answer_failed: bool = False,
     files_lost: bool = False,
+    waiting: Waiting | None = None,
 ) -> HttpResponse:
     assert isinstance(report, Report)
     context = {
@@ -492,8 +541,9 @@ def _status_page(
         # base.html: the language buttons send the reply form to be kept, and then switch.
         "switch_form": "reply-form",
         "switch_action": reverse("intake:status_switch"),
+        "waiting": waiting,
     }
-    return render(request, "intake/status.html", context)
+    return _waiting(render(request, "intake/status.html", context), waiting)
 
 
 @require_http_methods(["POST"])
@@ -526,7 +576,12 @@ def status_reply(request: HttpRequest) -> HttpResponse:
         return _not_found(request)
     admission = report_write_admit(report=report)
     if not admission.admitted:
-        return _too_many(request, admission)
+        value = {"data": _draft_data(ReplyForm, request.POST), "files_lost": bool(request.FILES)}
+        response = _too_many(
+            request, admission, path=reverse("intake:status"), form="reply", value=value
+        )
+        remember_code(request, response, code_text)
+        return response
     response = _see_other(reverse("intake:status"))
     draft_id = draft_cookie(request)
     if not form.is_valid():
@@ -607,7 +662,12 @@ def escrow(request: HttpRequest) -> HttpResponse:
         return _escrow_refused(request, form, not_found=True)
     admission = report_write_admit(report=report)
     if not admission.admitted:
-        return _too_many(request, admission)
+        value = {"data": {"identifier": [request.POST.get("identifier", "")[:_DRAFT_VALUE_CHARS]]}}
+        response = _too_many(
+            request, admission, path=reverse("intake:escrow"), form="escrow", value=value
+        )
+        remember_code(request, response, code_text)
+        return response
     escrow_deposit(report=report, text=form.cleaned_data["identifier"])
     response = _see_other(reverse("intake:escrow_done"))
     remember_code(request, response, code_text)
@@ -643,8 +703,10 @@ def _escrow_page(request: HttpRequest) -> HttpResponse:
         form = EscrowForm(_multi(data | {"code": [code]}))
         _restore(form, draft)
     # A wrong code is answered as on the status page: 404, the same page for every wrong code.
-    context = {"form": form, "not_found": not_found}
-    return render(request, "intake/escrow.html", context, status=404 if not_found else 200)
+    waiting = waiting_read(draft)
+    context = {"form": form, "not_found": not_found, "waiting": waiting}
+    page = render(request, "intake/escrow.html", context, status=404 if not_found else 200)
+    return _waiting(page, waiting)
 
 
 @require_http_methods(["GET"])
