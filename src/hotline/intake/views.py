@@ -693,8 +693,9 @@ def _escrow_page(request: HttpRequest) -> HttpResponse:
     code = state.code if state is not None else ""
     draft = draft_read(draft_id=draft_cookie(request), form="escrow")
     if draft is None:
-        return render(request, "intake/escrow.html", {"form": EscrowForm(initial={"code": code})})
-    data = draft.get("data") or {}
+        context = {"form": EscrowForm(initial={"code": code})} | _ESCROW_SWITCH
+        return render(request, "intake/escrow.html", context)
+    data = {name: values for name, values in (draft.get("data") or {}).items() if name != "code"}
     not_found = bool(draft.get("not_found"))
     if not_found or not draft.get("errors"):
         identifier = (data.get("identifier") or [""])[-1]
@@ -704,9 +705,31 @@ def _escrow_page(request: HttpRequest) -> HttpResponse:
         _restore(form, draft)
     # A wrong code is answered as on the status page: 404, the same page for every wrong code.
     waiting = waiting_read(draft)
-    context = {"form": form, "not_found": not_found, "waiting": waiting}
+    context = {"form": form, "not_found": not_found, "waiting": waiting} | _ESCROW_SWITCH
     page = render(request, "intake/escrow.html", context, status=404 if not_found else 200)
     return _waiting(page, waiting)
+
+
+# base.html: the language buttons send the escrow form to be kept, and then switch.
+_ESCROW_SWITCH = {"switch_form": "escrow-form", "switch_action": "/escrow/switch/"}
+
+
+@require_http_methods(["POST"])
+def escrow_switch(request: HttpRequest) -> HttpResponse:
+    """Keep a half-typed identifier as a sealed draft, switch language, show the form again.
+
+    A code that opens a report is remembered (filled in again); any other is dropped, never
+    echoed, as on the escrow form itself. Nothing is deposited.
+    """
+    response = _see_other(reverse("intake:escrow"))
+    code_text = request.POST.get("code", "")[:80]
+    if code_text and report_find_by_code(code_text=code_text) is not None:
+        remember_code(request, response, code_text)
+    if request.POST.get("identifier"):
+        value = {"data": {"identifier": [request.POST.get("identifier", "")[:_DRAFT_VALUE_CHARS]]}}
+        _keep_draft(request, response, form="escrow", value=value)
+    _language_set(response, request.POST.get("language", ""))
+    return response
 
 
 @require_http_methods(["GET"])
