@@ -693,8 +693,8 @@ def _escrow_page(request: HttpRequest) -> HttpResponse:
     code = state.code if state is not None else ""
     draft = draft_read(draft_id=draft_cookie(request), form="escrow")
     if draft is None:
-        context = {"form": EscrowForm(initial={"code": code})} | _ESCROW_SWITCH
-        return render(request, "intake/escrow.html", context)
+        empty: dict[str, object] = {"form": EscrowForm(initial={"code": code})}
+        return render(request, "intake/escrow.html", empty | _ESCROW_SWITCH)
     data = {name: values for name, values in (draft.get("data") or {}).items() if name != "code"}
     not_found = bool(draft.get("not_found"))
     if not_found or not draft.get("errors"):
@@ -705,7 +705,8 @@ def _escrow_page(request: HttpRequest) -> HttpResponse:
         _restore(form, draft)
     # A wrong code is answered as on the status page: 404, the same page for every wrong code.
     waiting = waiting_read(draft)
-    context = {"form": form, "not_found": not_found, "waiting": waiting} | _ESCROW_SWITCH
+    context: dict[str, object] = {"form": form, "not_found": not_found, "waiting": waiting}
+    context |= _ESCROW_SWITCH
     page = render(request, "intake/escrow.html", context, status=404 if not_found else 200)
     return _waiting(page, waiting)
 
