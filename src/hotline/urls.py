@@ -27,6 +27,7 @@ urlpatterns = [
     path("staff/account/", include("hotline.accounts.urls")),
     path("staff/entities/", include("hotline.entities.urls")),
     path("staff/cases/", include("hotline.cases.urls")),
+    path("staff/retention/", include("hotline.retention.urls")),
     path("staff/", include("hotline.staff.urls")),
     path("api/", include("hotline.intake.api_urls")),
     path("i18n/", include("django.conf.urls.i18n")),

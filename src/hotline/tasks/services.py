@@ -87,6 +87,12 @@ PERIODIC: tuple[Periodic, ...] = (
         func_path="hotline.intake.partners.idempotent_requests_purge",
         minutes=60,
     ),
+    Periodic(
+        # Expired personal data of closed reports, and old login attempt rows (retention.md).
+        name="retention.purge",
+        func_path="hotline.retention.services.retention_purge_task",
+        minutes=60,
+    ),
 )
 
 
