@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 import secrets
 from typing import Any
 
@@ -30,6 +29,7 @@ from hotline.intake.models import Report
 from hotline.intake.proof_of_work import proof_challenge_create
 from hotline.intake.receipts import receipt_file_build
 from hotline.intake.remember import (
+    MASKED_TOKEN,
     Remembered,
     draft_cookie,
     forget,
@@ -325,7 +325,12 @@ def _receipt(request: HttpRequest, submitted: SubmittedReport) -> HttpResponse:
     response = _see_other(reverse("intake:receipt"))
     remember(
         response,
-        Remembered(code=submitted.receipt_code, receipt=True, in_danger=submitted.report.in_danger),
+        Remembered(
+            code=submitted.receipt_code,
+            receipt=True,
+            in_danger=submitted.report.in_danger,
+            form_token=_posted_token(request),
+        ),
     )
     draft_id = draft_cookie(request)
     if draft_id:  # only a form that came back once has a draft: one DELETE then
@@ -346,7 +351,7 @@ def receipt(request: HttpRequest) -> HttpResponse:
     if state.in_danger:
         context = {"receipt_code": state.code, "in_danger": True}
         return render(request, "intake/receipt.html", context | {"contacts": emergency_contacts()})
-    return _receipt_page(request, state.code)
+    return _receipt_page(request, state.code, state.form_token)
 
 
 # The receipt page is the answer to every report, and for a reporter who is not in danger it
@@ -361,7 +366,7 @@ _NONCE_SLOT = "CSPNONCESLOT"
 _receipt_pages: dict[tuple[str, str], str] = {}
 
 
-def _receipt_page(request: HttpRequest, receipt_code: str) -> HttpResponse:
+def _receipt_page(request: HttpRequest, receipt_code: str, form_token: str = "") -> HttpResponse:
     key = (get_language() or settings.LANGUAGE_CODE, settings.HOTLINE_NAME)
     page = _receipt_pages.get(key)
     if page is None:
@@ -376,7 +381,7 @@ def _receipt_page(request: HttpRequest, receipt_code: str) -> HttpResponse:
             _receipt_pages[key] = page
     return HttpResponse(
         page.replace(_CODE_SLOT, receipt_code)
-        .replace(_CSRF_SLOT, _form_token(request))
+        .replace(_CSRF_SLOT, form_token or get_token(request))
         .replace(_NONCE_SLOT, _script_nonce(request))
     )
 
@@ -387,20 +392,14 @@ def _script_nonce(request: HttpRequest) -> str:
     return str(nonce) if nonce is not None else ""
 
 
-_MASKED_TOKEN = re.compile(r"[a-zA-Z0-9]{64}")
+def _posted_token(request: HttpRequest) -> str:
+    """Return the masked CSRF token this POST carried (it passed the check), or ''.
 
-
-def _form_token(request: HttpRequest) -> str:
-    """Return a CSRF form token for the receipt page.
-
-    The receipt is now a GET after the report's redirect, so this is get_token (which also
-    sets the cookie, as {% csrf_token %} does); a POST's own token, which has just passed the
-    CSRF check, is reused when there is one (a fresh masked token costs 32 draws from the OS).
+    The receipt page that follows the redirect reuses it (sealed in the code cookie) instead
+    of masking a new one; a POST that sent the bare secret (a header, a script) gets ''.
     """
     sent = request.POST.get("csrfmiddlewaretoken", "")
-    if _MASKED_TOKEN.fullmatch(sent):
-        return sent
-    return get_token(request)
+    return sent if MASKED_TOKEN.fullmatch(sent) else ""
 
 
 @require_http_methods(["POST"])
