@@ -202,3 +202,28 @@ def test_the_shipped_rules() -> None:
         ("duplicate", ""): 90,
         ("closed", ""): 5 * 365 + 1,
     }
+
+
+def test_a_purged_report_still_opens_on_the_staff_pages_without_its_content() -> None:
+    from hotline.accounts.permissions import Role
+    from staff_login import staff_client
+
+    report = full_report(days_ago=91).report
+    retention_purge()
+    client, _staff = staff_client("senior1", role=Role.SENIOR_ANALYST)
+    page = client.get(f"/staff/reports/{report.public_id}/")
+    assert page.status_code == 200
+    html = page.content.decode()
+    assert NARRATIVE not in html
+    assert "sreymom" not in html
+    assert client.get("/staff/").status_code == 200
+
+
+def test_the_reporters_code_of_a_purged_report_opens_nothing() -> None:
+    from django.test import Client
+
+    submitted = full_report(days_ago=91)
+    retention_purge()
+    response = Client().post("/status/", {"code": submitted.receipt_code}, follow=True)
+    assert response.status_code == 404
+    assert NARRATIVE not in response.content.decode()
