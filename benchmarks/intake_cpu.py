@@ -19,6 +19,7 @@ import cProfile
 import json
 import os
 import pstats
+import re
 import secrets
 import shutil
 import statistics
@@ -57,8 +58,12 @@ def child(server: str, args: argparse.Namespace) -> None:
     from django.db import connection
     from django.test import Client
 
-    client = Client(HTTP_HOST="127.0.0.1")
-    form = urllib.parse.urlencode(FORM_FIELDS)
+    # As a browser: the form page's masked CSRF token and cookie, checked on every POST.
+    client = Client(HTTP_HOST="127.0.0.1", enforce_csrf_checks=True)
+    page = client.get("/report/").content.decode()
+    csrf = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page)
+    assert csrf is not None, "no CSRF token on /report/"
+    form = urllib.parse.urlencode([("csrfmiddlewaretoken", csrf.group(1)), *FORM_FIELDS])
     tag = secrets.token_hex(4)
     counter = 0
 

@@ -85,6 +85,7 @@ INSTALLED_APPS = [
     "hotline.viewing",
     "hotline.keys",
     "hotline.search",
+    "hotline.retention",
 ]
 
 MIDDLEWARE = [
@@ -460,6 +461,14 @@ HOTLINE_THROTTLE_UNSOLVED_SUBMITS_PER_MIN = int(
 HOTLINE_THROTTLE_REPORT_WRITES_PER_HOUR = int(
     env_number("HOTLINE_THROTTLE_REPORT_WRITES_PER_HOUR", 60)
 )
+# Retention (docs/decisions/retention.md): a report whose reporter wrote within this many days
+# is not purged yet, whatever its rule; django-axes' login attempt rows are deleted after this
+# many days.
+HOTLINE_RETENTION_GRACE_DAYS = max(0, int(env_number("HOTLINE_RETENTION_GRACE_DAYS", 30)))
+HOTLINE_RETENTION_LOGIN_DAYS = max(1, int(env_number("HOTLINE_RETENTION_LOGIN_DAYS", 30)))
+# New drafts a minute that refused ("please wait") POSTs may create (browsers without a draft
+# cookie yet): a flood that drops its cookies must not make us write without bound.
+HOTLINE_THROTTLE_WAIT_DRAFTS_PER_MIN = int(env_number("HOTLINE_THROTTLE_WAIT_DRAFTS_PER_MIN", 120))
 # Reverse proxies whose X-Forwarded-For is believed (addresses or networks, comma-separated).
 # Unset: X-Forwarded-For is ignored. Either way the address only ever becomes an in-memory,
 # per-process HMAC token (hotline.core.middleware) and is dropped before any view or log.

@@ -72,3 +72,26 @@ def test_escrow_and_consent_on_a_phone_without_javascript(
     assert page.locator("#escrow-answered").is_visible()
     assert EscrowedIdentifier.objects.get().state == EscrowedIdentifier.State.CONSENTED
     assert session.foreign == []
+
+
+@pytest.mark.parametrize("javascript", [True, False], ids=["js", "no-js"])
+def test_the_typed_identifier_stays_through_a_language_switch_both_ways(
+    browser_session: Callable[..., Session], javascript: bool
+) -> None:
+    code = report_submit(
+        data=ReportInput(reporter_role="myself", categories=["sextortion"]), evidence=[]
+    ).receipt_code
+    session = browser_session(javascript=javascript)
+    page = session.page
+    _open_status(session, code)
+    page.locator("#escrow-link").click()
+    page.fill('input[name="identifier"]', "t.me/his_other_account")
+    for language in ("en", "km"):
+        page.locator(f'header form.lang button[name="language"][value="{language}"]').click()
+        page.wait_for_load_state()
+        assert page.locator("html").get_attribute("lang") == language
+        assert page.url == session.url("/escrow/")
+        assert page.input_value('input[name="identifier"]') == "t.me/his_other_account"
+        assert page.input_value('input[name="code"]') == code
+        assert page.locator(".error").count() == 0
+    assert EscrowedIdentifier.objects.count() == 0

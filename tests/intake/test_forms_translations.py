@@ -188,7 +188,7 @@ def test_djangos_own_form_errors_reach_the_reporter_in_khmer() -> None:
     ):
         assert english not in html
     assert "សូមជ្រើសរើសចម្លើយណាមួយដែលមាននៅទីនេះ។" in html  # invalid choice
-    assert "វែងពេក៖ សូមសរសេរមិនឱ្យលើសពី 200 តួអក្សរ។" in html  # max_length
+    assert "វែងពេក៖ សូមសរសេរមិនឱ្យលើសពី ២០០ តួអក្សរ។" in html  # max_length, Khmer digits
     assert "អត្ថបទនេះមានតួអក្សរដែលយើងមិនអាចទទួលបាន។" in html  # NUL
     assert Report.objects.count() == 0
 

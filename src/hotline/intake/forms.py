@@ -7,10 +7,17 @@ from typing import Any
 
 from django import forms
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import UploadedFile
 from django.utils.functional import cached_property
+from django.utils.translation import (
+    get_language,
+    gettext_lazy,
+    gettext_noop,
+    ngettext_lazy,
+    pgettext_lazy,
+)
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy, gettext_noop, ngettext_lazy, pgettext_lazy
 
 from hotline.core.templatetags.local_numbers import digits_localize
 from hotline.intake.choices import (
@@ -81,6 +88,45 @@ class SharedFields(dict[str, forms.Field]):
         return dict(self)
 
 
+# Stand-ins for the numbers of a message while Django formats it (%d needs a number): large
+# enough that no other part of a message is ever the same digits.
+_NUMBER_SLOT = 9_187_364_500_000_000
+
+
+def error_numbers_localize(error: ValidationError) -> ValidationError:
+    """Return `error` with the numbers of its parameters in the page's digits (Khmer: ០-៩).
+
+    Django formats "%(limit_value)d" itself, always in Latin digits. Only numeric parameters
+    are rewritten (a value the reporter typed, a string parameter, stays exactly as typed);
+    the message is formatted in the active language, as Django would format it when shown.
+    """
+    if hasattr(error, "error_dict"):
+        return ValidationError(
+            {
+                name: [error_numbers_localize(e) for e in errors]
+                for name, errors in error.error_dict.items()
+            }
+        )
+    if len(error.error_list) != 1 or error.error_list[0] is not error:
+        return ValidationError([error_numbers_localize(e) for e in error.error_list])
+    params = error.params
+    if not isinstance(params, dict):
+        return error
+    numbers = {
+        name: value
+        for name, value in params.items()
+        if isinstance(value, int) and not isinstance(value, bool)
+    }
+    if not numbers:
+        return error
+    slots = {name: _NUMBER_SLOT + index for index, name in enumerate(numbers)}
+    # Khmer has one plural form (nplurals=1), so a stand-in never changes the wording.
+    text = str(error.message % (params | slots))
+    for name, slot in slots.items():
+        text = text.replace(str(slot), digits_localize(str(numbers[name])))
+    return ValidationError(text, code=error.code)
+
+
 class FriendlyErrorsMixin:
     """Give every field of a public form the plain, translated error messages above.
 
@@ -101,6 +147,12 @@ class FriendlyErrorsMixin:
                 field.error_messages = {**field.error_messages, **FRIENDLY_ERRORS}
             form_class.base_fields = SharedFields(form_class.base_fields)
         super().__init__(*args, **kwargs)
+
+    def add_error(self, field: Any, error: Any) -> None:
+        """Add `error` as Django does, its numbers in Khmer digits on a Khmer page."""
+        if isinstance(error, ValidationError) and (get_language() or "").split("-")[0] == "km":
+            error = error_numbers_localize(error)
+        super().add_error(field, error)  # type: ignore[misc]  # BaseForm comes after the mixin
 
 
 def clean_text(value: str, *, limit: int) -> str:

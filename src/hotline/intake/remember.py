@@ -12,6 +12,7 @@ from __future__ import annotations
 import base64
 import binascii
 import json
+import re
 import time
 from dataclasses import dataclass
 
@@ -24,6 +25,8 @@ from hotline.vault import services as vault
 CODE_COOKIE = "hotline_code"
 DRAFT_COOKIE = "hotline_draft"
 _CONTEXT = "intake.cookie:remembered-code"
+# A masked CSRF form token as Django makes them (csrf._mask_cipher_secret).
+MASKED_TOKEN = re.compile(r"[a-zA-Z0-9]{64}")
 # What a redirected page may say once: a reply was received, an answer saved or refused.
 NOTICES = frozenset({"sent", "answered", "answer_failed", "answer_conflict"})
 
@@ -36,6 +39,9 @@ class Remembered:
     receipt: bool = False  # sent from this browser: the receipt page may show it again
     in_danger: bool = False  # the receipt page then shows the emergency contacts
     notice: str = ""
+    # The masked CSRF token the report's POST carried (it passed the check): the receipt page
+    # reuses it instead of masking a new one (32 draws from the OS per page).
+    form_token: str = ""
 
 
 def remembered(request: HttpRequest) -> Remembered | None:
@@ -51,11 +57,13 @@ def remembered(request: HttpRequest) -> Remembered | None:
     if not isinstance(value, dict) or float(value.get("x", 0)) < time.time():
         return None
     notice = str(value.get("n", ""))
+    token = str(value.get("t", ""))
     return Remembered(
         code=str(value.get("c", "")),
         receipt=bool(value.get("r")),
         in_danger=bool(value.get("d")),
         notice=notice if notice in NOTICES else "",
+        form_token=token if MASKED_TOKEN.fullmatch(token) else "",
     )
 
 
@@ -68,6 +76,8 @@ def remember(response: HttpResponse, state: Remembered) -> None:
         "n": state.notice,
         "x": int(time.time()) + settings.HOTLINE_PUBLIC_CODE_SECONDS,
     }
+    if state.form_token:
+        value["t"] = state.form_token
     blob = vault.encrypt(json.dumps(value, separators=(",", ":")).encode(), context=_CONTEXT)
     response.set_cookie(
         CODE_COOKIE,

@@ -18,4 +18,5 @@ urlpatterns = [
     path("status/answer/", views.status_escrow_answer, name="status_escrow_answer"),
     path("escrow/", views.escrow, name="escrow"),
     path("escrow/done/", views.escrow_done, name="escrow_done"),
+    path("escrow/switch/", views.escrow_switch, name="escrow_switch"),
 ]

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 import secrets
 from typing import Any
 
@@ -20,6 +19,7 @@ from django.views.decorators.http import require_http_methods
 
 from hotline.core.middleware import client_token
 from hotline.core.selectors import emergency_contacts
+from hotline.core.throttle import throttle_spend_shared
 from hotline.entities.selectors import escrow_questions
 from hotline.entities.services import escrow_answer, escrow_deposit
 from hotline.intake.drafts import draft_delete, draft_id_new, draft_read, draft_save
@@ -29,6 +29,7 @@ from hotline.intake.models import Report
 from hotline.intake.proof_of_work import proof_challenge_create
 from hotline.intake.receipts import receipt_file_build
 from hotline.intake.remember import (
+    MASKED_TOKEN,
     Remembered,
     draft_cookie,
     forget,
@@ -45,6 +46,7 @@ from hotline.intake.services import (
     report_submit,
     submission_token_new,
 )
+from hotline.intake.waiting import Waiting, waiting_read, waiting_value
 from hotline.sitesettings.selectors import site_settings_shown
 
 
@@ -58,14 +60,44 @@ def danger(request: HttpRequest) -> HttpResponse:
     return render(request, "intake/danger.html", {"contacts": emergency_contacts()})
 
 
-def _too_many(request: HttpRequest, admission: Admission) -> HttpResponse:
-    response = render(
-        request,
-        "intake/too_many.html",
-        {"reason": admission.refusal and admission.refusal.value},
-        status=429,
-    )
-    response["Retry-After"] = str(max(1, admission.wait_seconds))
+def _too_many(
+    request: HttpRequest,
+    admission: Admission,
+    *,
+    path: str,
+    form: str,
+    value: dict[str, Any],
+) -> HttpResponse:
+    """Answer a POST refused by flood control with a 303 back to its form (post/redirect/get).
+
+    The answers go into the sealed draft with the refusal (hotline.intake.waiting); the page
+    the browser GETs says how long to wait and answers 429 with Retry-After until then, and a
+    Reload shows that page again instead of sending the form. A browser with a draft cookie
+    rewrites its one row; new drafts made by refusals share a per-minute budget, past which
+    (a flood that drops its cookies) the wait is answered at once, writing nothing.
+    """
+    if not draft_cookie(request) and throttle_spend_shared(
+        key="wait-drafts:new",
+        cost=1,
+        limit=settings.HOTLINE_THROTTLE_WAIT_DRAFTS_PER_MIN,
+        window_seconds=60,
+    ):
+        waiting = Waiting(
+            reason=admission.refusal or Refusal.ALL_BUSY,
+            seconds=admission.wait_seconds,
+            kept=False,
+        )
+        return _waiting(render(request, "intake/too_many.html", {"waiting": waiting}), waiting)
+    response = _see_other(path)
+    _keep_draft(request, response, form=form, value=value | {"wait": waiting_value(admission)})
+    return response
+
+
+def _waiting(response: HttpResponse, waiting: Waiting | None) -> HttpResponse:
+    """Give a form page that shows a "please wait" its 429 status and Retry-After."""
+    if waiting is not None:
+        response.status_code = 429
+        response["Retry-After"] = str(waiting.seconds)
     return response
 
 
@@ -122,7 +154,12 @@ def _multi(data: dict[str, list[str]]) -> QueryDict:
 
 
 def _form_page(
-    request: HttpRequest, form: ReportForm, *, files_lost: bool = False, switched: bool = False
+    request: HttpRequest,
+    form: ReportForm,
+    *,
+    files_lost: bool = False,
+    switched: bool = False,
+    waiting: Waiting | None = None,
 ) -> HttpResponse:
     """Render the report form with a proof-of-work challenge for its submission token."""
     token = form["submission_token"].value() or ""
@@ -137,8 +174,9 @@ def _form_page(
         "switch_form": "report-form",
         "switch_action": reverse("intake:report_switch"),
         "recent_receipt": before is not None and before.receipt,
+        "waiting": waiting,
     }
-    return render(request, "intake/report_form.html", context)
+    return _waiting(render(request, "intake/report_form.html", context), waiting)
 
 
 def _report_form_get(request: HttpRequest) -> HttpResponse:
@@ -153,7 +191,8 @@ def _report_form_get(request: HttpRequest) -> HttpResponse:
         form = ReportForm(_multi(data))
         _restore(form, draft)
         return _form_page(request, form, files_lost=files_lost)
-    # Kept by a language switch: the answers come back, without any error yet.
+    # Kept by a language switch or a "please wait": the answers come back, without any error.
+    waiting = waiting_read(draft)
     initial: dict[str, Any] = {
         name: values
         if isinstance(ReportForm.base_fields[name], forms.MultipleChoiceField)
@@ -161,6 +200,10 @@ def _report_form_get(request: HttpRequest) -> HttpResponse:
         for name, values in data.items()
         if name in ReportForm.base_fields
     }
+    if "wait" in draft:
+        return _form_page(
+            request, ReportForm(initial=initial), files_lost=files_lost, waiting=waiting
+        )
     return _form_page(request, ReportForm(initial=initial), files_lost=files_lost, switched=True)
 
 
@@ -217,7 +260,10 @@ def report_form(request: HttpRequest) -> HttpResponse:
         retry.add_error(None, str(_PROOF_MESSAGES[admission.refusal]))
         return _report_refused(request, _errors_of(retry), files_lost=bool(request.FILES))
     if not admission.admitted:
-        return _too_many(request, admission)
+        value = {"data": _draft_data(ReportForm, request.POST), "files_lost": bool(request.FILES)}
+        return _too_many(
+            request, admission, path=reverse("intake:report"), form="report", value=value
+        )
     form = ReportForm(request.POST, request.FILES)
     if not form.is_valid():
         return _report_refused(request, _errors_of(form), files_lost=bool(request.FILES))
@@ -280,7 +326,12 @@ def _receipt(request: HttpRequest, submitted: SubmittedReport) -> HttpResponse:
     response = _see_other(reverse("intake:receipt"))
     remember(
         response,
-        Remembered(code=submitted.receipt_code, receipt=True, in_danger=submitted.report.in_danger),
+        Remembered(
+            code=submitted.receipt_code,
+            receipt=True,
+            in_danger=submitted.report.in_danger,
+            form_token=_posted_token(request),
+        ),
     )
     draft_id = draft_cookie(request)
     if draft_id:  # only a form that came back once has a draft: one DELETE then
@@ -301,7 +352,7 @@ def receipt(request: HttpRequest) -> HttpResponse:
     if state.in_danger:
         context = {"receipt_code": state.code, "in_danger": True}
         return render(request, "intake/receipt.html", context | {"contacts": emergency_contacts()})
-    return _receipt_page(request, state.code)
+    return _receipt_page(request, state.code, state.form_token)
 
 
 # The receipt page is the answer to every report, and for a reporter who is not in danger it
@@ -316,7 +367,7 @@ _NONCE_SLOT = "CSPNONCESLOT"
 _receipt_pages: dict[tuple[str, str], str] = {}
 
 
-def _receipt_page(request: HttpRequest, receipt_code: str) -> HttpResponse:
+def _receipt_page(request: HttpRequest, receipt_code: str, form_token: str = "") -> HttpResponse:
     # A new name or number (header, footer) renders the page again.
     key = (get_language() or settings.LANGUAGE_CODE, site_settings_shown())
     page = _receipt_pages.get(key)
@@ -332,7 +383,7 @@ def _receipt_page(request: HttpRequest, receipt_code: str) -> HttpResponse:
             _receipt_pages[key] = page
     return HttpResponse(
         page.replace(_CODE_SLOT, receipt_code)
-        .replace(_CSRF_SLOT, _form_token(request))
+        .replace(_CSRF_SLOT, form_token or get_token(request))
         .replace(_NONCE_SLOT, _script_nonce(request))
     )
 
@@ -343,20 +394,14 @@ def _script_nonce(request: HttpRequest) -> str:
     return str(nonce) if nonce is not None else ""
 
 
-_MASKED_TOKEN = re.compile(r"[a-zA-Z0-9]{64}")
+def _posted_token(request: HttpRequest) -> str:
+    """Return the masked CSRF token this POST carried (it passed the check), or ''.
 
-
-def _form_token(request: HttpRequest) -> str:
-    """Return a CSRF form token for the receipt page.
-
-    The receipt is now a GET after the report's redirect, so this is get_token (which also
-    sets the cookie, as {% csrf_token %} does); a POST's own token, which has just passed the
-    CSRF check, is reused when there is one (a fresh masked token costs 32 draws from the OS).
+    The receipt page that follows the redirect reuses it (sealed in the code cookie) instead
+    of masking a new one; a POST that sent the bare secret (a header, a script) gets ''.
     """
     sent = request.POST.get("csrfmiddlewaretoken", "")
-    if _MASKED_TOKEN.fullmatch(sent):
-        return sent
-    return get_token(request)
+    return sent if MASKED_TOKEN.fullmatch(sent) else ""
 
 
 @require_http_methods(["POST"])
@@ -423,8 +468,9 @@ def status(request: HttpRequest) -> HttpResponse:
         _restore(reply, draft)
     else:
         reply = _reply_form(state.code)
-        if draft is not None:  # kept by a language switch: the message comes back, no error
+        if draft is not None:  # kept by a language switch or a wait: the message, no error
             reply.initial["message"] = ((draft.get("data") or {}).get("message") or [""])[-1]
+    waiting = waiting_read(draft)
     response = _status_page(
         request,
         report,
@@ -434,6 +480,7 @@ def status(request: HttpRequest) -> HttpResponse:
         answered=state.notice == "answered",
         answer_failed=state.notice in {"answer_failed", "answer_conflict"},
         files_lost=bool(draft and draft.get("files_lost")),
+        waiting=waiting,
     )
     if state.notice:  # said once: a Reload does not say it again
         remember(response, Remembered(state.code, state.receipt, state.in_danger))
@@ -480,6 +527,7 @@ def _status_page(
     answered: bool = False,
     answer_failed: bool = False,
     files_lost: bool = False,
+    waiting: Waiting | None = None,
 ) -> HttpResponse:
     assert isinstance(report, Report)
     context = {
@@ -494,8 +542,9 @@ def _status_page(
         # base.html: the language buttons send the reply form to be kept, and then switch.
         "switch_form": "reply-form",
         "switch_action": reverse("intake:status_switch"),
+        "waiting": waiting,
     }
-    return render(request, "intake/status.html", context)
+    return _waiting(render(request, "intake/status.html", context), waiting)
 
 
 @require_http_methods(["POST"])
@@ -528,7 +577,12 @@ def status_reply(request: HttpRequest) -> HttpResponse:
         return _not_found(request)
     admission = report_write_admit(report=report)
     if not admission.admitted:
-        return _too_many(request, admission)
+        value = {"data": _draft_data(ReplyForm, request.POST), "files_lost": bool(request.FILES)}
+        response = _too_many(
+            request, admission, path=reverse("intake:status"), form="reply", value=value
+        )
+        remember_code(request, response, code_text)
+        return response
     response = _see_other(reverse("intake:status"))
     draft_id = draft_cookie(request)
     if not form.is_valid():
@@ -609,7 +663,12 @@ def escrow(request: HttpRequest) -> HttpResponse:
         return _escrow_refused(request, form, not_found=True)
     admission = report_write_admit(report=report)
     if not admission.admitted:
-        return _too_many(request, admission)
+        value = {"data": {"identifier": [request.POST.get("identifier", "")[:_DRAFT_VALUE_CHARS]]}}
+        response = _too_many(
+            request, admission, path=reverse("intake:escrow"), form="escrow", value=value
+        )
+        remember_code(request, response, code_text)
+        return response
     escrow_deposit(report=report, text=form.cleaned_data["identifier"])
     response = _see_other(reverse("intake:escrow_done"))
     remember_code(request, response, code_text)
@@ -635,8 +694,9 @@ def _escrow_page(request: HttpRequest) -> HttpResponse:
     code = state.code if state is not None else ""
     draft = draft_read(draft_id=draft_cookie(request), form="escrow")
     if draft is None:
-        return render(request, "intake/escrow.html", {"form": EscrowForm(initial={"code": code})})
-    data = draft.get("data") or {}
+        empty: dict[str, object] = {"form": EscrowForm(initial={"code": code})}
+        return render(request, "intake/escrow.html", empty | _ESCROW_SWITCH)
+    data = {name: values for name, values in (draft.get("data") or {}).items() if name != "code"}
     not_found = bool(draft.get("not_found"))
     if not_found or not draft.get("errors"):
         identifier = (data.get("identifier") or [""])[-1]
@@ -645,8 +705,33 @@ def _escrow_page(request: HttpRequest) -> HttpResponse:
         form = EscrowForm(_multi(data | {"code": [code]}))
         _restore(form, draft)
     # A wrong code is answered as on the status page: 404, the same page for every wrong code.
-    context = {"form": form, "not_found": not_found}
-    return render(request, "intake/escrow.html", context, status=404 if not_found else 200)
+    waiting = waiting_read(draft)
+    context: dict[str, object] = {"form": form, "not_found": not_found, "waiting": waiting}
+    context |= _ESCROW_SWITCH
+    page = render(request, "intake/escrow.html", context, status=404 if not_found else 200)
+    return _waiting(page, waiting)
+
+
+# base.html: the language buttons send the escrow form to be kept, and then switch.
+_ESCROW_SWITCH = {"switch_form": "escrow-form", "switch_action": "/escrow/switch/"}
+
+
+@require_http_methods(["POST"])
+def escrow_switch(request: HttpRequest) -> HttpResponse:
+    """Keep a half-typed identifier as a sealed draft, switch language, show the form again.
+
+    A code that opens a report is remembered (filled in again); any other is dropped, never
+    echoed, as on the escrow form itself. Nothing is deposited.
+    """
+    response = _see_other(reverse("intake:escrow"))
+    code_text = request.POST.get("code", "")[:80]
+    if code_text and report_find_by_code(code_text=code_text) is not None:
+        remember_code(request, response, code_text)
+    if request.POST.get("identifier"):
+        value = {"data": {"identifier": [request.POST.get("identifier", "")[:_DRAFT_VALUE_CHARS]]}}
+        _keep_draft(request, response, form="escrow", value=value)
+    _language_set(response, request.POST.get("language", ""))
+    return response
 
 
 @require_http_methods(["GET"])

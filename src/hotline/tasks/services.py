@@ -93,6 +93,12 @@ PERIODIC: tuple[Periodic, ...] = (
         func_path="hotline.audit.verification.audit_checkpoint_hourly",
         minutes=60,
     ),
+    Periodic(
+        # Expired personal data of closed reports, and old login attempt rows (retention.md).
+        name="retention.purge",
+        func_path="hotline.retention.services.retention_purge_task",
+        minutes=60,
+    ),
 )
 
 
