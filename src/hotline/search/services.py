@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
+from dataclasses import dataclass
 
 from django.db import transaction
 from django.utils import timezone
@@ -55,29 +56,67 @@ def report_texts(report: Report) -> list[str]:
     return texts
 
 
-def report_search_index(*, report_id: int) -> bool:
-    """Replace a report's terms in the index; return False if the report no longer exists.
+@dataclass(frozen=True)
+class IndexRead:
+    """A report's term digests, and the details ciphertext they were read from."""
 
-    Idempotent (a task delivered twice writes the same rows). The report row is locked while its
-    terms are replaced, so two workers indexing it at once cannot interleave their rows.
-    """
+    report_id: int
+    details_ciphertext: bytes
+    digests: frozenset[bytes]
+
+
+def report_search_read(*, report_id: int) -> IndexRead | None:
+    """Decrypt a report and digest its terms, without a lock; None if it no longer exists."""
     report = Report.objects.filter(pk=report_id).first()
     if report is None:
-        return False
+        return None
     digest = term_digester()
-    digests = {digest(term) for term in document_terms(report_texts(report))}
+    return IndexRead(
+        report_id=report_id,
+        details_ciphertext=bytes(report.details_ciphertext),
+        digests=frozenset(digest(term) for term in document_terms(report_texts(report))),
+    )
+
+
+def report_search_store(read: IndexRead) -> bool:
+    """Replace a report's terms by `read`'s; return False if the report no longer exists.
+
+    The report row is locked while its terms are replaced, so two workers indexing it at once
+    cannot interleave their rows. If its details changed since `read` (the retention purge
+    rewrites them), it is read again under the lock: terms of a purged text never go back.
+    """
     with transaction.atomic():
-        if not Report.objects.select_for_update().filter(pk=report_id).exists():
+        current = (
+            Report.objects.select_for_update()
+            .filter(pk=read.report_id)
+            .values_list("details_ciphertext", flat=True)
+            .first()
+        )
+        if current is None:
             return False
-        SearchTerm.objects.filter(report_id=report_id).delete()
+        digests = read.digests
+        if bytes(current) != read.details_ciphertext:
+            again = report_search_read(report_id=read.report_id)
+            digests = again.digests if again is not None else frozenset()
+        SearchTerm.objects.filter(report_id=read.report_id).delete()
         SearchTerm.objects.bulk_create(
-            SearchTerm(report_id=report_id, digest=key) for key in digests
+            SearchTerm(report_id=read.report_id, digest=key) for key in digests
         )
         SearchIndexed.objects.update_or_create(
-            report_id=report_id,
+            report_id=read.report_id,
             defaults={"version": TOKENIZER_VERSION, "indexed_at": timezone.now()},
         )
     return True
+
+
+def report_search_index(*, report_id: int) -> bool:
+    """Replace a report's terms in the index; return False if the report no longer exists.
+
+    Idempotent (a task delivered twice writes the same rows). Decrypts outside the transaction
+    (report_search_read), then stores under the report's lock (report_search_store).
+    """
+    read = report_search_read(report_id=report_id)
+    return read is not None and report_search_store(read)
 
 
 def reports_search_reindex(
