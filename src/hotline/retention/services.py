@@ -79,15 +79,24 @@ def rule_delete(*, user: User, rule_id: int) -> None:
     )
 
 
-def _other_apps_purge(report: Report) -> None:
-    """Delete what other capabilities keep about `report` that is personal (see the doc)."""
-    from hotline.cases.models import CaseEvent
-    from hotline.entities.models import EscrowedIdentifier, ReportEntity
-    from hotline.hashing.models import ReportMatch, VictimSubmission
+def _other_apps_purge(report: Report) -> list[str]:
+    """Delete what other capabilities keep about `report` that is personal (see the doc).
 
-    # Who the offender is, as this reporter named them: links to entities, escrowed digests.
+    Return the names of the encrypted files to remove after commit (staff attachments).
+    Every model pointing at a report must be here or in hotline.retention.coverage.KEPT
+    (tests/retention/test_purge_other_apps.py).
+    """
+    from hotline.cases.models import CaseAttachment, CaseEvent, CaseNote, ReporterNotice
+    from hotline.entities.models import EscrowedIdentifier, ReportCluster, ReportEntity
+    from hotline.hashing.models import ReportMatch, VictimSubmission, VideoHashing
+    from hotline.search.models import SearchTerm
+    from hotline.viewing.models import EvidenceReveal
+
+    # Who the offender is, as this reporter named them: links to entities, escrowed digests,
+    # and the cluster label those links made.
     ReportEntity.objects.filter(report=report).delete()
     EscrowedIdentifier.objects.filter(report=report).delete()
+    ReportCluster.objects.filter(report=report).delete()
     # Matches and victim submissions are derived from this report's evidence hashes.
     ReportMatch.objects.filter(report=report).delete()
     VictimSubmission.objects.filter(report=report).delete()
@@ -95,6 +104,21 @@ def _other_apps_purge(report: Report) -> None:
     CaseEvent.objects.filter(report=report, note_ciphertext__isnull=False).update(
         note_ciphertext=None
     )
+    # Staff notes and files may repeat the reporter, the victim, the police.
+    CaseNote.objects.filter(report=report).delete()
+    attachments = CaseAttachment.objects.filter(report=report)
+    names = list(attachments.values_list("stored_name", flat=True))
+    attachments.delete()
+    # A notice row says the reporter left an e-mail address and when they were written to.
+    ReporterNotice.objects.filter(report=report).delete()
+    # Keyed digests of the report's words: kept, a purged word could still be matched.
+    # SearchIndexed stays: the index now holds this report's (empty) text.
+    SearchTerm.objects.filter(report=report).delete()
+    # Who revealed which picture of it (the audit chain keeps the events, without content),
+    # and how its videos were hashed: deleted with the evidence rows anyway, said here.
+    EvidenceReveal.objects.filter(evidence__report=report).delete()
+    VideoHashing.objects.filter(evidence__report=report).delete()
+    return names
 
 
 def report_purge(*, report_id: int, applied: Applied, now: datetime) -> bool:
@@ -121,7 +145,7 @@ def report_purge(*, report_id: int, applied: Applied, now: datetime) -> bool:
         names = [f.working_name for f in files] + [
             f.original_name for f in files if f.original_name
         ]
-        _other_apps_purge(report)
+        names += _other_apps_purge(report)
         EvidenceFile.objects.filter(report=report).delete()
         EvidenceHash.objects.filter(report=report).delete()
         Message.objects.filter(report=report).delete()
@@ -132,6 +156,9 @@ def report_purge(*, report_id: int, applied: Applied, now: datetime) -> bool:
             details_ciphertext=vault.encrypt_json({}, context=report.details_context),
             replay_ciphertext=None,
             receipt_digest=None,
+            # The pepper version of a digest that is gone: back to the default, as for
+            # partner reports, so that no purged row counts as a user of an old pepper.
+            receipt_digest_version=1,
             submission_digest=None,
             partner_reference="",
             priority_reasons=[],
