@@ -152,7 +152,9 @@ def test_liaison_exports_the_custody_record_json_and_html(report: Report) -> Non
         expected = hashlib.sha256(f"{event['previous_hash']}|{canonical}".encode()).hexdigest()
         assert expected == event["chain_hash"], "the instructions do not reproduce the hash"
     assert NARRATIVE not in json.dumps(record)
-    html = client.get(_custody_url(report)).content.decode()
+    page = client.get(_custody_url(report))
+    assert page["Content-Disposition"].startswith("attachment;")
+    html = page.content.decode()
     assert "How to verify" in html
     assert "http://" not in html
     assert "https://" not in html

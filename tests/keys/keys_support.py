@@ -13,7 +13,8 @@ from django.conf import settings
 from PIL import Image, ImageDraw
 
 from hotline import config
-from hotline.cases.models import CaseEvent
+from hotline.cases.models import CaseAttachment, CaseEvent, CaseNote
+from hotline.cases.notes import attachment_add, attachment_filename, note_add, note_body
 from hotline.cases.services import report_state_change
 from hotline.entities.services import entity_get_or_create, entity_value
 from hotline.intake.choices import CaseState
@@ -62,11 +63,13 @@ class Stored:
     filenames: dict[int, str]
     files: dict[str, bytes]
     entities: dict[int, str]
+    staff_notes: dict[int, str]
+    attachments: dict[int, tuple[str, bytes]]
 
 
 def store_everything(*, reports: int, actor: object) -> Stored:
     """Store reports with evidence (kept originals), messages, case notes and entities."""
-    stored = Stored({}, {}, {}, {}, {}, {})
+    stored = Stored({}, {}, {}, {}, {}, {}, {}, {})
     for i in range(reports):
         evidence = evidence_prepare(filename=f"photo-{i}.png", data=png(i))
         report = report_submit(
@@ -89,6 +92,13 @@ def store_everything(*, reports: int, actor: object) -> Stored:
             note=f"note {i}",
         )
         stored.notes[event.pk] = f"note {i}"
+        staff_note = note_add(actor=actor, report=report, body=f"staff note {i}")  # type: ignore[arg-type]
+        stored.staff_notes[staff_note.pk] = f"staff note {i}"
+        letter = f"letter from the police {i}".encode()
+        attached = attachment_add(
+            actor=actor, report=report, filename=f"letter-{i}.txt", data=letter
+        )  # type: ignore[arg-type]
+        stored.attachments[attached.pk] = (f"letter-{i}.txt", letter)
         entity = entity_get_or_create(kind="phone", value=f"+8551234{i:04d}")
         stored.entities[entity.pk] = f"+8551234{i:04d}"
     for record in EvidenceFile.objects.select_related("report"):
@@ -130,6 +140,12 @@ def assert_all_readable(stored: Stored) -> None:
             vault.file_read(name=record.original_name, context=record.context + ":original")
             == (stored.files[record.original_name])
         )
+    for pk, body in stored.staff_notes.items():
+        assert note_body(CaseNote.objects.get(pk=pk)) == body
+    for pk, (filename, data) in stored.attachments.items():
+        attached = CaseAttachment.objects.get(pk=pk)
+        assert attachment_filename(attached) == filename
+        assert vault.file_read(name=attached.stored_name, context=attached.context) == data
     from hotline.entities.models import Entity
 
     for pk, value in stored.entities.items():

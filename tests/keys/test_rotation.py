@@ -77,6 +77,9 @@ def test_rotation_reencrypts_every_column_and_file_then_the_old_key_is_retired(
         "intake.evidencefile.filename",
         "intake.evidencefile.files",
         "cases.caseevent.note",
+        "cases.casenote.body",
+        "cases.caseattachment.filename",
+        "cases.caseattachment.files",
         "entities.entity.value",
     }
     run_to_end(rotation)

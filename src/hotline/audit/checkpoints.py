@@ -23,8 +23,7 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 from django.conf import settings
 
-from hotline.audit.models import AuditHead
-from hotline.audit.services import GENESIS
+from hotline.audit.models import GENESIS, AuditHead
 from hotline.config import PRIVATE_FILE_MODE, key_file_path, make_private_dir, private_opener
 
 FORMAT = "openhotline-audit-checkpoint-1"

@@ -5,6 +5,9 @@ from __future__ import annotations
 from django.conf import settings
 from django.db import models
 
+# The hash before the first event.
+GENESIS = "0" * 64
+
 
 class AuditEvent(models.Model):
     """One event. `chain_hash` = SHA-256(previous chain_hash | this event's canonical JSON).

@@ -15,12 +15,11 @@ from django.db.models.functions import Cast
 from django.utils import timezone
 
 from hotline.accounts.models import User
-from hotline.audit.models import AuditEvent, AuditHead
+from hotline.audit.models import GENESIS, AuditEvent, AuditHead
 
 if TYPE_CHECKING:
     from hotline.audit.checkpoints import Checkpoint
 
-GENESIS = "0" * 64
 # Rows fetched per query while verifying: big enough that round trips do not dominate,
 # small enough that a million events never sit in memory at once.
 VERIFY_CHUNK = 20_000

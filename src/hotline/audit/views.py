@@ -98,4 +98,8 @@ def custody(request: HttpRequest, reference: str) -> HttpResponse:
         )
         response["Content-Disposition"] = f'attachment; filename="custody-{report.public_id}.json"'
         return response
-    return HttpResponse(custody_html(record))
+    # A document to keep and open offline (its own inline style, no links): a download, never
+    # a page rendered under the staff site's CSP.
+    response = HttpResponse(custody_html(record))
+    response["Content-Disposition"] = f'attachment; filename="custody-{report.public_id}.html"'
+    return response

@@ -13,7 +13,7 @@ from typing import Any
 
 from django.db import models
 
-from hotline.cases.models import CaseEvent
+from hotline.cases.models import CaseAttachment, CaseEvent, CaseNote
 from hotline.entities.models import Entity
 from hotline.intake.models import EvidenceFile, Message, Report
 
@@ -83,6 +83,20 @@ COLUMNS: tuple[ColumnTarget, ...] = (
         lambda public_id: f"cases.event:{public_id}:note",
     ),
     ColumnTarget(
+        "cases.casenote.body",
+        CaseNote,
+        "body_ciphertext",
+        ("public_id",),
+        lambda public_id: f"cases.note:{public_id}",
+    ),
+    ColumnTarget(
+        "cases.caseattachment.filename",
+        CaseAttachment,
+        "filename_ciphertext",
+        ("public_id",),
+        lambda public_id: f"cases.attachment:{public_id}:name",
+    ),
+    ColumnTarget(
         "entities.entity.value",
         Entity,
         "value_ciphertext",
@@ -98,6 +112,12 @@ FILES: tuple[FileTarget, ...] = (
         ("report__public_id", "working_name", "original_name"),
         _evidence_files,
     ),
+    FileTarget(
+        "cases.caseattachment.files",
+        CaseAttachment,
+        ("public_id", "stored_name"),
+        lambda public_id, stored_name: [(stored_name, f"cases.attachment:{public_id}")],
+    ),
 )
 
 # Binary columns that hold no vault blob: digests, and values sealed under a key the key file
@@ -109,6 +129,7 @@ NOT_VAULT: frozenset[str] = frozenset(
         "intake.formdraft.ciphertext",
         "entities.entity.digest",
         "entities.escrowedidentifier.digest",
+        "search.searchterm.digest",
     }
 )
 

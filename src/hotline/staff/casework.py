@@ -32,8 +32,8 @@ from hotline.cases.notes import (
 )
 from hotline.cases.services import CaseError
 from hotline.intake.models import Report
+from hotline.staff.helpers import _in_english, _user, report_url
 from hotline.staff.selectors import access_report
-from hotline.staff.views import _in_english, _user, report_url
 
 
 class NoteForm(forms.Form):

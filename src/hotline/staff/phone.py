@@ -25,7 +25,7 @@ from hotline.intake.choices import STAFF_CHANNELS
 from hotline.intake.forms import ReportForm
 from hotline.intake.receipts import code_format, code_normalise
 from hotline.intake.services import report_take, submission_token_new
-from hotline.staff.views import _in_english, _user
+from hotline.staff.helpers import _in_english, _user
 from hotline.vault import services as vault
 
 _SESSION_KEY = "staff_taken_report"

@@ -2,22 +2,15 @@
 
 from __future__ import annotations
 
-import functools
-from collections.abc import Callable
 from dataclasses import replace
-from typing import Any
 
 from django import forms
 from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.template.response import TemplateResponse
-from django.urls import reverse
-from django.utils import translation
 from django.views.decorators.http import require_POST
 
-from hotline.accounts.models import User
 from hotline.accounts.permissions import Action, can, require
 from hotline.assessment.selectors import queue_marks
 from hotline.assessment.views import assessment_panel
@@ -28,6 +21,8 @@ from hotline.entities.services import EntityInputError, report_entity_add, repor
 from hotline.intake.models import Report
 from hotline.intake.selectors import message_body
 from hotline.intake.services import staff_message_send
+from hotline.staff.casework import casework_panel, reply_initial
+from hotline.staff.helpers import _in_english, _user, report_url
 from hotline.staff.paging import page_of
 from hotline.staff.selectors import (
     access_report,
@@ -55,29 +50,6 @@ class EntityDecisionForm(forms.Form):
     decision = forms.ChoiceField(
         choices=[(ReportEntity.State.CONFIRMED, "confirm"), (ReportEntity.State.REJECTED, "reject")]
     )
-
-
-def _user(request: HttpRequest) -> User:
-    user = request.user
-    assert isinstance(user, User)
-    return user
-
-
-def _in_english(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
-    """Render a staff page in English (closed-list labels and form errors included).
-
-    The public side is Khmer first; staff pages are English (docs/decisions/i18n.md).
-    """
-
-    @functools.wraps(view)
-    def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-        with translation.override("en"):
-            response = view(request, *args, **kwargs)
-            if isinstance(response, TemplateResponse):
-                response.render()
-            return response
-
-    return wrapped
 
 
 @login_required
@@ -185,20 +157,3 @@ def report_entity_decision(request: HttpRequest, public_id: str, link_id: int) -
         return _detail(request, report, status=400)
     report_entity_decide(link=link, state=form.cleaned_data["decision"], actor=user)
     return redirect(f"{report_url(report)}#entities")
-
-
-def casework_panel(*, report: Report, user: User) -> dict[str, Any]:
-    # Imported here: hotline.staff.casework imports this module's helpers.
-    from hotline.staff.casework import casework_panel as panel
-
-    return panel(report=report, user=user)
-
-
-def reply_initial(request: HttpRequest, report: Report) -> dict[str, str]:
-    from hotline.staff.casework import reply_initial as initial
-
-    return initial(request, report)
-
-
-def report_url(report: Report) -> str:
-    return reverse("staff:report_detail", kwargs={"public_id": report.public_id})
