@@ -115,10 +115,15 @@ class Reporter:
             return self.request(location)
         return answer.status, page
 
-    def report_form(self, *, solve: bool) -> dict[str, str]:
-        """Open the report form; return its hidden fields, the proof of work solved if asked."""
+    def report_form(self, *, solve: bool, waiting: bool = False) -> dict[str, str]:
+        """Open the report form; return its hidden fields, the proof of work solved if asked.
+
+        A client whose last report was refused gets its form back refilled with 429 while
+        the wait lasts (docs/decisions/public-navigation.md): allowed only if `waiting`.
+        """
         status, page = self.request("/report/")
-        assert status == 200, page
+        assert status in ({200, 429} if waiting else {200}), page
+        assert 'id="report-form"' in page, page
         fields: dict[str, str] = {}
         for tag in HIDDEN.findall(page):
             name = re.search(r'name="([^"]+)"', tag)
@@ -131,8 +136,9 @@ class Reporter:
             fields["proof"] = solve_proof(unescape(challenge.group(1)))
         return fields
 
-    def submit(self, *, solve: bool) -> tuple[int, str]:
-        data = self.report_form(solve=solve) | {
+    def submit(self, *, solve: bool, waiting: bool = False) -> tuple[int, str]:
+        """Send a report from the form; the answer after the 303, as a browser shows it."""
+        data = self.report_form(solve=solve, waiting=waiting) | {
             "in_danger": "no",
             "reporter_role": "myself",
             "categories": "sextortion",
@@ -188,7 +194,7 @@ def _assert_no_address_logged(run: subprocess.Popen[bytes]) -> None:
 def _flood(flooder: Reporter, rounds: int) -> None:
     """Send what locked everyone out before: report posts and receipt-code guesses."""
     for attempt in range(rounds):
-        flooder.submit(solve=False)
+        flooder.submit(solve=False, waiting=True)
         flooder.request("/status/", {"code": f"2345-6789-ABCD-EFGH-{attempt % 10 + 2}"})
         flooder.request(
             "/escrow/", {"code": "2345-6789-ABCD-EFGH-J", "identifier": "@somebody_else"}
@@ -237,8 +243,12 @@ def test_behind_a_declared_proxy_a_no_javascript_flood_stops_only_the_flooder(
     other = Reporter(proxied, "127.0.0.4")
     refused = 0
     for _ in range(30):
-        status, _page = flooder.submit(solve=False)
-        refused += status == 429
+        # A refused report answers 303 to the form, which answers 429 while the wait lasts.
+        status, page = flooder.submit(solve=False, waiting=True)
+        if status == 429:
+            assert 'id="please-wait"' in page, page
+            assert "receipt-code" not in page
+            refused += 1
     assert refused > 0  # the flooder's own per-client budget ran out
     # Another reporter without JavaScript, behind the same proxy, is not refused.
     status, page = other.submit(solve=False)
