@@ -10,10 +10,10 @@ import time
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from net_stubs import answer, connect_proxy, dns_server, drip, http_server
 
 from hotline.takedown.addresses import CLOUD_METADATA, address_refusal
 from hotline.takedown.fetcher import FetchPolicy, Outcome, check_liveness
+from net_stubs import answer, connect_proxy, dns_server, drip, http_server
 
 LOOPBACK_ONLY = (ipaddress.ip_network("127.0.0.1/32"),)
 
