@@ -76,7 +76,7 @@ def _signing_key() -> Ed25519PrivateKey:
             # O_EXCL: two processes creating the key at once must not end up with two keys.
             fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, PRIVATE_FILE_MODE)
         except FileExistsError:
-            pass
+            pass  # another process made it first: read that one below
         except OSError as exc:
             raise CheckpointError(f"Cannot create the audit signing key {path}: {exc}") from exc
         else:

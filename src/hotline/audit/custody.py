@@ -50,7 +50,7 @@ def report_by_reference(reference: str) -> Report | None:
     try:
         return Report.objects.filter(public_id=uuid.UUID(reference)).first()
     except ValueError:
-        pass
+        pass  # not a public id: perhaps a report number
     if reference.isdigit() and len(reference) < 19:
         return Report.objects.filter(pk=int(reference)).first()
     return None

@@ -154,7 +154,7 @@ def _literal_address(host: str) -> IPAddress | None:
     try:
         return ipaddress.ip_address(host)
     except ValueError:
-        pass
+        pass  # not in standard notation: try the legacy IPv4 spellings
     if _LEGACY_IPV4.match(host.lower()):
         try:
             return ipaddress.IPv4Address(socket.inet_aton(host))
