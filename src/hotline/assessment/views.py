@@ -9,7 +9,6 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -17,6 +16,7 @@ from django.views.decorators.http import require_POST
 
 from hotline.accounts.models import User
 from hotline.accounts.permissions import Action, can
+from hotline.accounts.requests import staff_user as _staff
 from hotline.assessment.forms import AssessmentForm, LinkForm, VersionForm
 from hotline.assessment.models import Assessment
 from hotline.assessment.selectors import (
@@ -34,13 +34,6 @@ from hotline.assessment.services import (
 )
 from hotline.cases.services import CaseError
 from hotline.intake.models import Report
-
-
-def _staff(request: HttpRequest) -> User:
-    user = request.user
-    if not isinstance(user, User):
-        raise PermissionDenied
-    return user
 
 
 def assessment_panel(*, report: Report, user: User) -> dict[str, Any]:

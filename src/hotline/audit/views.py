@@ -11,8 +11,8 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
 
-from hotline.accounts.models import User
 from hotline.accounts.permissions import Action, require
+from hotline.accounts.requests import staff_user as _user
 from hotline.audit.checkpoints import CheckpointError, checkpoint_newest
 from hotline.audit.custody import custody_html, custody_record, report_by_reference
 from hotline.audit.selectors import EventFilters, audit_events_page, verification_latest
@@ -27,12 +27,6 @@ class EventFilterForm(forms.Form):
     since = forms.DateField(required=False, widget=forms.DateInput(attrs={"type": "date"}))
     until = forms.DateField(required=False, widget=forms.DateInput(attrs={"type": "date"}))
     before = forms.IntegerField(required=False, min_value=1, widget=forms.HiddenInput)
-
-
-def _user(request: HttpRequest) -> User:
-    user = request.user
-    assert isinstance(user, User)
-    return user
 
 
 @login_required

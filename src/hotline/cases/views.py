@@ -5,7 +5,6 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -13,6 +12,7 @@ from django.views.decorators.http import require_POST
 
 from hotline.accounts.models import User
 from hotline.accounts.permissions import Action, can
+from hotline.accounts.requests import staff_user as _staff
 from hotline.cases.forms import AssignForm, StateChangeForm
 from hotline.cases.selectors import report_assignment, report_history
 from hotline.cases.services import (
@@ -24,14 +24,6 @@ from hotline.cases.services import (
 )
 from hotline.cases.workflow import next_states
 from hotline.intake.models import Report
-
-
-def _staff(request: HttpRequest) -> User:
-    # The services check the permission matrix; a refusal is a 403, audited by the middleware.
-    user = request.user
-    if not isinstance(user, User):
-        raise PermissionDenied
-    return user
 
 
 def case_panel(*, report: Report, user: User) -> dict[str, Any]:

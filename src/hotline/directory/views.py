@@ -10,8 +10,8 @@ from django.db import models
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 
-from hotline.accounts.models import User
 from hotline.accounts.permissions import Action, can
+from hotline.accounts.requests import staff_user as _staff
 from hotline.directory.forms import PartnerHotlineForm, PlatformForm, SupportServiceForm
 from hotline.directory.models import PartnerHotline, Platform, SupportService
 from hotline.directory.selectors import directory_lists
@@ -22,11 +22,6 @@ KINDS: dict[str, tuple[type[models.Model], Any, str]] = {
     "partners": (PartnerHotline, PartnerHotlineForm, "partner hotline"),
     "services": (SupportService, SupportServiceForm, "support service"),
 }
-
-
-def _staff(request: HttpRequest) -> User:
-    assert isinstance(request.user, User)
-    return request.user
 
 
 @login_required

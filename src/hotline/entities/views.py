@@ -8,7 +8,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
 
-from hotline.accounts.models import User
+from hotline.accounts.requests import staff_user as _user
 from hotline.entities.pages import (
     access_entity,
     access_escrow,
@@ -17,12 +17,6 @@ from hotline.entities.pages import (
     staff_search,
 )
 from hotline.entities.services import escrow_ask_consent
-
-
-def _user(request: HttpRequest) -> User:
-    user = request.user
-    assert isinstance(user, User)
-    return user
 
 
 @login_required

@@ -18,6 +18,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from hotline.accounts.models import User
 from hotline.accounts.permissions import Action, can
+from hotline.accounts.requests import staff_user as _user
 from hotline.cases.lists import reply_template_text, reply_templates, sub_status_label, sub_statuses
 from hotline.cases.models import CaseAttachment, SubStatus
 from hotline.cases.notes import (
@@ -32,7 +33,7 @@ from hotline.cases.notes import (
 )
 from hotline.cases.services import CaseError
 from hotline.intake.models import Report
-from hotline.staff.helpers import _in_english, _user, report_url
+from hotline.staff.helpers import _in_english, report_url
 from hotline.staff.selectors import access_report
 
 

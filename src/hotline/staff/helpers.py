@@ -12,14 +12,7 @@ from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils import translation
 
-from hotline.accounts.models import User
 from hotline.intake.models import Report
-
-
-def _user(request: HttpRequest) -> User:
-    user = request.user
-    assert isinstance(user, User)
-    return user
 
 
 def _in_english(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:

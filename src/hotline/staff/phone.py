@@ -21,11 +21,12 @@ from django.views.decorators.http import require_http_methods
 
 from hotline.accounts.models import User
 from hotline.accounts.permissions import Action, require
+from hotline.accounts.requests import staff_user as _user
 from hotline.intake.choices import STAFF_CHANNELS
 from hotline.intake.forms import ReportForm
 from hotline.intake.receipts import code_format, code_normalise
 from hotline.intake.services import report_take, submission_token_new
-from hotline.staff.helpers import _in_english, _user
+from hotline.staff.helpers import _in_english
 from hotline.vault import services as vault
 
 _SESSION_KEY = "staff_taken_report"

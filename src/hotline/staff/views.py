@@ -12,6 +12,7 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
 from hotline.accounts.permissions import Action, can, require
+from hotline.accounts.requests import staff_user as _user
 from hotline.assessment.selectors import queue_marks
 from hotline.assessment.views import assessment_panel
 from hotline.cases.views import case_panel
@@ -22,7 +23,7 @@ from hotline.intake.models import Report
 from hotline.intake.selectors import message_body
 from hotline.intake.services import staff_message_send
 from hotline.staff.casework import casework_panel, reply_initial
-from hotline.staff.helpers import _in_english, _user, report_url
+from hotline.staff.helpers import _in_english, report_url
 from hotline.staff.paging import page_of
 from hotline.staff.selectors import (
     access_report,

@@ -7,14 +7,13 @@ no-store on every page too): no browser or proxy keeps a clear image.
 from __future__ import annotations
 
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_POST
 
-from hotline.accounts.models import User
+from hotline.accounts.requests import staff_user as _staff
 from hotline.audit.services import audit_record
 from hotline.intake.models import EvidenceFile
 from hotline.staff.selectors import access_report, report_details_for
@@ -29,13 +28,6 @@ from hotline.viewing.services import (
     reveal_image,
     reveal_live,
 )
-
-
-def _staff(request: HttpRequest) -> User:
-    user = request.user
-    if not isinstance(user, User):
-        raise PermissionDenied
-    return user
 
 
 def _private(response: HttpResponse) -> HttpResponse:
