@@ -86,6 +86,8 @@ INSTALLED_APPS = [
     "hotline.keys",
     "hotline.search",
     "hotline.retention",
+    "hotline.takedown",
+    "hotline.statistics",
 ]
 
 MIDDLEWARE = [

@@ -230,3 +230,34 @@ def test_an_index_read_before_the_purge_and_stored_after_it_puts_no_purged_word_
     assert not SearchTerm.objects.filter(report=report).exists()
     digests = term_digests(query_terms("Sreymom"))
     assert list(reports_matching(Report.objects.all(), digests)) == []
+
+
+def test_a_purged_reports_notices_stay_as_records_with_their_text_and_answer_emptied() -> None:
+    from hotline.takedown.models import Notice
+    from hotline.vault import services as vault
+
+    report = _expired_report()
+    notice = Notice(
+        report=report,
+        kind=Notice.Kind.TAKEDOWN,
+        channel="email",
+        recipient="abuse@host.example",
+        state=Notice.State.SENT,
+        subject="Notice OH-1",
+        created_at=timezone.now(),
+        sent_at=timezone.now(),
+        ticket="T-42",
+        answered_at=timezone.now(),
+    )
+    notice.body_ciphertext = vault.encrypt_text(
+        "Please remove https://files.example/abc", context=notice.body_context
+    )
+    notice.answer_ciphertext = vault.encrypt_text("Removed abc", context=notice.answer_context)
+    notice.save()
+
+    retention_purge()
+
+    kept = Notice.objects.get(pk=notice.pk)
+    assert (kept.state, kept.ticket, kept.recipient) == ("sent", "T-42", "abuse@host.example")
+    assert vault.decrypt_text(bytes(kept.body_ciphertext), context=kept.body_context) == ""
+    assert kept.answer_ciphertext is None

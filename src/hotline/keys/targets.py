@@ -16,6 +16,7 @@ from django.db import models
 from hotline.cases.models import CaseAttachment, CaseEvent, CaseNote
 from hotline.entities.models import Entity
 from hotline.intake.models import EvidenceFile, Message, Report
+from hotline.takedown.models import Notice
 
 
 @dataclass(frozen=True)
@@ -95,6 +96,20 @@ COLUMNS: tuple[ColumnTarget, ...] = (
         "filename_ciphertext",
         ("public_id",),
         lambda public_id: f"cases.attachment:{public_id}:name",
+    ),
+    ColumnTarget(
+        "takedown.notice.body",
+        Notice,
+        "body_ciphertext",
+        ("public_id",),
+        lambda public_id: f"takedown.notice:{public_id}",
+    ),
+    ColumnTarget(
+        "takedown.notice.answer",
+        Notice,
+        "answer_ciphertext",
+        ("public_id",),
+        lambda public_id: f"takedown.notice:{public_id}:answer",
     ),
     ColumnTarget(
         "entities.entity.value",

@@ -37,6 +37,8 @@ KEPT: dict[str, str] = {
     "alerts.alert": "triage signal codes and times, never words of the report",
     "search.searchindexed": "that the index holds the report's (now empty) text",
     "retention.purgedreport": "the purge's own record",
+    "takedown.target": "which identifier was noticed, when it came down: scorecard figures",
+    "takedown.notice": "the hotline's record of a notice; its text and the answer are cleared",
 }
 
 # Report columns the purge clears (name -> value after the purge); the details become an

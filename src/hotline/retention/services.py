@@ -90,6 +90,7 @@ def _other_apps_purge(report: Report) -> list[str]:
     from hotline.entities.models import EscrowedIdentifier, ReportCluster, ReportEntity
     from hotline.hashing.models import ReportMatch, VictimSubmission, VideoHashing
     from hotline.search.models import SearchTerm
+    from hotline.takedown.models import Notice
     from hotline.viewing.models import EvidenceReveal
 
     # Who the offender is, as this reporter named them: links to entities, escrowed digests,
@@ -118,6 +119,13 @@ def _other_apps_purge(report: Report) -> list[str]:
     # and how its videos were hashed: deleted with the evidence rows anyway, said here.
     EvidenceReveal.objects.filter(evidence__report=report).delete()
     VideoHashing.objects.filter(evidence__report=report).delete()
+    # Notices stay as the record of what the hotline asked of whom and when (scorecards); their
+    # text names the reported addresses and the answer may quote them: both emptied.
+    for notice in Notice.objects.filter(report=report).only("pk", "public_id"):
+        Notice.objects.filter(pk=notice.pk).update(
+            body_ciphertext=vault.encrypt_text("", context=notice.body_context),
+            answer_ciphertext=None,
+        )
     return names
 
 
