@@ -134,8 +134,7 @@ class Notice(models.Model):
                 name="takedown_notice_recipient_kind",
             ),
             models.CheckConstraint(
-                condition=models.Q(state="sent", sent_at__isnull=False)
-                | ~models.Q(state="sent"),
+                condition=models.Q(state="sent", sent_at__isnull=False) | ~models.Q(state="sent"),
                 name="takedown_notice_sent_has_time",
             ),
         ]

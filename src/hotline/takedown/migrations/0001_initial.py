@@ -8,105 +8,267 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('directory', '0002_seed_platforms'),
-        ('entities', '0006_digest_versions'),
-        ('intake', '0009_merge_staff_reports_digest_versions'),
+        ("directory", "0002_seed_platforms"),
+        ("entities", "0006_digest_versions"),
+        ("intake", "0009_merge_staff_reports_digest_versions"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='Target',
+            name="Target",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('public_id', models.UUIDField(default=uuid.uuid4, editable=False, unique=True)),
-                ('state', models.CharField(choices=[('online', 'Still online'), ('removed', 'Removed'), ('uncheckable', 'Checked by hand')], default='online', max_length=12)),
-                ('created_at', models.DateTimeField()),
-                ('first_noticed_at', models.DateTimeField(blank=True, null=True)),
-                ('removed_at', models.DateTimeField(blank=True, null=True)),
-                ('last_checked_at', models.DateTimeField(blank=True, null=True)),
-                ('next_check_at', models.DateTimeField(blank=True, db_index=True, null=True)),
-                ('escalation_level', models.PositiveSmallIntegerField(default=0)),
-                ('entity', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='takedown_targets', to='entities.entity')),
-                ('platform', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='targets', to='directory.platform')),
-                ('report', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='takedown_targets', to='intake.report')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("public_id", models.UUIDField(default=uuid.uuid4, editable=False, unique=True)),
+                (
+                    "state",
+                    models.CharField(
+                        choices=[
+                            ("online", "Still online"),
+                            ("removed", "Removed"),
+                            ("uncheckable", "Checked by hand"),
+                        ],
+                        default="online",
+                        max_length=12,
+                    ),
+                ),
+                ("created_at", models.DateTimeField()),
+                ("first_noticed_at", models.DateTimeField(blank=True, null=True)),
+                ("removed_at", models.DateTimeField(blank=True, null=True)),
+                ("last_checked_at", models.DateTimeField(blank=True, null=True)),
+                ("next_check_at", models.DateTimeField(blank=True, db_index=True, null=True)),
+                ("escalation_level", models.PositiveSmallIntegerField(default=0)),
+                (
+                    "entity",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="takedown_targets",
+                        to="entities.entity",
+                    ),
+                ),
+                (
+                    "platform",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="targets",
+                        to="directory.platform",
+                    ),
+                ),
+                (
+                    "report",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="takedown_targets",
+                        to="intake.report",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['created_at', 'id'],
+                "ordering": ["created_at", "id"],
             },
         ),
         migrations.CreateModel(
-            name='Notice',
+            name="Notice",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('public_id', models.UUIDField(default=uuid.uuid4, editable=False, unique=True)),
-                ('kind', models.CharField(choices=[('takedown', 'Takedown notice'), ('forward', 'Forwarded to a partner hotline')], max_length=10)),
-                ('channel', models.CharField(choices=[('email', 'E-mail'), ('web_form', 'Web form (filled in by hand)'), ('api', 'API'), ('none', 'No channel known yet')], max_length=10)),
-                ('recipient', models.CharField(max_length=500)),
-                ('language', models.CharField(default='en', max_length=8)),
-                ('escalation_level', models.PositiveSmallIntegerField(default=0)),
-                ('state', models.CharField(choices=[('to_submit', 'To submit by hand'), ('queued', 'Queued'), ('sent', 'Sent'), ('failed', 'Sending failed'), ('cancelled', 'Cancelled')], max_length=10)),
-                ('idempotency_key', models.UUIDField(default=uuid.uuid4, editable=False, unique=True)),
-                ('subject', models.CharField(max_length=300)),
-                ('body_ciphertext', models.BinaryField()),
-                ('created_at', models.DateTimeField()),
-                ('sent_at', models.DateTimeField(blank=True, null=True)),
-                ('attempts', models.PositiveSmallIntegerField(default=0)),
-                ('last_error', models.CharField(blank=True, max_length=300)),
-                ('ticket', models.CharField(blank=True, max_length=120)),
-                ('answer_ciphertext', models.BinaryField(blank=True, null=True)),
-                ('answered_at', models.DateTimeField(blank=True, null=True)),
-                ('created_by', models.ForeignKey(null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('follows', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='escalations', to='takedown.notice')),
-                ('partner', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='notices', to='directory.partnerhotline')),
-                ('platform', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='notices', to='directory.platform')),
-                ('report', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='notices', to='intake.report')),
-                ('targets', models.ManyToManyField(blank=True, related_name='notices', to='takedown.target')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("public_id", models.UUIDField(default=uuid.uuid4, editable=False, unique=True)),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[
+                            ("takedown", "Takedown notice"),
+                            ("forward", "Forwarded to a partner hotline"),
+                        ],
+                        max_length=10,
+                    ),
+                ),
+                (
+                    "channel",
+                    models.CharField(
+                        choices=[
+                            ("email", "E-mail"),
+                            ("web_form", "Web form (filled in by hand)"),
+                            ("api", "API"),
+                            ("none", "No channel known yet"),
+                        ],
+                        max_length=10,
+                    ),
+                ),
+                ("recipient", models.CharField(max_length=500)),
+                ("language", models.CharField(default="en", max_length=8)),
+                ("escalation_level", models.PositiveSmallIntegerField(default=0)),
+                (
+                    "state",
+                    models.CharField(
+                        choices=[
+                            ("to_submit", "To submit by hand"),
+                            ("queued", "Queued"),
+                            ("sent", "Sent"),
+                            ("failed", "Sending failed"),
+                            ("cancelled", "Cancelled"),
+                        ],
+                        max_length=10,
+                    ),
+                ),
+                (
+                    "idempotency_key",
+                    models.UUIDField(default=uuid.uuid4, editable=False, unique=True),
+                ),
+                ("subject", models.CharField(max_length=300)),
+                ("body_ciphertext", models.BinaryField()),
+                ("created_at", models.DateTimeField()),
+                ("sent_at", models.DateTimeField(blank=True, null=True)),
+                ("attempts", models.PositiveSmallIntegerField(default=0)),
+                ("last_error", models.CharField(blank=True, max_length=300)),
+                ("ticket", models.CharField(blank=True, max_length=120)),
+                ("answer_ciphertext", models.BinaryField(blank=True, null=True)),
+                ("answered_at", models.DateTimeField(blank=True, null=True)),
+                (
+                    "created_by",
+                    models.ForeignKey(
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "follows",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="escalations",
+                        to="takedown.notice",
+                    ),
+                ),
+                (
+                    "partner",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="notices",
+                        to="directory.partnerhotline",
+                    ),
+                ),
+                (
+                    "platform",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="notices",
+                        to="directory.platform",
+                    ),
+                ),
+                (
+                    "report",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="notices",
+                        to="intake.report",
+                    ),
+                ),
+                (
+                    "targets",
+                    models.ManyToManyField(
+                        blank=True, related_name="notices", to="takedown.target"
+                    ),
+                ),
             ],
             options={
-                'ordering': ['created_at', 'id'],
+                "ordering": ["created_at", "id"],
             },
         ),
         migrations.CreateModel(
-            name='LivenessCheck',
+            name="LivenessCheck",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('at', models.DateTimeField()),
-                ('outcome', models.CharField(max_length=20)),
-                ('status_code', models.PositiveSmallIntegerField(blank=True, null=True)),
-                ('detail', models.CharField(blank=True, max_length=200)),
-                ('target', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='checks', to='takedown.target')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("at", models.DateTimeField()),
+                ("outcome", models.CharField(max_length=20)),
+                ("status_code", models.PositiveSmallIntegerField(blank=True, null=True)),
+                ("detail", models.CharField(blank=True, max_length=200)),
+                (
+                    "target",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="checks",
+                        to="takedown.target",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['at', 'id'],
+                "ordering": ["at", "id"],
             },
         ),
         migrations.AddConstraint(
-            model_name='target',
-            constraint=models.UniqueConstraint(fields=('report', 'entity'), name='takedown_target_once'),
+            model_name="target",
+            constraint=models.UniqueConstraint(
+                fields=("report", "entity"), name="takedown_target_once"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='target',
-            constraint=models.CheckConstraint(condition=models.Q(models.Q(('removed_at__isnull', False), ('state', 'removed')), models.Q(models.Q(('state', 'removed'), _negated=True), ('removed_at__isnull', True)), _connector='OR'), name='takedown_target_removed_has_time'),
+            model_name="target",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    models.Q(("removed_at__isnull", False), ("state", "removed")),
+                    models.Q(
+                        models.Q(("state", "removed"), _negated=True), ("removed_at__isnull", True)
+                    ),
+                    _connector="OR",
+                ),
+                name="takedown_target_removed_has_time",
+            ),
         ),
         migrations.AddIndex(
-            model_name='notice',
-            index=models.Index(fields=['state', 'created_at'], name='takedown_notice_state'),
+            model_name="notice",
+            index=models.Index(fields=["state", "created_at"], name="takedown_notice_state"),
         ),
         migrations.AddConstraint(
-            model_name='notice',
-            constraint=models.CheckConstraint(condition=models.Q(models.Q(('kind', 'takedown'), ('partner__isnull', True)), models.Q(('kind', 'forward'), ('partner__isnull', False)), _connector='OR'), name='takedown_notice_recipient_kind'),
+            model_name="notice",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    models.Q(("kind", "takedown"), ("partner__isnull", True)),
+                    models.Q(("kind", "forward"), ("partner__isnull", False)),
+                    _connector="OR",
+                ),
+                name="takedown_notice_recipient_kind",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='notice',
-            constraint=models.CheckConstraint(condition=models.Q(models.Q(('sent_at__isnull', False), ('state', 'sent')), models.Q(('state', 'sent'), _negated=True), _connector='OR'), name='takedown_notice_sent_has_time'),
+            model_name="notice",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    models.Q(("sent_at__isnull", False), ("state", "sent")),
+                    models.Q(("state", "sent"), _negated=True),
+                    _connector="OR",
+                ),
+                name="takedown_notice_sent_has_time",
+            ),
         ),
         migrations.AddIndex(
-            model_name='livenesscheck',
-            index=models.Index(fields=['target', 'at'], name='takedown_check_target_at'),
+            model_name="livenesscheck",
+            index=models.Index(fields=["target", "at"], name="takedown_check_target_at"),
         ),
     ]
