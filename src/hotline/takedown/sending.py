@@ -86,7 +86,7 @@ def _claim(notice_id: int) -> Notice | None:
     """Step 1: mark the attempt before any byte goes to the SMTP server (committed)."""
     with transaction.atomic():
         notice = (
-            Notice.objects.select_for_update()
+            Notice.objects.select_for_update(of=("self",))
             .select_related("report", "partner", "follows")
             .filter(pk=notice_id)
             .first()
@@ -118,7 +118,11 @@ def _audit(notice: Notice, action: str, **details: object) -> None:
 def _refused(notice_id: int, claimed_at: object, error: str) -> None:
     """Step 3: the server said no (nothing was accepted): release the claim, count it."""
     with transaction.atomic():
-        notice = Notice.objects.select_for_update().select_related("report").get(pk=notice_id)
+        notice = (
+            Notice.objects.select_for_update(of=("self",))
+            .select_related("report")
+            .get(pk=notice_id)
+        )
         if notice.state != Notice.State.QUEUED or notice.send_started_at != claimed_at:
             return
         notice.send_started_at = None
@@ -148,7 +152,11 @@ def notice_deliver(notice_id: int) -> None:
         return
     try:
         with transaction.atomic():
-            notice = Notice.objects.select_for_update().select_related("report").get(pk=notice_id)
+            notice = (
+                Notice.objects.select_for_update(of=("self",))
+                .select_related("report")
+                .get(pk=notice_id)
+            )
             if notice.state != Notice.State.QUEUED or notice.send_started_at != claimed_at:
                 return  # cancelled meanwhile: nothing was sent
             try:
