@@ -19,6 +19,7 @@ from notice_support import (
     assessed_report,
 )
 
+from hotline.directory.models import PartnerHotline
 from hotline.takedown.models import Notice, Target
 from hotline.takedown.selectors import notice_candidates
 from hotline.takedown.services import NoticeError, notice_answer_record, notices_create
@@ -257,3 +258,45 @@ def test_any_answer_text_is_stored_or_refused_cleanly(
         return
     notice.refresh_from_db()
     assert notice.answered_at is not None
+
+
+@pytest.mark.parametrize(
+    "partner", ["", "abc", "-1", "0", "99999999999999999999", "1 OR 1=1", "\x00", "٣"]
+)
+def test_garbage_partner_choices_are_refused_with_nothing_saved(
+    analyst: tuple[Client, Any], partner: str
+) -> None:
+    client, user = analyst
+    PartnerHotline.objects.create(name="German partner", country="DE", email="r@de.example")
+    report = assessed_report(user, (TELEGRAM_GROUP,))
+    response = client.post(
+        f"/staff/notices/reports/{report.public_id}/forward/",
+        {"partner": partner, "targets": [str(i) for i in _ids(user, report)]},
+    )
+    assert response.status_code == 400
+    assert not Notice.objects.exists()
+
+
+def test_a_forward_from_the_page_is_queued_and_listed_by_kind(
+    analyst: tuple[Client, Any],
+) -> None:
+    client, user = analyst
+    partner = PartnerHotline.objects.create(
+        name="German partner", country="DE", email="r@de.example"
+    )
+    report = assessed_report(user, (TELEGRAM_GROUP,))
+    other = assessed_report(user, ("https://t.me/another_group_1188",))
+    url = f"/staff/notices/reports/{report.public_id}/forward/"
+    theirs = [str(i) for i in _ids(user, other)]
+    assert client.post(url, {"partner": partner.pk, "targets": theirs}).status_code == 400
+    mine = [str(i) for i in _ids(user, report)]
+    response = client.post(url, {"partner": partner.pk, "targets": mine})
+    assert response.status_code == 303
+    notice = Notice.objects.get()
+    assert notice.kind == "forward"
+    assert str(notice.public_id) in client.get("/staff/notices/?kind=forward").content.decode()
+    assert str(notice.public_id) not in client.get("/staff/notices/?kind=takedown").content.decode()
+    page = client.get(f"/staff/notices/{notice.public_id}/").content.decode()
+    assert "openhotline.forward/1" in page
+    for secret in REPORTER_SECRETS:
+        assert secret not in page
