@@ -347,3 +347,26 @@ def test_a_removed_target_is_not_escalated(inbox: Inbox) -> None:
         escalation_level=1, state=Target.State.REMOVED, removed_at=timezone.now()
     )
     assert notices_escalate_due(timezone.now()) == 0
+
+
+def test_an_unknown_host_becomes_sendable_once_an_administrator_adds_its_platform() -> None:
+    analyst = staff()
+    report = assessed_report(analyst, (URL_UNKNOWN_HOST,))
+    (group,) = notice_candidates(actor=analyst, report=report)
+    assert group.platform is None
+    assert not group.candidates[0].sendable
+    Platform.objects.create(
+        code="badhost",
+        name="Badhost Files",
+        channel="email",
+        abuse_email="abuse@badhost.example",
+        hostnames=["badhost.example"],
+    )
+    (group,) = notice_candidates(actor=analyst, report=report)
+    assert group.platform is not None
+    assert group.candidates[0].sendable
+    notice = notices_create(
+        actor=analyst, report_id=report.pk, entity_ids=[group.candidates[0].entity.pk]
+    ).notices[0]
+    assert (notice.recipient, notice.state) == ("abuse@badhost.example", "queued")
+    assert "Badhost Files" in notice_body(actor=analyst, notice=notice)
