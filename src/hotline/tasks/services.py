@@ -99,6 +99,12 @@ PERIODIC: tuple[Periodic, ...] = (
         func_path="hotline.retention.services.retention_purge_task",
         minutes=60,
     ),
+    Periodic(
+        # Liveness re-checks of noticed URLs, removals and escalations (takedown-rechecks.md).
+        name="takedown.recheck",
+        func_path="hotline.takedown.rechecks.takedown_recheck_task",
+        minutes=15,
+    ),
 )
 
 
