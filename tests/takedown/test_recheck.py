@@ -5,18 +5,26 @@ failures, flagged when refused), the schedule, and that nothing about the URL is
 from __future__ import annotations
 
 import ipaddress
+import re
 import socket
 import struct
 from collections.abc import Iterator
 from datetime import datetime, timedelta
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 from recheck_support import earlier_check, noticed_report, target_for
 
 from hotline.audit.models import AuditEvent
-from hotline.takedown.fetcher import FetchPolicy
+from hotline.takedown.fetcher import FetchPolicy, Hop, LivenessResult, Outcome
 from hotline.takedown.models import LivenessCheck, Target
-from hotline.takedown.rechecks import GONE_CONFIRM_AFTER, RETRY_AFTER, targets_recheck
+from hotline.takedown.rechecks import (
+    GONE_CONFIRM_AFTER,
+    RETRY_AFTER,
+    finding_of,
+    targets_recheck,
+)
 from net_stubs import answer, drip, http_server
 
 pytestmark = pytest.mark.django_db
@@ -269,3 +277,32 @@ def test_every_due_target_is_checked_once_per_run_across_read_chunks(
     assert sorted(LivenessCheck.objects.values_list("target_id", flat=True)) == sorted(
         t.pk for t in targets
     )
+
+
+@given(
+    url=st.text(max_size=200),
+    final=st.text(max_size=200),
+    outcome=st.sampled_from(list(Outcome)),
+    status=st.none() | st.integers(100, 599),
+    reason=st.text(max_size=100),
+)
+def test_any_result_for_any_url_reads_as_a_verdict_in_short_fixed_words(
+    url: str, final: str, outcome: Outcome, status: int | None, reason: str
+) -> None:
+    hops = (Hop(url=url, address="", status=301), Hop(url=final, address="", status=status))
+    finding = finding_of(
+        LivenessResult(outcome=outcome, status=status, reason=reason, hops=hops), url
+    )
+    assert finding.verdict in {"online", "gone", "retry", "refused"}
+    # Only fixed words and numbers: nothing of the URL, the redirect or the fetcher's reason.
+    assert FIXED_DETAIL.fullmatch(finding.detail), finding.detail
+
+
+FIXED_DETAIL = re.compile(
+    r"answered (\d{3}|None)( after \d+ redirects)?"
+    r"|redirected to (the home|a login) page, answered (\d{3}|None)"
+    r"|server error, answered \d{3}|too many redirects|the connection or the answer failed"
+    r"|the name does not resolve or nothing answers|no full answer before the deadline"
+    r"|it leads to an address inside a private or reserved network"
+    r"|the URL is not one the checker may ask \(scheme, credentials or form\)"
+)

@@ -85,8 +85,11 @@ def finding_of(result: LivenessResult, url: str) -> Finding:
         return Finding(Verdict.GONE, GONE, status, f"answered {status}")
     if result.outcome is Outcome.ONLINE:
         if redirected:
-            start = urllib.parse.urlsplit(url)
-            final = urllib.parse.urlsplit(result.final_url)
+            try:
+                start = urllib.parse.urlsplit(url)
+                final = urllib.parse.urlsplit(result.final_url)
+            except ValueError:  # the fetcher read them, but stay safe on any text
+                return Finding(Verdict.ONLINE, result.outcome.value, status, f"answered {status}")
             if final.path in ("", "/") and not final.query and start.path not in ("", "/"):
                 # The page now sends everyone to the site's front page: what platforms do with
                 # removed content. Login pages are not treated so (content may sit behind one).

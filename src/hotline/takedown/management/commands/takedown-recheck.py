@@ -8,6 +8,7 @@ at once or with fewer parallel checks (`--concurrency`). Prints one line of coun
 from __future__ import annotations
 
 import argparse
+import re
 from typing import Any
 
 from django.core.exceptions import ImproperlyConfigured
@@ -17,7 +18,8 @@ from hotline.takedown.rechecks import escalation_hours, targets_recheck
 
 
 def _concurrency(text: str) -> int:
-    if not text.isdigit() or not 1 <= int(text) <= 256:
+    # ASCII digits only: str.isdigit() and int() also take other scripts' digits.
+    if not re.fullmatch(r"[0-9]{1,3}", text) or not 1 <= int(text) <= 256:
         raise argparse.ArgumentTypeError("write a whole number from 1 to 256")
     return int(text)
 
