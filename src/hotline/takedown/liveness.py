@@ -14,9 +14,10 @@ the caller writes each batch from one thread, in one transaction.
 
 from __future__ import annotations
 
+import queue
 import time
 from collections.abc import Callable, Iterable, Iterator
-from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import TypeVar
 
@@ -69,24 +70,40 @@ def check_many[Item](
     batch_size = max(1, batch_size)
     in_flight_limit = 2 * concurrency
     source = iter(items)
-    pending: dict[Future[LivenessResult], Item] = {}
+    # Finished checks arrive on a queue (O(1) each); `concurrent.futures.wait` over every
+    # pending future costs O(in flight) per completion, which showed at 128 threads.
+    finished: queue.SimpleQueue[Checked[Item]] = queue.SimpleQueue()
+    in_flight = 0
     batch: list[Checked[Item]] = []
     exhausted = False
     batch_started = time.monotonic()
+
+    def run(item: Item, url: str) -> None:
+        finished.put(Checked(item=item, result=_safe_check(url, policy, check)))
+
     with ThreadPoolExecutor(max_workers=concurrency, thread_name_prefix="liveness") as pool:
-        while pending or not exhausted:
-            while not exhausted and len(pending) < in_flight_limit:
+        while in_flight or not exhausted:
+            while not exhausted and in_flight < in_flight_limit:
                 try:
                     item = next(source)
                 except StopIteration:
                     exhausted = True
                     break
-                pending[pool.submit(_safe_check, url_of(item), policy, check)] = item
-            if not pending:
+                pool.submit(run, item, url_of(item))
+                in_flight += 1
+            if not in_flight:
                 break
-            done, _ = wait(pending, timeout=batch_seconds, return_when=FIRST_COMPLETED)
-            for future in done:
-                batch.append(Checked(item=pending.pop(future), result=future.result()))
+            if not batch:  # a batch's time runs from its first result
+                batch_started = time.monotonic()
+            wait_for = max(0.0, batch_started + batch_seconds - time.monotonic())
+            try:
+                batch.append(finished.get(timeout=wait_for))
+                in_flight -= 1
+                while len(batch) < batch_size:  # whatever else finished meanwhile
+                    batch.append(finished.get_nowait())
+                    in_flight -= 1
+            except queue.Empty:
+                pass
             full = len(batch) >= batch_size
             if batch and (full or time.monotonic() - batch_started >= batch_seconds):
                 yield batch
