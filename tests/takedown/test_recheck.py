@@ -306,3 +306,13 @@ FIXED_DETAIL = re.compile(
     r"|it leads to an address inside a private or reserved network"
     r"|the URL is not one the checker may ask \(scheme, credentials or form\)"
 )
+
+
+def test_a_run_out_of_time_budget_leaves_the_rest_due_for_the_next_run(report) -> None:  # type: ignore[no-untyped-def]
+    with http_server(answer(200)) as (port, _):
+        targets = [_target(report, f"http://127.0.0.1:{port}/b/{i}") for i in range(5)]
+        targets_recheck(now=NOW, policy=POLICY, concurrency=2, budget_seconds=0)
+        assert not LivenessCheck.objects.exists()
+        assert all(Target.objects.get(pk=t.pk).next_check_at == NOW for t in targets)
+        targets_recheck(now=NOW, policy=POLICY, concurrency=2, budget_seconds=60)
+    assert LivenessCheck.objects.count() == 5
