@@ -519,3 +519,16 @@ HOTLINE_ASSESSMENT_SCHEME_FILE = os.environ.get("HOTLINE_ASSESSMENT_SCHEME_FILE"
 HOTLINE_EVIDENCE_REVEAL_SECONDS = max(
     5, min(300, int(env_number("HOTLINE_EVIDENCE_REVEAL_SECONDS", 30)))
 )
+# Takedown re-checks (hotline.takedown.rechecks): hours after the first notice at which content
+# still online escalates (the case returns to the analysts' queue), and checks run at once.
+HOTLINE_TAKEDOWN_ESCALATE_AFTER_HOURS = os.environ.get(
+    "HOTLINE_TAKEDOWN_ESCALATE_AFTER_HOURS", "24,72"
+).strip()
+if not re.fullmatch(r"[0-9]{1,4}( *, *[0-9]{1,4}){0,9}", HOTLINE_TAKEDOWN_ESCALATE_AFTER_HOURS):
+    raise ConfigError(
+        "HOTLINE_TAKEDOWN_ESCALATE_AFTER_HOURS: write rising whole hours separated by commas, "
+        "e.g. 24,72."
+    )
+HOTLINE_TAKEDOWN_CHECK_CONCURRENCY = max(
+    1, min(256, int(env_number("HOTLINE_TAKEDOWN_CHECK_CONCURRENCY", 64)))
+)

@@ -13,6 +13,12 @@ from hotline.intake.models import Message, Report
 from hotline.intake.reporter_status import reporter_wording
 from hotline.vault import services as vault
 
+# States whose reporter wording gives way to "removed" once every takedown target is gone
+# (hotline.takedown.rechecks); earlier states never have confirmed removals.
+_REMOVAL_SHOWN_IN = frozenset(
+    {CaseState.NOTICE_SENT, CaseState.REFERRED_POLICE, CaseState.SENT_TO_PARTNER, CaseState.CLOSED}
+)
+
 
 @dataclass(frozen=True)
 class StatusMessage:
@@ -43,6 +49,12 @@ def status_view_data(report: Report) -> StatusView:
         for m in report.messages.select_related("report").order_by("created_at", "id")
     ]
     wording = reporter_wording(report.status)
+    if report.status in _REMOVAL_SHOWN_IN:
+        from hotline.intake.reporter_status import CONTENT_REMOVED
+        from hotline.takedown.removal import report_content_removed
+
+        if report_content_removed(report):
+            wording = CONTENT_REMOVED
     expect_by = None
     if report.status == CaseState.RECEIVED:
         expect_by = report.created_at + timedelta(hours=settings.HOTLINE_TRIAGE_DEADLINE_HOURS)

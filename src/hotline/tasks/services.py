@@ -100,7 +100,13 @@ PERIODIC: tuple[Periodic, ...] = (
         minutes=60,
     ),
     Periodic(
-        # Second and final requests for content still online after its notice (takedown.md).
+        # Liveness re-checks of noticed URLs, removals and escalations (takedown-rechecks.md).
+        name="takedown.recheck",
+        func_path="hotline.takedown.rechecks.takedown_recheck_task",
+        minutes=15,
+    ),
+    Periodic(
+        # Second and final requests for content still online after its notice (takedown-notices.md).
         name="takedown.notices_escalate",
         func_path="hotline.takedown.services.notices_escalate_due",
         minutes=15,
