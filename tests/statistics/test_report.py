@@ -195,3 +195,24 @@ def test_publish_from_the_command_line(capsys: pytest.CaptureFixture[str]) -> No
         call_command("stats", "publish", "2025-Q2", "--by", "nobody")
     with pytest.raises(CommandError, match="not a quarter"):
         call_command("stats", "publish", "Q2-2025", "--by", "admin")
+
+
+def test_the_command_draws_a_progress_bar_on_a_terminal(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import os
+    import pty
+    import sys
+
+    _year_2025()
+    controller, terminal = pty.openpty()
+    with os.fdopen(terminal, "w", encoding="utf-8") as stderr:
+        monkeypatch.setattr(sys, "stderr", stderr)
+        call_command("stats", "report", "--year", "2025", "--out", str(tmp_path / "r.pdf"))
+        stderr.flush()
+        drawn = os.read(controller, 65536).decode()
+    os.close(controller)
+
+    assert "[" + "#" * 30 + "] 100%" in drawn
+    assert "Counting reports" in drawn
+    assert drawn.count("\r") >= 5
