@@ -216,3 +216,14 @@ def test_the_command_draws_a_progress_bar_on_a_terminal(
     assert "[" + "#" * 30 + "] 100%" in drawn
     assert "Counting reports" in drawn
     assert drawn.count("\r") >= 5
+
+
+def test_the_khmer_report_is_quiet_when_not_on_a_terminal(
+    tmp_path: Path, capfd: pytest.CaptureFixture[str], caplog: pytest.LogCaptureFixture
+) -> None:
+    _year_2025()
+    call_command(
+        "stats", "report", "--year", "2025", "--language", "km", "--out", str(tmp_path / "r.pdf")
+    )
+    assert capfd.readouterr().err == ""
+    assert not [r for r in caplog.records if r.name.startswith("weasyprint")]
