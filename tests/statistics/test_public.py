@@ -11,6 +11,8 @@ from datetime import timedelta
 import pytest
 from django.core.exceptions import PermissionDenied
 from django.test import Client
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from public_support import add_removed_target, add_reports, administrator, at
 
 from hotline.audit.models import AuditEvent
@@ -210,3 +212,35 @@ def test_downloads_refuse_writes_and_odd_query_strings_change_nothing(client: Cl
 def test_old_reports_are_never_counted_in_another_year() -> None:
     add_reports(2, at(2025, 1) - timedelta(days=400))
     assert sum(q.total for q in year_counts(2025).values()) == 0
+
+
+def test_a_table_that_cannot_be_protected_is_not_shown(client: Client) -> None:
+    # 8 reports: 4 under 13 and 4 aged 13-15. Both "<5" with a total of 8 would each have to
+    # be 4, and there is no larger count to withhold: the age table is left out.
+    add_reports(4, at(2025, 8), victim_age="under_13")
+    add_reports(4, at(2025, 8), victim_age="13_15")
+    quarter_publish(actor=administrator(), key=QuarterKey(2025, 3))
+
+    body = json.loads(client.get("/figures/figures.json").content)
+    assert body["quarters"][0]["total"]["text"] == "8"
+    assert body["quarters"][0]["tables"]["age"] is None
+    assert body["quarters"][0]["tables"]["type"] is not None
+    html = client.get("/figures/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert "Too few reports to show this table safely." in html
+    rows = list(csv.reader(io.StringIO(client.get("/figures/figures.csv").content.decode())))
+    assert not [row for row in rows if row[1] == "age"]
+
+
+@given(text=st.text(max_size=60))
+@settings(max_examples=300, deadline=None)
+def test_any_text_is_a_quarter_or_a_clear_refusal(text: str) -> None:
+    try:
+        key = QuarterKey.parse(text)
+    except StatisticsError as exc:
+        message = str(exc)
+        key = None
+    if key is None:
+        assert message
+    else:
+        assert re.fullmatch(r"[0-9]{4}-?[qQ][1-4]", text.strip())
+        assert QuarterKey.parse(str(key)) == key

@@ -227,3 +227,13 @@ def test_the_khmer_report_is_quiet_when_not_on_a_terminal(
     )
     assert capfd.readouterr().err == ""
     assert not [r for r in caplog.records if r.name.startswith("weasyprint")]
+
+
+def test_publish_by_a_role_that_may_not_is_refused_and_nothing_is_stored() -> None:
+    from hotline.statistics.models import PublishedQuarter
+    from staff_login import make_staff
+
+    make_staff("sam", role="senior_analyst")
+    with pytest.raises(CommandError, match="may not publish"):
+        call_command("stats", "publish", "2025-Q1", "--by", "sam")
+    assert not PublishedQuarter.objects.exists()

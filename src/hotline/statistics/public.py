@@ -18,6 +18,7 @@ Nothing here reads free text or any date finer than the quarter.
 
 from __future__ import annotations
 
+import re
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
@@ -86,6 +87,9 @@ _CLOSED = {CaseState.NO_ACTION, CaseState.OUT_OF_SCOPE, CaseState.DUPLICATE}
 _PENDING = {CaseState.ASSESSED}
 
 
+_QUARTER = re.compile(r"(?P<year>[0-9]{4})-?[Qq](?P<quarter>[0-9])")
+
+
 class StatisticsError(ValueError):
     """A request for figures that cannot be answered (a bad quarter, one not over yet)."""
 
@@ -109,13 +113,13 @@ class QuarterKey:
 
     @classmethod
     def parse(cls, text: str) -> QuarterKey:
-        """ "2026-Q1" (or "2026Q1", "2026-q1")."""
-        cleaned = text.strip().upper().replace("-", "")
-        if len(cleaned) != 6 or cleaned[4] != "Q" or not cleaned[:4].isdigit():
+        """A quarter written like 2026-Q1 (or 2026Q1, 2026-q1)."""
+        match = _QUARTER.fullmatch(text.strip())
+        if match is None:
             raise StatisticsError(f"{text[:40]!r} is not a quarter: write it like 2026-Q1")
-        if cleaned[5] not in "1234":
+        if match["quarter"] not in "1234":
             raise StatisticsError("a quarter is 1, 2, 3 or 4")
-        return cls(int(cleaned[:4]), int(cleaned[5]))
+        return cls(int(match["year"]), int(match["quarter"]))
 
     def __str__(self) -> str:
         return f"{self.year}-Q{self.quarter}"
