@@ -41,4 +41,5 @@ urlpatterns = [
     path("healthz", core_views.healthz, name="healthz"),
     path("admin/login/", admin_login),
     path("admin/", admin.site.urls),
+    path("figures/", include("hotline.statistics.public_urls")),
 ]
