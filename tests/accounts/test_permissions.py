@@ -41,6 +41,8 @@ manage_staff             .       .      .          .       Y
 manage_settings          .       .      .          .       Y
 view_audit               .       .      .          .       Y
 respond_to_alerts        Y       Y      Y          .       .
+view_support_cases       .       Y      Y          .       .
+manage_support_cases     .       .      Y          .       .
 """
 EXPECTED = {
     (role, row.split()[0]): mark == "Y"

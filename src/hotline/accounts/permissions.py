@@ -55,6 +55,8 @@ class Action(StrEnum):
     MANAGE_SETTINGS = "manage_settings"
     VIEW_AUDIT = "view_audit"
     RESPOND_TO_ALERTS = "respond_to_alerts"
+    VIEW_SUPPORT_CASES = "view_support_cases"
+    MANAGE_SUPPORT_CASES = "manage_support_cases"
 
 
 DESCRIPTIONS: Final[dict[Action, str]] = {
@@ -80,6 +82,8 @@ DESCRIPTIONS: Final[dict[Action, str]] = {
     Action.MANAGE_SETTINGS: "change the hotline's settings",
     Action.VIEW_AUDIT: "read the audit log",
     Action.RESPOND_TO_ALERTS: "see alerts of reports that need attention now, acknowledge them",
+    Action.VIEW_SUPPORT_CASES: "read victim support cases: consent, referrals, follow-ups, notes",
+    Action.MANAGE_SUPPORT_CASES: "open, follow up, refer and close support cases; record consent",
 }
 
 _A = Action
@@ -114,6 +118,7 @@ MATRIX: Final[dict[Role, frozenset[Action]]] = {
         _A.REFER,
         _A.EXPORT,
         _A.MANAGE_HASH_LISTS,
+        _A.VIEW_SUPPORT_CASES,
     },
     Role.CASEWORKER: frozenset(
         {
@@ -126,6 +131,8 @@ MATRIX: Final[dict[Role, frozenset[Action]]] = {
             _A.ADD_NOTE,
             _A.TAKE_PHONE_REPORT,
             _A.RESPOND_TO_ALERTS,
+            _A.VIEW_SUPPORT_CASES,
+            _A.MANAGE_SUPPORT_CASES,
         }
     ),
     Role.LIAISON: frozenset(

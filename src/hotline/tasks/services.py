@@ -99,6 +99,12 @@ PERIODIC: tuple[Periodic, ...] = (
         func_path="hotline.retention.services.retention_purge_task",
         minutes=60,
     ),
+    Periodic(
+        # Reminders of support follow-ups due today (hotline.support; once each, by state).
+        name="support.reminders_raise",
+        func_path="hotline.support.tasks.reminders_raise",
+        minutes=15,
+    ),
 )
 
 
