@@ -24,7 +24,8 @@ def test_a_report_asking_for_help_gets_one_case_however_often_the_pipeline_runs(
     assert report_pipeline_run(report_id=report.pk)
     assert report_pipeline_run(report_id=report.pk)
     (case,) = SupportCase.objects.filter(report=report)
-    assert case.state == "open" and case.opened_by is None
+    assert case.state == "open"
+    assert case.opened_by is None
     assert AuditEvent.objects.filter(action="support.case_open").count() == 1
 
 
@@ -45,7 +46,8 @@ def test_a_caseworker_opens_a_case_by_hand_once(caseworker: object) -> None:
     report = help_report(help_wanted=())
     first = services.support_case_open(actor=caseworker, report=report)  # type: ignore[arg-type]
     again = services.support_case_open(actor=caseworker, report=report)  # type: ignore[arg-type]
-    assert first.pk == again.pk and first.opened_by == caseworker
+    assert first.pk == again.pk
+    assert first.opened_by == caseworker
 
 
 def test_the_whole_life_of_a_case(caseworker: object, service: SupportService) -> None:
@@ -70,7 +72,8 @@ def test_the_whole_life_of_a_case(caseworker: object, service: SupportService) -
     assert (case.state, case.closure_reason) == ("closed", "referred")
     assert case.closed_at is not None
     (follow_up,) = FollowUp.objects.filter(case=case)
-    assert follow_up.done_at is not None and follow_up.reminder_state == "cancelled"
+    assert follow_up.done_at is not None
+    assert follow_up.reminder_state == "cancelled"
     actions = list(
         AuditEvent.objects.filter(action__startswith="support.").values_list("action", flat=True)
     )
@@ -88,7 +91,8 @@ def test_the_whole_life_of_a_case(caseworker: object, service: SupportService) -
     # The audit holds ids and codes, never the words of the report or of the note.
     for event in AuditEvent.objects.filter(action__startswith="support."):
         text = str(event.details)
-        assert "aunt" not in text and "Quillfeather" not in text
+        assert "aunt" not in text
+        assert "Quillfeather" not in text
     # Closed: no follow-up, referral or consent until reopened (a closing note is fine).
     with pytest.raises(SupportError, match="closed"):
         services.follow_up_add(actor=cw, case=case, due_on=timezone.localdate())  # type: ignore[arg-type]
@@ -130,7 +134,8 @@ def test_consent_changes_keep_their_history_with_who_and_when(
         False,
         None,
     )
-    assert second.recorded_by == caseworker and second.recorded_at >= first.recorded_at
+    assert second.recorded_by == caseworker
+    assert second.recorded_at >= first.recorded_at
     assert services.consent_in_force(case) == second
     assert AuditEvent.objects.filter(action="support.consent").count() == 2
 
@@ -160,7 +165,8 @@ def test_another_cases_referral_or_follow_up_cannot_be_touched(
 ) -> None:
     mine = services.support_case_for_report(report_id=help_report().pk)
     theirs = services.support_case_for_report(report_id=help_report().pk)
-    assert mine is not None and theirs is not None
+    assert mine is not None
+    assert theirs is not None
     services.consent_record(
         actor=caseworker,
         case=theirs,
@@ -178,7 +184,8 @@ def test_another_cases_referral_or_follow_up_cannot_be_touched(
         services.follow_up_done(actor=caseworker, case=mine, follow_up_id=str(follow_up.public_id))  # type: ignore[arg-type]
     referral.refresh_from_db()
     follow_up.refresh_from_db()
-    assert referral.outcome == "pending" and follow_up.done_at is None
+    assert referral.outcome == "pending"
+    assert follow_up.done_at is None
 
 
 @pytest.mark.parametrize("days", [-1, -400, 366, 10_000])
@@ -238,5 +245,6 @@ def test_notes_are_stored_encrypted(caseworker: object) -> None:
     assert case is not None
     note = services.note_add(actor=caseworker, case=case, body="Pomegranatewhistle ខ្លាច")  # type: ignore[arg-type]
     raw = bytes(SupportNote.objects.get(pk=note.pk).body_ciphertext)
-    assert b"Pomegranatewhistle" not in raw and "ខ្លាច".encode() not in raw
+    assert b"Pomegranatewhistle" not in raw
+    assert "ខ្លាច".encode() not in raw
     assert NARRATIVE  # the report's words stay in the report

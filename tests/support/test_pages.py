@@ -54,7 +54,8 @@ def test_mine_lists_my_cases_with_due_follow_ups_first(client: Client, worker_lo
     page = client.get("/staff/support/").content.decode()
     assert page.index(str(due.report.public_id)[:6]) < page.index(str(later.report.public_id)[:6])
     assert str(other.report.public_id)[:6] not in page
-    assert 'id="support-due"' in page and "1 follow-up of yours is due" in page
+    assert 'id="support-due"' in page
+    assert "1 follow-up of yours is due" in page
     everything = client.get("/staff/support/?show=all").content.decode()
     assert str(other.report.public_id)[:6] in everything
 
@@ -85,9 +86,11 @@ def test_forms_redirect_with_303_and_save(client: Client, worker_login: Staff) -
     )
     assert client.post(url + "close/", {"reason": "helped"}).status_code == 303
     case.refresh_from_db()
-    assert case.state == "closed" and case.assignee == worker_login.user
+    assert case.state == "closed"
+    assert case.assignee == worker_login.user
     page = client.get(url).content.decode()
-    assert "spoke to her ខ្ញុំ" in page and "The service took it on" in page
+    assert "spoke to her ខ្ញុំ" in page
+    assert "The service took it on" in page
 
 
 BAD = [
@@ -156,7 +159,8 @@ def test_another_cases_ids_are_refused_on_the_page(client: Client, worker_login:
     )
     referral.refresh_from_db()
     follow_up.refresh_from_db()
-    assert referral.outcome == "pending" and follow_up.done_at is None
+    assert referral.outcome == "pending"
+    assert follow_up.done_at is None
 
 
 @pytest.mark.parametrize(
@@ -184,7 +188,8 @@ def test_opening_by_hand_needs_a_real_report_number(
     client: Client, worker_login: Staff, value: str
 ) -> None:
     response = client.post("/staff/support/", {"report": value})
-    assert response.status_code == 400 and b'role="alert"' in response.content
+    assert response.status_code == 400
+    assert b'role="alert"' in response.content
     assert not SupportCase.objects.exists()
 
 

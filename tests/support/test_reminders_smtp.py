@@ -45,7 +45,8 @@ def test_a_due_follow_up_is_reminded_once_by_mail_without_content(inbox: Inbox) 
     body = message.get_body(preferencelist=("plain",))
     assert body is not None
     text = str(message["Subject"]) + body.get_content()
-    assert "follow-up" in text and "https://hotline.example/staff/support/" in text
+    assert "follow-up" in text
+    assert "https://hotline.example/staff/support/" in text
     case = SupportCase.objects.get(pk=follow_up.case_id)
     for secret in (
         "Marigoldsecret",
@@ -57,7 +58,8 @@ def test_a_due_follow_up_is_reminded_once_by_mail_without_content(inbox: Inbox) 
     ):
         assert secret not in text
     follow_up.refresh_from_db()
-    assert follow_up.reminder_state == "sent" and follow_up.reminded_at is not None
+    assert follow_up.reminder_state == "sent"
+    assert follow_up.reminded_at is not None
 
 
 def test_a_follow_up_not_yet_due_or_done_is_not_reminded(inbox: Inbox) -> None:
@@ -77,7 +79,8 @@ def test_smtp_refusing_leaves_the_reminder_pending_for_the_retry(inbox: Inbox) -
     with pytest.raises(smtplib.SMTPException):
         services.reminder_mail_send(follow_up_id=follow_up.pk)
     follow_up.refresh_from_db()
-    assert follow_up.reminder_state == "pending" and inbox.messages == []
+    assert follow_up.reminder_state == "pending"
+    assert inbox.messages == []
     assert services.reminder_mail_send(follow_up_id=follow_up.pk) == "sent"
     assert len(inbox.messages) == 1
 
