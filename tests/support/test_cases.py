@@ -7,8 +7,8 @@ from datetime import timedelta
 
 import pytest
 from django.utils import timezone
+from victim_support import NARRATIVE, help_report, make_user
 
-from conftest import NARRATIVE, help_report, make_user
 from hotline.audit.models import AuditEvent
 from hotline.directory.models import SupportService
 from hotline.intake.pipeline import report_pipeline_run

@@ -10,8 +10,8 @@ from django.test import Client
 from django.utils import timezone
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from victim_support import help_report
 
-from conftest import help_report
 from hotline.directory.models import SupportService
 from hotline.support import services
 from hotline.support.models import Consent, FollowUp, Referral, SupportCase, SupportNote

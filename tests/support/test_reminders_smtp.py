@@ -10,8 +10,8 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 from django_q.models import OrmQ
+from victim_support import NARRATIVE, Inbox, help_report, make_user
 
-from conftest import NARRATIVE, Inbox, help_report, make_user
 from hotline.support import services, tasks
 from hotline.support.models import FollowUp, SupportCase
 

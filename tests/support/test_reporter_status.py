@@ -7,8 +7,8 @@ from __future__ import annotations
 import pytest
 from django.test import Client
 from django.utils import translation
+from victim_support import help_report, make_user
 
-from conftest import help_report, make_user
 from hotline.directory.models import SupportService
 from hotline.intake.models import Report
 from hotline.intake.pipeline import report_pipeline_run

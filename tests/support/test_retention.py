@@ -6,8 +6,8 @@ from datetime import timedelta
 
 import pytest
 from django.utils import timezone
+from victim_support import help_report, make_user
 
-from conftest import help_report, make_user
 from hotline.directory.models import SupportService
 from hotline.retention.coverage import PURGED
 from hotline.retention.services import _other_apps_purge

@@ -12,8 +12,8 @@ import pytest
 from django.core.exceptions import PermissionDenied
 from django.test import Client
 from django.utils import timezone
+from victim_support import ROLES, help_report
 
-from conftest import ROLES, help_report
 from hotline.accounts.models import User
 from hotline.directory.models import SupportService
 from hotline.support import selectors, services
