@@ -90,17 +90,20 @@ def test_a_caseworker_works_a_case_at_1366_by_768(
 
     page.select_option("#id_contact_by", "phone")
     page.select_option("#id_share_with_service", label="Kind Counselling")
-    page.click("text=Record consent")
+    page.click("button:text-is('Record consent')")
+    page.wait_for_load_state()
     assert "By phone" in page.inner_text("#support-consent")
 
     past = (timezone.localdate() - timedelta(days=2)).isoformat()
     page.fill("#id_due_on", past)
-    page.click("text=Plan it")
+    page.click("button:text-is('Plan it')")
+    page.wait_for_load_state()
     assert "Choose a date from today on." in page.inner_text("[role=alert]")
     assert _axe(session) == []  # the page with its error
 
     page.fill("#id_body", "Talked with her; she wants the counselling ខ្ញុំ")
-    page.click("text=Add the note")
+    page.click("button:text-is('Add the note')")
+    page.wait_for_load_state()
     assert "she wants the counselling ខ្ញុំ" in page.content()
     session.shot("case")
     assert session.foreign == []

@@ -113,6 +113,8 @@ def test_pages_follow_the_matrix(client: Client, role: str) -> None:
     listing = client.get("/staff/support/?show=all")
     page = client.get(f"/staff/support/{case.public_id}/")
     note = client.post(f"/staff/support/{case.public_id}/note/", {"body": "hello"})
+    nav = client.get("/staff/directory/").content.decode()
+    assert ('href="/staff/support/"' in nav) is (role in READERS)
     if role in READERS:
         assert listing.status_code == 200
         assert page.status_code == 200
