@@ -32,9 +32,8 @@ def _axe(session: Session) -> list[Any]:
     html = session.page.content()
     browser = session.context.browser
     assert browser is not None
-    audit = browser.new_context(
-        java_script_enabled=True, bypass_csp=True, viewport={"width": 1366, "height": 768}
-    )
+    viewport = session.page.viewport_size  # the same width as the page audited
+    audit = browser.new_context(java_script_enabled=True, bypass_csp=True, viewport=viewport)
     try:
         page = audit.new_page()
         page.route(
@@ -106,4 +105,36 @@ def test_a_caseworker_works_a_case_at_1366_by_768(
     page.wait_for_load_state()
     assert "she wants the counselling ខ្ញុំ" in page.content()
     session.shot("case")
+    assert session.foreign == []
+
+
+@pytest.mark.parametrize(("contact", "promise"), [("012 345 678", True), ("", False)])
+def test_the_reporters_status_page_words_the_help_in_khmer_at_360_px(
+    browser_session: Callable[..., Session], contact: str, promise: bool
+) -> None:
+    SupportService.objects.create(
+        name_en="Kind Counselling", name_km="ការប្រឹក្សាចិត្តល្អ", kind="helpline", phone="1280"
+    )
+    receipt = report_submit(
+        data=ReportInput(
+            reporter_role="myself",
+            categories=["sextortion"],
+            help_wanted=["counsellor"],
+            contact=contact,
+            consent_contact=bool(contact),
+        ),
+        evidence=[],
+    )
+    session = browser_session(name="status-promise" if promise else "status-self-help")
+    page = session.page
+    page.goto(session.url("/status/"))
+    page.fill("input[name=code]", receipt.receipt_code)
+    page.click("button.primary")
+    page.wait_for_selector("#report-support")
+    words = page.inner_text("#report-support")
+    assert ("អ្នកប្រឹក្សាម្នាក់នឹងទាក់ទងអ្នក" in words) is promise
+    assert ("ការប្រឹក្សាចិត្តល្អ" in words) is not promise
+    assert session.scroll_width() <= 360
+    session.shot("status")
+    assert _axe(session) == []
     assert session.foreign == []
