@@ -1,5 +1,5 @@
 """A real worker sends a due follow-up's reminder once, even when killed mid-send, and its
-periodic job running again queues nothing more."""
+periodic job running again queues nothing more; its pipeline opens a support case once."""
 
 from __future__ import annotations
 
@@ -38,6 +38,8 @@ report = report_submit(data=ReportInput(reporter_role="myself", categories=["sex
 case = services.support_case_open(actor=cw, report=report)
 services.support_case_assign(actor=cw, case=case, assignee=cw)
 services.follow_up_add(actor=cw, case=case, due_on=timezone.localdate())
+report_submit(data=ReportInput(reporter_role="myself", categories=["sextortion"],
+    help_wanted=["legal"]), evidence=[])
 """
 
 
@@ -105,6 +107,14 @@ def test_a_worker_killed_mid_send_leaves_the_reminder_to_its_successor_which_sen
             ),
             timeout=30,
             what="the queue to empty",
+        )
+        # The worker's pipeline opened the case of the report that asked for legal help, once.
+        assert (
+            install.shell(
+                "from hotline.support.models import SupportCase\n"
+                "print(SupportCase.objects.filter(opened_by__isnull=True).count())"
+            )
+            == "1"
         )
         (message,) = inbox.messages
         assert message["To"] == "carla@hotline.example"
