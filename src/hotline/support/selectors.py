@@ -7,7 +7,7 @@ import uuid
 from dataclasses import dataclass
 from datetime import date
 
-from django.db.models import Min, Q
+from django.db.models import F, Min, Q
 from django.http import Http404
 from django.utils import timezone
 
@@ -26,22 +26,23 @@ class CaseRow:
 
 
 def support_case_rows(*, actor: User, mine: bool) -> list[CaseRow]:
-    """Return open cases (or only `actor`'s), those with a follow-up due first, then the oldest."""
+    """Return open cases (or only `actor`'s): follow-ups due first, then by date, oldest."""
     require(actor, Action.VIEW_SUPPORT_CASES)
     today = timezone.localdate()
+    # Overdue first falls out of the order: a due follow-up has the earliest date. Ordered
+    # in the database so the cut at 500 keeps the most urgent.
     cases = (
         SupportCase.objects.exclude(state="closed")
         .select_related("report", "assignee")
         .annotate(next_due=Min("follow_ups__due_on", filter=Q(follow_ups__done_at__isnull=True)))
+        .order_by(F("next_due").asc(nulls_last=True), "opened_at", "id")
     )
     if mine:
         cases = cases.filter(assignee=actor)
-    rows = [
+    return [
         CaseRow(case=c, next_due=c.next_due, overdue=bool(c.next_due and c.next_due <= today))
         for c in cases[:500]
     ]
-    rows.sort(key=lambda r: (not r.overdue, r.next_due or date.max, r.case.opened_at))
-    return rows
 
 
 def follow_ups_due_count(*, actor: User) -> int:
