@@ -9,8 +9,9 @@ from django.utils import timezone
 from victim_support import help_report, make_user
 
 from hotline.directory.models import SupportService
+from hotline.intake.models import Report
 from hotline.retention.coverage import PURGED
-from hotline.retention.services import _other_apps_purge
+from hotline.retention.services import retention_purge
 from hotline.support import services
 from hotline.support.models import Consent, FollowUp, Referral, SupportCase, SupportNote
 
@@ -36,7 +37,11 @@ def test_the_purge_removes_the_support_case_and_all_it_holds() -> None:
             actor=caseworker, case=case, due_on=timezone.localdate() + timedelta(days=1)
         )
         services.note_add(actor=caseworker, case=case, body="what she said")
-    _other_apps_purge(report)
+    # Closed as not actionable 91 days ago: past the default keep time of such reports.
+    Report.objects.filter(pk=report.pk).update(
+        status="no_action", updated_at=timezone.now() - timedelta(days=91)
+    )
+    assert retention_purge().purged == [report.pk]
     assert not SupportCase.objects.filter(report=report).exists()
     for model in (Consent, Referral, FollowUp, SupportNote):
         assert not model.objects.filter(case__report=report).exists()
