@@ -41,6 +41,7 @@ manage_staff             .       .      .          .       Y
 manage_settings          .       .      .          .       Y
 view_audit               .       .      .          .       Y
 respond_to_alerts        Y       Y      Y          .       .
+send_notices             Y       Y      .          .       .
 view_support_cases       .       Y      Y          .       .
 manage_support_cases     .       .      Y          .       .
 """

@@ -55,6 +55,7 @@ class Action(StrEnum):
     MANAGE_SETTINGS = "manage_settings"
     VIEW_AUDIT = "view_audit"
     RESPOND_TO_ALERTS = "respond_to_alerts"
+    SEND_NOTICES = "send_notices"
     VIEW_SUPPORT_CASES = "view_support_cases"
     MANAGE_SUPPORT_CASES = "manage_support_cases"
 
@@ -82,6 +83,9 @@ DESCRIPTIONS: Final[dict[Action, str]] = {
     Action.MANAGE_SETTINGS: "change the hotline's settings",
     Action.VIEW_AUDIT: "read the audit log",
     Action.RESPOND_TO_ALERTS: "see alerts of reports that need attention now, acknowledge them",
+    Action.SEND_NOTICES: (
+        "send takedown notices, forward reports to partner hotlines, record their answers"
+    ),
     Action.VIEW_SUPPORT_CASES: "read victim support cases: consent, referrals, follow-ups, notes",
     Action.MANAGE_SUPPORT_CASES: "open, follow up, refer and close support cases; record consent",
 }
@@ -102,6 +106,7 @@ _ANALYST: Final = frozenset(
         _A.MANAGE_IDENTIFIERS,
         _A.MANAGE_ESCROWS,
         _A.RESPOND_TO_ALERTS,
+        _A.SEND_NOTICES,
     }
 )
 

@@ -100,6 +100,12 @@ PERIODIC: tuple[Periodic, ...] = (
         minutes=60,
     ),
     Periodic(
+        # Second and final requests for content still online after its notice (takedown.md).
+        name="takedown.notices_escalate",
+        func_path="hotline.takedown.services.notices_escalate_due",
+        minutes=15,
+    ),
+    Periodic(
         # Reminders of support follow-ups due today (hotline.support; once each, by state).
         name="support.reminders_raise",
         func_path="hotline.support.tasks.reminders_raise",
