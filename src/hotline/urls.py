@@ -34,6 +34,7 @@ urlpatterns = [
     path("staff/assessment/", include("hotline.assessment.urls")),
     path("staff/evidence/", include("hotline.viewing.urls")),
     path("staff/retention/", include("hotline.retention.urls")),
+    path("staff/support/", include("hotline.support.urls")),
     path("staff/notices/", include("hotline.takedown.urls")),
     path("staff/", include("hotline.staff.urls")),
     path("api/", include("hotline.intake.api_urls")),

@@ -56,6 +56,8 @@ class Action(StrEnum):
     VIEW_AUDIT = "view_audit"
     RESPOND_TO_ALERTS = "respond_to_alerts"
     SEND_NOTICES = "send_notices"
+    VIEW_SUPPORT_CASES = "view_support_cases"
+    MANAGE_SUPPORT_CASES = "manage_support_cases"
 
 
 DESCRIPTIONS: Final[dict[Action, str]] = {
@@ -84,6 +86,8 @@ DESCRIPTIONS: Final[dict[Action, str]] = {
     Action.SEND_NOTICES: (
         "send takedown notices, forward reports to partner hotlines, record their answers"
     ),
+    Action.VIEW_SUPPORT_CASES: "read victim support cases: consent, referrals, follow-ups, notes",
+    Action.MANAGE_SUPPORT_CASES: "open, follow up, refer and close support cases; record consent",
 }
 
 _A = Action
@@ -119,6 +123,7 @@ MATRIX: Final[dict[Role, frozenset[Action]]] = {
         _A.REFER,
         _A.EXPORT,
         _A.MANAGE_HASH_LISTS,
+        _A.VIEW_SUPPORT_CASES,
     },
     Role.CASEWORKER: frozenset(
         {
@@ -131,6 +136,8 @@ MATRIX: Final[dict[Role, frozenset[Action]]] = {
             _A.ADD_NOTE,
             _A.TAKE_PHONE_REPORT,
             _A.RESPOND_TO_ALERTS,
+            _A.VIEW_SUPPORT_CASES,
+            _A.MANAGE_SUPPORT_CASES,
         }
     ),
     Role.LIAISON: frozenset(

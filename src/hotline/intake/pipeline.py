@@ -10,7 +10,8 @@ Steps, each idempotent (tasks are delivered at least once, and a rerun must chan
    in the narrative, matches and links (hotline.triage.services.report_triage_refresh; the
    rematch after a hash list import applies the same rule);
 4. put the report's words and identifiers, and the reporter's messages, in the search index as
-   keyed digests (hotline.search.services.report_search_index).
+   keyed digests (hotline.search.services.report_search_index);
+5. open the support case of a reporter who asked for help (hotline.support.services).
 Tasks (hotline.intake.tasks) only call `report_pipeline_run`.
 """
 
@@ -23,6 +24,7 @@ from hotline.entities.services import report_entities_extract
 from hotline.hashing.reports import report_hashes_match
 from hotline.intake.models import Report
 from hotline.search.services import report_search_index
+from hotline.support.services import support_case_for_report
 from hotline.triage.services import report_triage_refresh
 
 logger = logging.getLogger(__name__)
@@ -38,4 +40,6 @@ def report_pipeline_run(*, report_id: int) -> bool:
     assessment_carry_forward(report_id=report_id)
     report_triage_refresh(report_id=report_id)
     report_search_index(report_id=report_id)
+    # A reporter who asked for help gets a support case for the caseworkers (once).
+    support_case_for_report(report_id=report_id)
     return True

@@ -11,6 +11,7 @@ from django.utils import timezone
 from hotline.intake.choices import CaseState
 from hotline.intake.models import Message, Report
 from hotline.intake.reporter_status import reporter_wording
+from hotline.support.reporter import SupportWords, reporter_support_words
 from hotline.vault import services as vault
 
 # States whose reporter wording gives way to "removed" once every takedown target is gone
@@ -38,6 +39,8 @@ class StatusView:
     late: bool
     messages: list[StatusMessage]
     files: int
+    # What we say about the help they asked for (hotline.support.reporter; None: nothing).
+    support: SupportWords | None = None
 
 
 def status_view_data(report: Report) -> StatusView:
@@ -67,6 +70,7 @@ def status_view_data(report: Report) -> StatusView:
         late=expect_by is not None and timezone.now() > expect_by,
         messages=messages,
         files=report.files.count(),
+        support=reporter_support_words(report, str(report_details(report).get("contact") or "")),
     )
 
 

@@ -111,6 +111,12 @@ PERIODIC: tuple[Periodic, ...] = (
         func_path="hotline.takedown.services.notices_escalate_due",
         minutes=15,
     ),
+    Periodic(
+        # Reminders of support follow-ups due today (hotline.support; once each, by state).
+        name="support.reminders_raise",
+        func_path="hotline.support.tasks.reminders_raise",
+        minutes=15,
+    ),
 )
 
 
