@@ -13,7 +13,14 @@ from hotline.intake.models import Report
 from hotline.retention.coverage import PURGED
 from hotline.retention.services import retention_purge
 from hotline.support import services
-from hotline.support.models import Consent, FollowUp, Referral, SupportCase, SupportNote
+from hotline.support.models import (
+    ClosureReason,
+    Consent,
+    FollowUp,
+    Referral,
+    SupportCase,
+    SupportNote,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -37,6 +44,11 @@ def test_the_purge_removes_the_support_case_and_all_it_holds() -> None:
             actor=caseworker, case=case, due_on=timezone.localdate() + timedelta(days=1)
         )
         services.note_add(actor=caseworker, case=case, body="what she said")
+    services.support_case_close(
+        actor=caseworker,
+        case=services.support_case_for_report(report_id=report.pk),  # type: ignore[arg-type]
+        reason=ClosureReason.HELPED,
+    )
     # Closed as not actionable 91 days ago: past the default keep time of such reports.
     Report.objects.filter(pk=report.pk).update(
         status="no_action", updated_at=timezone.now() - timedelta(days=91)
@@ -48,3 +60,20 @@ def test_the_purge_removes_the_support_case_and_all_it_holds() -> None:
         assert model.objects.filter(case__report=other).count() == 1
     assert "support.supportcase" in PURGED
     assert SupportService.objects.filter(pk=service.pk).exists()  # the directory stays
+
+
+def test_a_report_whose_support_case_is_still_open_is_kept_until_the_case_closes() -> None:
+    caseworker = make_user("caseworker", "dara")
+    report = help_report()
+    case = services.support_case_for_report(report_id=report.pk)
+    assert case is not None
+    # The analysts closed the report long ago; the caseworker is still helping the victim.
+    Report.objects.filter(pk=report.pk).update(
+        status="no_action", updated_at=timezone.now() - timedelta(days=91)
+    )
+
+    assert retention_purge().purged == []
+    assert SupportCase.objects.filter(report=report).exists()
+
+    services.support_case_close(actor=caseworker, case=case, reason=ClosureReason.HELPED)
+    assert retention_purge().purged == [report.pk]
