@@ -88,6 +88,7 @@ INSTALLED_APPS = [
     "hotline.retention",
     "hotline.takedown",
     "hotline.statistics",
+    "hotline.referrals",
 ]
 
 MIDDLEWARE = [

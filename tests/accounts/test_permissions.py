@@ -42,6 +42,7 @@ manage_settings          .       .      .          .       Y
 view_audit               .       .      .          .       Y
 respond_to_alerts        Y       Y      Y          .       .
 send_notices             Y       Y      .          .       .
+referral_package         .       .      .          Y       .
 """
 EXPECTED = {
     (role, row.split()[0]): mark == "Y"

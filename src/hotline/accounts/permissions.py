@@ -56,6 +56,7 @@ class Action(StrEnum):
     VIEW_AUDIT = "view_audit"
     RESPOND_TO_ALERTS = "respond_to_alerts"
     SEND_NOTICES = "send_notices"
+    REFERRAL_PACKAGE = "referral_package"
 
 
 DESCRIPTIONS: Final[dict[Action, str]] = {
@@ -84,6 +85,7 @@ DESCRIPTIONS: Final[dict[Action, str]] = {
     Action.SEND_NOTICES: (
         "send takedown notices, forward reports to partner hotlines, record their answers"
     ),
+    Action.REFERRAL_PACKAGE: "produce a signed police referral package (evidence, custody record)",
 }
 
 _A = Action
@@ -143,6 +145,7 @@ MATRIX: Final[dict[Role, frozenset[Action]]] = {
             _A.SEARCH_IDENTIFIERS,
             _A.REFER,
             _A.EXPORT,
+            _A.REFERRAL_PACKAGE,
         }
     ),
     Role.ADMINISTRATOR: frozenset(
