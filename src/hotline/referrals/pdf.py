@@ -92,9 +92,13 @@ NO_IDENTITY_KM = (
     "អត្តសញ្ញាណ និងព័ត៌មានទំនាក់ទំនងរបស់អ្នករាយការណ៍មិនត្រូវបានដាក់បញ្ចូលទេ៖ អ្នករាយការណ៍មិនបានយល់ព្រមចែករំលែកវាជាមួយប៉ូលិសទេ។"
 )
 
+# Lists as blocks, not tables: WeasyPrint lays out a long table across pages several times
+# over (50 evidence rows in tables took 3.9 CPU-seconds, as blocks 1.0: benchmarks/README.md).
 EXTRA_CSS = """
 .narrative { white-space: pre-wrap; border-left: 2pt solid #999; padding-left: 6pt; }
 .small { font-size: 8pt; color: #333; }
+.item { margin: 0 0 5pt; padding-bottom: 3pt; border-bottom: 0.5pt solid #ccc; }
+.line { font-size: 8.5pt; }
 """
 
 
