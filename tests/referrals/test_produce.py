@@ -18,6 +18,7 @@ from referral_support import case_full_of_identity, entries, produce, staff
 
 from hotline.accounts.permissions import Role
 from hotline.audit.models import AuditEvent
+from hotline.intake.models import Report
 from hotline.referrals.models import ReferralPackage
 from hotline.referrals.services import ReferralError
 from staff_login import staff_client
@@ -224,9 +225,7 @@ def test_garbage_form_input_is_a_form_error_and_nothing_is_produced(
 _cache: dict[str, object] = {}
 
 
-def _report_once():  # type: ignore[no-untyped-def]
-    from hotline.intake.models import Report
-
+def _report_once() -> Report:
     found = Report.objects.first()
     return found or case_full_of_identity(pictures=0).report
 
