@@ -89,6 +89,7 @@ INSTALLED_APPS = [
     "hotline.takedown",
     "hotline.statistics",
     "hotline.support",
+    "hotline.referrals",
 ]
 
 MIDDLEWARE = [

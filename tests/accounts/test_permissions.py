@@ -44,6 +44,7 @@ respond_to_alerts        Y       Y      Y          .       .
 send_notices             Y       Y      .          .       .
 view_support_cases       .       Y      Y          .       .
 manage_support_cases     .       .      Y          .       .
+referral_package         .       .      .          Y       .
 """
 EXPECTED = {
     (role, row.split()[0]): mark == "Y"

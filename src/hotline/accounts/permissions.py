@@ -58,6 +58,7 @@ class Action(StrEnum):
     SEND_NOTICES = "send_notices"
     VIEW_SUPPORT_CASES = "view_support_cases"
     MANAGE_SUPPORT_CASES = "manage_support_cases"
+    REFERRAL_PACKAGE = "referral_package"
 
 
 DESCRIPTIONS: Final[dict[Action, str]] = {
@@ -88,6 +89,7 @@ DESCRIPTIONS: Final[dict[Action, str]] = {
     ),
     Action.VIEW_SUPPORT_CASES: "read victim support cases: consent, referrals, follow-ups, notes",
     Action.MANAGE_SUPPORT_CASES: "open, follow up, refer and close support cases; record consent",
+    Action.REFERRAL_PACKAGE: "produce a signed police referral package (evidence, custody record)",
 }
 
 _A = Action
@@ -150,6 +152,7 @@ MATRIX: Final[dict[Role, frozenset[Action]]] = {
             _A.SEARCH_IDENTIFIERS,
             _A.REFER,
             _A.EXPORT,
+            _A.REFERRAL_PACKAGE,
         }
     ),
     Role.ADMINISTRATOR: frozenset(

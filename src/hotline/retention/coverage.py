@@ -40,6 +40,7 @@ KEPT: dict[str, str] = {
     "retention.purgedreport": "the purge's own record",
     "takedown.target": "which identifier was noticed, when it came down: scorecard figures",
     "takedown.notice": "the hotline's record of a notice; its text and the answer are cleared",
+    "referrals.referralpackage": "that a package went to police: ids, times, digests only",
 }
 
 # Report columns the purge clears (name -> value after the purge); the details become an

@@ -1,0 +1,1 @@
+"""Police referral packages: a signed ZIP of one case for law enforcement, and its verifier."""
