@@ -10,6 +10,7 @@ import json
 import pikepdf
 import pytest
 from referral_support import (
+    CONTACT,
     IDENTITY,
     KHMER_WORDS,
     case_full_of_identity,
@@ -17,6 +18,7 @@ from referral_support import (
     every_text,
     pdf_text,
     produce,
+    staff,
 )
 
 from hotline.referrals.content import REMOVED
@@ -71,3 +73,48 @@ def test_english_labels_when_the_liaison_picks_english() -> None:
 
     assert "Police referral" in text
     assert "Chain of custody" in text
+
+
+def _police_consent(report, *, share: bool) -> None:  # type: ignore[no-untyped-def]
+    from hotline.support import services as support
+
+    caseworker = staff("caseworker", "carla")
+    case = support.support_case_for_report(report_id=report.pk) or support.support_case_open(
+        actor=caseworker, report=report
+    )
+    support.consent_record(
+        actor=caseworker,
+        case=case,
+        contact_by="phone",
+        share_with_police=share,
+        share_with_service=None,
+    )
+
+
+@pytest.mark.parametrize("language", ["en", "km"])
+def test_with_the_victims_consent_to_tell_police_the_contact_details_go_in(
+    language: str,
+) -> None:
+    case = case_full_of_identity()
+    _police_consent(case.report, share=True)
+
+    data = produce(case.report, language=language).data
+    content = json.loads(entries(data)["report.json"])
+
+    assert content["reporter"]["identity_included"] is True
+    assert content["reporter"]["contact"] == CONTACT
+    assert content["reporter"]["consent"]["recorded_by"] == "carla"
+    assert "sokha.reporter@example.org" in pdf_text(entries(data)["report.pdf"])
+    # Never the receipt code, consent or not.
+    assert case.receipt.casefold() not in every_text(data).casefold()
+
+
+def test_a_consent_withdrawn_later_keeps_the_identity_out() -> None:
+    case = case_full_of_identity()
+    _police_consent(case.report, share=True)
+    _police_consent(case.report, share=False)
+
+    text = every_text(produce(case.report).data).casefold()
+
+    for value in IDENTITY:
+        assert value.casefold() not in text, value

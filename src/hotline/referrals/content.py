@@ -1,10 +1,13 @@
 """What a referral package says about a case: gathered once, written as JSON and as a PDF.
 
-Nothing that identifies the reporter goes in: the reporter gives no consent to share their
-identity with police (intake asks only `consent_contact`, contact by the hotline, and
-`keep_original_for_police`, keep the original files), so the contact details, the receipt
-code and escrowed identifiers are left out, and the contact text is also blanked wherever the
-reporter repeated it in their own words (docs/decisions/referral-packages.md).
+Nothing that identifies the reporter goes in unless the reporter agreed: the public form asks
+only `consent_contact` (contact by the hotline) and `keep_original_for_police` (keep the original
+files), so by default the contact details, the receipt code and escrowed identifiers are left
+out, and the contact text is also blanked wherever the reporter repeated it in their own words.
+The one consent to share identity with police is the one a caseworker records with the victim
+(hotline.support: `share_with_police` in the consent in force): then the contact details go in,
+with who recorded that consent and when. Never the receipt code
+(docs/decisions/referral-packages.md).
 """
 
 from __future__ import annotations
@@ -51,6 +54,21 @@ def _identity_values(details: dict[str, Any]) -> list[str]:
     return sorted(parts, key=len, reverse=True)
 
 
+def police_consent(report: Report) -> dict[str, Any] | None:
+    """The consent in force to share the reporter's identity with police, or None."""
+    from hotline.support.models import SupportCase
+    from hotline.support.services import consent_in_force
+
+    case = SupportCase.objects.filter(report=report).first()
+    consent = consent_in_force(case) if case is not None else None
+    if consent is None or not consent.share_with_police:
+        return None
+    return {
+        "recorded_at": consent.recorded_at.isoformat(),
+        "recorded_by": consent.recorded_by.get_username(),
+    }
+
+
 def _blank(text: str, identity: list[str]) -> str:
     for value in identity:
         text = re.sub(re.escape(value), REMOVED, text, flags=re.IGNORECASE)
@@ -88,7 +106,8 @@ def case_content(
     the liaison did not ask for files).
     """
     details = report_details(report)
-    identity = _identity_values(details)
+    consent = police_consent(report)
+    identity = [] if consent is not None else _identity_values(details)
     with translation.override(language):
         labels = {
             "categories": [_label(Category, c) for c in report.categories],
@@ -111,7 +130,7 @@ def case_content(
         }
         for link in ReportEntity.objects.filter(report=report)
         .exclude(state=ReportEntity.State.REJECTED)
-        .exclude(field="contact")
+        .exclude(field="" if consent is not None else "contact")
         .select_related("entity")
         .order_by("entity__kind", "pk")
     ]
@@ -182,5 +201,11 @@ def case_content(
         },
         "timeline": timeline,
         "chain_of_custody": custody,
-        "reporter": {"identity_included": False, "why": NO_IDENTITY},
+        "reporter": {"identity_included": False, "why": NO_IDENTITY}
+        if consent is None
+        else {
+            "identity_included": True,
+            "contact": str(details.get("contact") or ""),
+            "consent": consent,
+        },
     }

@@ -116,7 +116,9 @@ def referral_pdf(content: dict[str, Any]) -> bytes:
             (key, report[key]) for key in ("links", "usernames", "phones", "payment_accounts")
         ],
         "custody_events": len(custody.get("events", [])),
-        "no_identity": NO_IDENTITY_KM if language == "km" else content["reporter"]["why"],
+        "no_identity": (NO_IDENTITY_KM if language == "km" else content["reporter"]["why"])
+        if not content["reporter"]["identity_included"]
+        else "",
     }
     html = render_to_string("referrals/report_pdf.html", context)
     return render_pdf(html, extra_css=EXTRA_CSS, title=f"Referral {content['case_reference']}")
