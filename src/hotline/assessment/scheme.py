@@ -19,6 +19,8 @@ from django.core.exceptions import ImproperlyConfigured
 DATA = Path(__file__).resolve().parent / "data"
 _CODE = re.compile(r"^[a-z0-9_]{1,40}$")
 LANGUAGES = ("en", "km")
+# The closed states an assessment value may decide (`closes = "..."` in the file).
+CLOSING_STATES = ("no_action", "out_of_scope")
 
 
 @dataclass(frozen=True)
@@ -27,6 +29,9 @@ class Value:
     en: str
     km: str
     retired: bool = False
+    # A closed case state this value decides on its own ("no_action", "out_of_scope"): an
+    # assessment with it closes the case (hotline.assessment.services.assessment_case_state).
+    closes: str = ""
 
     def label(self, language: str = "en") -> str:
         return self.km if language == "km" else self.en
@@ -122,7 +127,7 @@ def scheme_load(path: Path) -> Scheme:
                 raise ImproperlyConfigured(f"{path}: {where} value {j} must be a table")
             vcode = _code(entry, f"{where} value {j}", path)
             vwhere = f"{where} value {vcode!r}"
-            unknown = set(entry) - {"code", "en", "km", "retired"}
+            unknown = set(entry) - {"code", "en", "km", "retired", "closes"}
             if unknown:
                 raise ImproperlyConfigured(f"{path}: {vwhere} has unknown keys {sorted(unknown)}")
             if any(v.code == vcode for v in values):
@@ -130,12 +135,18 @@ def scheme_load(path: Path) -> Scheme:
             retired = entry.get("retired", False)
             if not isinstance(retired, bool):
                 raise ImproperlyConfigured(f"{path}: {vwhere}: `retired` must be true or false")
+            closes = entry.get("closes", "")
+            if closes not in ("", *CLOSING_STATES):
+                raise ImproperlyConfigured(
+                    f"{path}: {vwhere}: `closes` must be one of {', '.join(CLOSING_STATES)}"
+                )
             values.append(
                 Value(
                     code=vcode,
                     en=_text(entry, "en", vwhere, path),
                     km=_text(entry, "km", vwhere, path),
                     retired=retired,
+                    closes=str(closes),
                 )
             )
         if all(v.retired for v in values):

@@ -71,7 +71,13 @@ def report_assessments(*, report: Report) -> list[HistoryRow]:
     )
     for row in qs:
         rejected = ""
-        if row.rejected_at is not None:
+        if row.rejected_at is not None and row.rejected_by is None:
+            # hotline.assessment.services._carried_withdraw: its source was taken back.
+            rejected = (
+                "withdrawn because the assessment it was carried from was taken back, "
+                f"at {row.rejected_at:%Y-%m-%d %H:%M}"
+            )
+        elif row.rejected_at is not None:
             who = row.rejected_by.get_username() if row.rejected_by is not None else "?"
             rejected = f"taken back as not the same by {who} at {row.rejected_at:%Y-%m-%d %H:%M}"
         rows.append(

@@ -11,6 +11,7 @@ from __future__ import annotations
 import logging
 import uuid
 from collections.abc import Mapping
+from datetime import datetime
 
 from django.db import transaction
 from django.utils import timezone
@@ -20,7 +21,9 @@ from hotline.accounts.permissions import Action, require
 from hotline.assessment.models import Assessment, ReportLink
 from hotline.assessment.scheme import scheme
 from hotline.audit.services import audit_record
+from hotline.cases.models import CaseEvent
 from hotline.cases.services import report_state_change
+from hotline.cases.workflow import transition_allowed
 from hotline.intake.choices import CaseState
 from hotline.intake.models import Report
 from hotline.tasks.queue import enqueue
@@ -86,6 +89,9 @@ def assess_report(
     `expected_version` is the version the analyst saw (0: not assessed yet). If the report has
     been assessed since, StaleAssessment is raised and nothing changes. Confirming a carried
     assessment is an assessment like any other (the analyst's row replaces it as current).
+    In the same transaction the case moves on (assessment_case_follow: "assessed", or the
+    closed state a value decides) and copies carried from this report follow the new values
+    (_carried_follow).
     """
     require(actor, Action.CLASSIFY)
     checked = assessment_values_check(values)
@@ -113,10 +119,139 @@ def assess_report(
             # Scheme codes only: the analyst's judgement, nothing the reporter wrote.
             details={"version": row.version, "values": checked},
         )
+        assessment_case_follow(actor=actor, report_id=report.pk, values=checked)
+        _carried_follow(source=row)
         # In the same transaction: reports of the same picture that came in before this one was
         # assessed get it too (hotline.assessment.tasks).
         enqueue("hotline.assessment.tasks.assessment_carry_to_linked", report.pk)
     return row
+
+
+def assessment_case_state(values: Mapping[str, str]) -> CaseState:
+    """Return the case state an assessment decides: a closing value's state, else "assessed".
+
+    A value with `closes` in the scheme (shipped: report type "not actionable" closes as
+    "not actionable") decides on its own; the first such value in scheme order wins.
+    """
+    for dim in scheme().dimensions:
+        code = values.get(dim.code)
+        value = dim.value(code) if isinstance(code, str) else None
+        if value is not None and value.closes:
+            return CaseState(value.closes)
+    return CaseState.ASSESSED
+
+
+def assessment_case_follow(
+    *, actor: User, report_id: int, values: Mapping[str, str]
+) -> list[CaseEvent]:
+    """Move a case still being assessed to the state its assessment decides (a step each).
+
+    Only from received, in assessment or assessed: a case already acted on or closed stays
+    where analysts put it (a reassessment there is recorded; the case panel moves it). From
+    "received" the case passes through "in assessment" (the workflow has no shortcut), so the
+    history shows both steps. Each step is a hotline.cases state change (CaseEvent, audit,
+    reporter notice): needs `change_status`. Call inside the transaction holding the report's
+    lock.
+    """
+    target = assessment_case_state(values)
+    state = CaseState(Report.objects.values_list("status", flat=True).get(pk=report_id))
+    if state not in (CaseState.RECEIVED, CaseState.IN_REVIEW, CaseState.ASSESSED):
+        return []
+    if state == target:
+        return []
+    steps = [target]
+    if not transition_allowed(state, target):
+        steps.insert(0, CaseState.IN_REVIEW)
+    events = []
+    for step in steps:
+        events.append(
+            report_state_change(
+                actor=actor, report_id=report_id, expected_state=state, to_state=step
+            )
+        )
+        state = step
+    return events
+
+
+def _carried_follow(*, source: Assessment) -> int:
+    """Make every current copy carried from `source`'s report follow `source`'s values.
+
+    A report whose current assessment was carried from an earlier assessment of the source's
+    report gets a new carried version with the new values (history kept, audited as
+    `report.assessment_carried` with `follows`), and so on down the chain (a copy of a copy).
+    An analyst's own assessment and a taken-back copy are never touched. Returns rows made.
+    """
+    made = 0
+    sources = [source]
+    while sources:
+        parent = sources.pop()
+        followers = (
+            Assessment.objects.filter(
+                current=True, carried_from__report_id=parent.report_id, rejected_at__isnull=True
+            )
+            .exclude(carried_from=parent)
+            .exclude(report_id=parent.report_id)
+            .order_by("report_id")
+            .values_list("report_id", flat=True)
+        )
+        for report_id in list(followers):
+            report = _locked(report_id)
+            old = _current(report_id)
+            if old is None or old.carried_from_id is None:
+                continue
+            Assessment.objects.filter(pk=old.pk).update(current=False)
+            row = Assessment.objects.create(
+                report_id=report_id,
+                version=_last_version(report_id) + 1,
+                values=parent.values,
+                assessed_at=timezone.now(),
+                carried_from=parent,
+                carried_because=old.carried_because,
+            )
+            audit_record(
+                actor=None,
+                action="report.assessment_carried",
+                target_type="report",
+                target_id=str(report.public_id),
+                details={
+                    "from_report": str(_source_public(row)),
+                    "because": old.carried_because,
+                    "follows": True,
+                    "version": row.version,
+                },
+            )
+            made += 1
+            sources.append(row)
+    return made
+
+
+def _carried_withdraw(*, source: Assessment, now: datetime) -> int:
+    """End the current copies carried from `source` (itself taken back): they lost their basis.
+
+    Each is marked taken back (no analyst: `rejected_by` empty) and its report waits for an
+    analyst again, down the chain. Audited as `report.assessment_carry_withdrawn`.
+    """
+    ended = 0
+    sources = [source]
+    while sources:
+        parent = sources.pop()
+        for row in (
+            Assessment.objects.filter(current=True, carried_from=parent)
+            .select_related("report")
+            .order_by("report_id")
+        ):
+            _locked(row.report_id)
+            Assessment.objects.filter(pk=row.pk).update(current=False, rejected_at=now)
+            audit_record(
+                actor=None,
+                action="report.assessment_carry_withdrawn",
+                target_type="report",
+                target_id=str(row.report.public_id),
+                details={"version": row.version, "carried_from": str(_source_public(row))},
+            )
+            ended += 1
+            sources.append(row)
+    return ended
 
 
 def assessment_carried_reject(*, actor: User, report: Report, expected_version: int) -> None:
@@ -146,6 +281,8 @@ def assessment_carried_reject(*, actor: User, report: Report, expected_version: 
             target_id=str(report.public_id),
             details={"version": current.version, "carried_from": str(_source_public(current))},
         )
+        # Copies carried on from this one stood on it: they end too.
+        _carried_withdraw(source=current, now=now)
 
 
 def _source_public(row: Assessment) -> uuid.UUID | None:
