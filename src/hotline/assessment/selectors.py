@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from hotline.assessment.models import Assessment, ReportLink
-from hotline.assessment.scheme import scheme
+from hotline.assessment.scheme import scheme_at
 from hotline.intake.models import Report
 
 HASH = "hash"
@@ -63,7 +63,6 @@ class LinkInfo:
 def report_assessments(*, report: Report) -> list[HistoryRow]:
     """Return a report's assessments, newest first, with English labels."""
     rows = []
-    current_scheme = scheme()
     qs = (
         Assessment.objects.filter(report=report)
         .select_related("assessed_by", "rejected_by", "carried_from__report")
@@ -85,7 +84,8 @@ def report_assessments(*, report: Report) -> list[HistoryRow]:
                 version=row.version,
                 at=row.assessed_at,
                 by=row.assessed_by.get_username() if row.assessed_by is not None else "",
-                labels=current_scheme.labels(row.values),
+                # The labels of the version it was made under: its codes keep their meaning.
+                labels=scheme_at(row.scheme_version).labels(row.values),
                 carried_from=row.carried_from.report if row.carried_from is not None else None,
                 because=BECAUSE.get(row.carried_because, row.carried_because),
                 rejected=rejected,

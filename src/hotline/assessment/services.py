@@ -13,13 +13,20 @@ import uuid
 from collections.abc import Mapping
 from datetime import datetime
 
-from django.db import transaction
+from django.core.exceptions import ImproperlyConfigured
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from hotline.accounts.models import User
 from hotline.accounts.permissions import Action, require
-from hotline.assessment.models import Assessment, ReportLink
-from hotline.assessment.scheme import scheme
+from hotline.assessment.models import Assessment, ReportLink, SchemeVersion
+from hotline.assessment.scheme import (
+    Scheme,
+    scheme,
+    scheme_at,
+    scheme_parse,
+    scheme_version_in_force,
+)
 from hotline.audit.services import audit_record
 from hotline.cases.models import CaseEvent
 from hotline.cases.services import report_state_change
@@ -57,13 +64,15 @@ def _last_version(report_id: int) -> int:
     return last.version if last is not None else 0
 
 
-def assessment_values_check(values: Mapping[str, object]) -> dict[str, str]:
+def assessment_values_check(
+    values: Mapping[str, object], *, against: Scheme | None = None
+) -> dict[str, str]:
     """Return `values` as {dimension: code} if every dimension has a choosable code of the scheme.
 
     Raise UnknownCode naming the first problem (an unknown dimension or code, a retired value,
-    a missing dimension).
+    a missing dimension). `against`: the scheme to check with (default: the one in force).
     """
-    current = scheme()
+    current = against if against is not None else scheme()
     checked: dict[str, str] = {}
     for key in values:
         if current.dimension(str(key)) is None:
@@ -94,7 +103,8 @@ def assess_report(
     (_carried_follow).
     """
     require(actor, Action.CLASSIFY)
-    checked = assessment_values_check(values)
+    scheme_version = scheme_version_in_force()
+    checked = assessment_values_check(values, against=scheme_at(scheme_version))
     with transaction.atomic():
         _locked(report.pk)
         last = _last_version(report.pk)
@@ -110,6 +120,7 @@ def assess_report(
             values=checked,
             assessed_by=actor,
             assessed_at=timezone.now(),
+            scheme_version=scheme_version,
         )
         audit_record(
             actor=actor,
@@ -204,6 +215,7 @@ def _carried_follow(*, source: Assessment) -> int:
                 report_id=report_id,
                 version=_last_version(report_id) + 1,
                 values=parent.values,
+                scheme_version=parent.scheme_version,
                 assessed_at=timezone.now(),
                 carried_from=parent,
                 carried_because=old.carried_because,
@@ -325,6 +337,7 @@ def assessment_carry_forward(*, report_id: int) -> Assessment | None:
             report_id=report_id,
             version=1,
             values=source.values,
+            scheme_version=source.scheme_version,
             assessed_at=timezone.now(),
             carried_from=source,
             carried_because=because,
@@ -422,3 +435,116 @@ def _link(*, actor: User, report: Report, primary: Report, kind: str) -> ReportL
         details={"kind": kind, "primary": str(primary.public_id)},
     )
     return link
+
+
+MAX_SCHEME_CHARS = 100_000
+
+
+class SchemeRefused(AssessmentError):
+    """A scheme edit that cannot be saved; the message says why (shown to the administrator)."""
+
+
+def _pairs(current: Scheme) -> dict[tuple[str, str], str]:
+    return {(d.code, v.code): f"{v.en} ({d.en})" for d in current.dimensions for v in d.values}
+
+
+def _schemes_so_far() -> list[Scheme]:
+    versions = SchemeVersion.objects.values_list("version", flat=True)
+    return [scheme_at(0), *(scheme_at(v) for v in versions)]
+
+
+def scheme_version_save(*, actor: User, text: str, expected_version: int) -> SchemeVersion:
+    """Store an edited classification scheme as the next version, in force from now on.
+
+    Refused with SchemeRefused (nothing saved) when: the text is too long or not a valid scheme
+    (the message names the line or the value); someone saved a version since the administrator
+    loaded the page (`expected_version`); it is the scheme in force unchanged; or it deletes a
+    value or a dimension that a stored assessment uses (retire the value instead:
+    `retired = true`). Labels may change: an assessment keeps the labels of the version it
+    was made under. Needs `manage_settings`; audited as `assessment.scheme_change` with the
+    codes added, removed, retired and relabelled.
+    """
+    require(actor, Action.MANAGE_SETTINGS)
+    if len(text) > MAX_SCHEME_CHARS:
+        raise SchemeRefused(
+            f"The scheme is too long ({len(text):,} characters; at most {MAX_SCHEME_CHARS:,})."
+        )
+    if "\x00" in text:
+        raise SchemeRefused("The scheme contains a NUL character; nothing was saved.")
+    try:
+        new = scheme_parse(text, source="The scheme")
+    except ImproperlyConfigured as exc:
+        raise SchemeRefused(str(exc)) from exc
+    with transaction.atomic():
+        in_force = scheme_version_in_force()
+        if in_force != expected_version:
+            raise SchemeRefused(
+                f"Someone saved version {in_force} of the scheme meanwhile; nothing was saved. "
+                "Reload the page and make your change again."
+            )
+        current = scheme_at(in_force)
+        if new == current:
+            raise SchemeRefused("This is the scheme in force, unchanged; nothing was saved.")
+        new_pairs = _pairs(new)
+        new_dimensions = {d.code for d in new.dimensions}
+        for earlier in _schemes_so_far():
+            for dim in earlier.dimensions:
+                if (
+                    dim.code not in new_dimensions
+                    and Assessment.objects.filter(values__has_key=dim.code).exists()
+                ):
+                    raise SchemeRefused(
+                        f"“{dim.en}” ({dim.code}) is used by stored assessments and cannot be "
+                        "removed; nothing was saved."
+                    )
+            for (dim_code, code), label in _pairs(earlier).items():
+                if (dim_code, code) in new_pairs:
+                    continue
+                used = Assessment.objects.filter(**{f"values__{dim_code}": code}).count()
+                if used:
+                    raise SchemeRefused(
+                        f"“{label}” ({dim_code}: {code}) is used by {used} stored "
+                        f"assessment{'s' if used != 1 else ''} and cannot be deleted: retire it "
+                        "instead (retired = true); nothing was saved."
+                    )
+        old_pairs = _pairs(current)
+        retired_now = {(d.code, v.code) for d in new.dimensions for v in d.values if v.retired} - {
+            (d.code, v.code) for d in current.dimensions for v in d.values if v.retired
+        }
+        relabelled = [
+            pair
+            for pair in new_pairs.keys() & old_pairs.keys()
+            if _labels(new, pair) != _labels(current, pair)
+        ]
+        try:
+            with transaction.atomic():
+                row = SchemeVersion.objects.create(
+                    version=in_force + 1, text=text, created_at=timezone.now(), created_by=actor
+                )
+        except IntegrityError as exc:  # a concurrent save took this number
+            raise SchemeRefused(
+                "Someone saved a version of the scheme at the same moment; nothing was saved. "
+                "Reload the page and make your change again."
+            ) from exc
+        audit_record(
+            actor=actor,
+            action="assessment.scheme_change",
+            target_type="assessment_scheme",
+            target_id=str(row.version),
+            details={
+                "version": row.version,
+                "added": sorted(f"{d}:{c}" for d, c in new_pairs.keys() - old_pairs.keys()),
+                "removed": sorted(f"{d}:{c}" for d, c in old_pairs.keys() - new_pairs.keys()),
+                "retired": sorted(f"{d}:{c}" for d, c in retired_now),
+                "relabelled": sorted(f"{d}:{c}" for d, c in relabelled),
+            },
+        )
+    return row
+
+
+def _labels(current: Scheme, pair: tuple[str, str]) -> tuple[str, str, str, str]:
+    dim = current.dimension(pair[0])
+    value = dim.value(pair[1]) if dim is not None else None
+    if dim is None or value is None:
+        return ("", "", "", "")
+    return (dim.en, dim.km, value.en, value.km)
