@@ -15,6 +15,7 @@ from hotline.entities.models import Entity, ReportEntity
 from hotline.entities.services import entity_get_or_create
 from hotline.intake.models import Report
 from hotline.intake.services import ReportInput, report_submit
+from hotline.retention.models import RetentionRule
 from hotline.retention.services import entities_orphaned_purge, retention_purge
 from hotline.takedown.models import Target
 
@@ -91,6 +92,10 @@ def test_orphan_purge_ignores_unknown_ids_and_empty_lists() -> None:
 def test_a_link_being_made_meanwhile_keeps_the_entity() -> None:
     """A worker linking a new report to the entity holds its lock: the purge waits, then sees
     the link and keeps the entity (no report left pointing at a deleted identifier)."""
+    # A transactional test runs after others flushed the tables: the shipped rule may be gone.
+    RetentionRule.objects.get_or_create(
+        state="no_action", category="", defaults={"keep_days": 90, "updated_at": timezone.now()}
+    )
     report = _expired_naming(LINK)
     entity_id = ReportEntity.objects.get(report=report).entity_id
     newer = report_submit(
@@ -128,17 +133,20 @@ def test_a_link_being_made_meanwhile_keeps_the_entity() -> None:
     def purge() -> None:
         try:
             purged.append(retention_purge().purged)
+        except BaseException as exc:  # reported to the test below
+            errors.append(exc)
         finally:
             connections.close_all()
 
     purger = threading.Thread(target=purge)
     purger.start()
     purger.join(1.0)  # it waits for the linker's lock on the entity
-    assert purger.is_alive()
+    waited = purger.is_alive()
     release.set()
     thread.join(20)
     purger.join(20)
     assert not errors, errors
+    assert waited
     assert purged == [[report.pk]]
     assert Entity.objects.filter(pk=entity_id).exists()
     assert ReportEntity.objects.filter(report=newer, entity_id=entity_id).exists()
