@@ -160,3 +160,23 @@ def test_every_role_that_may_classify_may_change_the_state() -> None:
         staff = make_staff(f"r-{role.value}", role=role).user
         if can(staff, Action.CLASSIFY):
             assert can(staff, Action.CHANGE_STATUS), role
+
+
+def test_a_consenting_reporter_gets_one_news_mail_for_the_two_steps() -> None:
+    from hotline.cases.models import ReporterNotice
+
+    report = report_submit(
+        data=ReportInput(
+            reporter_role="myself",
+            categories=["sextortion"],
+            contact="reporter@example.org",
+            consent_contact=True,
+        ),
+        evidence=[],
+    ).report
+    assess_report(
+        actor=make_staff("analyst").user, report=report, values=VALUES, expected_version=0
+    )
+    report.refresh_from_db()
+    assert report.status == CaseState.ASSESSED
+    assert ReporterNotice.objects.filter(report=report).count() == 1

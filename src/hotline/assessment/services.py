@@ -177,7 +177,12 @@ def assessment_case_follow(
     for step in steps:
         events.append(
             report_state_change(
-                actor=actor, report_id=report_id, expected_state=state, to_state=step
+                actor=actor,
+                report_id=report_id,
+                expected_state=state,
+                to_state=step,
+                # One "there is news" mail for the assessment, with its last step.
+                notify_reporter=step == steps[-1],
             )
         )
         state = step

@@ -59,12 +59,14 @@ def report_state_change(
     expected_state: str,
     to_state: str,
     note: str = "",
+    notify_reporter: bool = True,
 ) -> CaseEvent:
     """Move a report from `expected_state` to `to_state` and record who, when and why.
 
     `expected_state` is the state the analyst saw (optimistic locking): if the report has
     moved on since, StaleState is raised and nothing changes. A move the workflow does not
-    allow raises TransitionRefused.
+    allow raises TransitionRefused. `notify_reporter=False`: no "there is news" mail for this
+    step (a step another one follows at once in the same transaction, which sends it).
     """
     require(actor, Action.CHANGE_STATUS)
     note = note.strip()
@@ -103,7 +105,8 @@ def report_state_change(
             details={"from": current, "to": to_state, "note": bool(note)},
         )
         # The reporter, if they agreed, hears that there is news (never what it is).
-        reporter_notice_queue(report=report, event_key=f"state:{event.public_id}")
+        if notify_reporter:
+            reporter_notice_queue(report=report, event_key=f"state:{event.public_id}")
         # A decision on the case deals with a reply that was waiting (the analyst saw it).
         ReplyWaiting.objects.filter(report_id=report_id).delete()
     return event
