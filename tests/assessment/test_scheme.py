@@ -72,6 +72,9 @@ def test_retired_values_are_labelled_but_not_offered(tmp_path: Path) -> None:
         (GOOD.replace("retired = true", 'retired = "yes"'), "true or false"),
         (GOOD.replace('{ code = "csam", en = "CSAM", km = "ក" },', ""), "no value left"),
         (GOOD + GOOD, "given twice"),
+        (GOOD.replace("retired = true", 'closes = "closed"'), "`closes` must be one of"),
+        (GOOD.replace("retired = true", "closes = 1"), "`closes` must be one of"),
+        (GOOD.replace("retired = true", 'closes = "<script>"'), "`closes` must be one of"),
     ],
 )
 def test_a_broken_scheme_file_is_refused_naming_the_problem(

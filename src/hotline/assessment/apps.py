@@ -17,10 +17,12 @@ class AssessmentConfig(AppConfig):
 
 def assessment_scheme_check(**kwargs: Any) -> list[checks.CheckMessage]:
     """Refuse to start with a classification scheme that cannot be used (checked once)."""
-    from hotline.assessment.scheme import scheme
+    # The file only: the versions an administrator stored were checked before being saved,
+    # and the database may not be migrated yet when checks run.
+    from hotline.assessment.scheme import scheme_file
 
     try:
-        scheme()
+        scheme_file()
     except ImproperlyConfigured as exc:
         return [checks.Error(str(exc), id="assessment.E001")]
     return []

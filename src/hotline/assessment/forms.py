@@ -50,3 +50,19 @@ class LinkForm(forms.Form):
         error_messages={"invalid": "Give a report number such as 3f2b…-…, as shown on its page."},
     )
     expected_state = forms.CharField(max_length=16, widget=forms.HiddenInput)
+
+
+class SchemeEditForm(forms.Form):
+    """The scheme's TOML text and the version the administrator started from."""
+
+    text = forms.CharField(
+        label="The classification scheme (TOML)",
+        widget=forms.Textarea(attrs={"rows": 30, "cols": 110, "spellcheck": "false"}),
+        # Checked by the service (length, syntax, codes in use) for one clear message; the
+        # browser limit is a courtesy.
+        max_length=200_000,
+        strip=False,
+    )
+    expected_version = forms.IntegerField(
+        min_value=0, max_value=MAX_VERSION, widget=forms.HiddenInput
+    )

@@ -52,6 +52,9 @@ class Assessment(models.Model):
         related_name="+",
         on_delete=models.PROTECT,
     )
+    # The scheme version in force when it was made (0: the shipped file): its codes are shown
+    # with that version's labels, whatever the scheme says later (hotline.assessment.scheme).
+    scheme_version = models.PositiveIntegerField(default=0, db_default=0)
 
     class Meta:
         ordering = ["report", "version"]
@@ -127,3 +130,31 @@ class ReportLink(models.Model):
 
     def __str__(self) -> str:
         return f"report {self.report_id} {self.kind} {self.primary_id}"
+
+
+class SchemeVersion(models.Model):
+    """One version of the classification scheme an administrator saved (the file is version 0).
+
+    `text` is the scheme's TOML, checked (hotline.assessment.scheme.scheme_parse) and compared
+    with the codes stored assessments use before it was saved (services.scheme_version_save).
+    Rows are never changed or deleted: an assessment names the version it was made under.
+    Labels and codes only: nothing of any report.
+    """
+
+    version = models.PositiveIntegerField(unique=True)
+    text = models.TextField()
+    created_at = models.DateTimeField()
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, related_name="+", on_delete=models.PROTECT
+    )
+
+    class Meta:
+        ordering = ["version"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(version__gte=1), name="assessment_schemeversion_positive"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"scheme version {self.version}"

@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from hotline.assessment.models import Assessment, ReportLink
-from hotline.assessment.scheme import scheme
+from hotline.assessment.scheme import scheme_at
 from hotline.intake.models import Report
 
 HASH = "hash"
@@ -63,7 +63,6 @@ class LinkInfo:
 def report_assessments(*, report: Report) -> list[HistoryRow]:
     """Return a report's assessments, newest first, with English labels."""
     rows = []
-    current_scheme = scheme()
     qs = (
         Assessment.objects.filter(report=report)
         .select_related("assessed_by", "rejected_by", "carried_from__report")
@@ -71,7 +70,13 @@ def report_assessments(*, report: Report) -> list[HistoryRow]:
     )
     for row in qs:
         rejected = ""
-        if row.rejected_at is not None:
+        if row.rejected_at is not None and row.rejected_by is None:
+            # hotline.assessment.services._carried_withdraw: its source was taken back.
+            rejected = (
+                "withdrawn because the assessment it was carried from was taken back, "
+                f"at {row.rejected_at:%Y-%m-%d %H:%M}"
+            )
+        elif row.rejected_at is not None:
             who = row.rejected_by.get_username() if row.rejected_by is not None else "?"
             rejected = f"taken back as not the same by {who} at {row.rejected_at:%Y-%m-%d %H:%M}"
         rows.append(
@@ -79,7 +84,8 @@ def report_assessments(*, report: Report) -> list[HistoryRow]:
                 version=row.version,
                 at=row.assessed_at,
                 by=row.assessed_by.get_username() if row.assessed_by is not None else "",
-                labels=current_scheme.labels(row.values),
+                # The labels of the version it was made under: its codes keep their meaning.
+                labels=scheme_at(row.scheme_version).labels(row.values),
                 carried_from=row.carried_from.report if row.carried_from is not None else None,
                 because=BECAUSE.get(row.carried_because, row.carried_because),
                 rejected=rejected,

@@ -11,16 +11,26 @@ from __future__ import annotations
 import logging
 import uuid
 from collections.abc import Mapping
+from datetime import datetime
 
-from django.db import transaction
+from django.core.exceptions import ImproperlyConfigured
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from hotline.accounts.models import User
 from hotline.accounts.permissions import Action, require
-from hotline.assessment.models import Assessment, ReportLink
-from hotline.assessment.scheme import scheme
+from hotline.assessment.models import Assessment, ReportLink, SchemeVersion
+from hotline.assessment.scheme import (
+    Scheme,
+    scheme,
+    scheme_at,
+    scheme_parse,
+    scheme_version_in_force,
+)
 from hotline.audit.services import audit_record
+from hotline.cases.models import CaseEvent
 from hotline.cases.services import report_state_change
+from hotline.cases.workflow import transition_allowed
 from hotline.intake.choices import CaseState
 from hotline.intake.models import Report
 from hotline.tasks.queue import enqueue
@@ -54,13 +64,15 @@ def _last_version(report_id: int) -> int:
     return last.version if last is not None else 0
 
 
-def assessment_values_check(values: Mapping[str, object]) -> dict[str, str]:
+def assessment_values_check(
+    values: Mapping[str, object], *, against: Scheme | None = None
+) -> dict[str, str]:
     """Return `values` as {dimension: code} if every dimension has a choosable code of the scheme.
 
     Raise UnknownCode naming the first problem (an unknown dimension or code, a retired value,
-    a missing dimension).
+    a missing dimension). `against`: the scheme to check with (default: the one in force).
     """
-    current = scheme()
+    current = against if against is not None else scheme()
     checked: dict[str, str] = {}
     for key in values:
         if current.dimension(str(key)) is None:
@@ -86,9 +98,13 @@ def assess_report(
     `expected_version` is the version the analyst saw (0: not assessed yet). If the report has
     been assessed since, StaleAssessment is raised and nothing changes. Confirming a carried
     assessment is an assessment like any other (the analyst's row replaces it as current).
+    In the same transaction the case moves on (assessment_case_follow: "assessed", or the
+    closed state a value decides) and copies carried from this report follow the new values
+    (_carried_follow).
     """
     require(actor, Action.CLASSIFY)
-    checked = assessment_values_check(values)
+    scheme_version = scheme_version_in_force()
+    checked = assessment_values_check(values, against=scheme_at(scheme_version))
     with transaction.atomic():
         _locked(report.pk)
         last = _last_version(report.pk)
@@ -104,6 +120,7 @@ def assess_report(
             values=checked,
             assessed_by=actor,
             assessed_at=timezone.now(),
+            scheme_version=scheme_version,
         )
         audit_record(
             actor=actor,
@@ -113,10 +130,145 @@ def assess_report(
             # Scheme codes only: the analyst's judgement, nothing the reporter wrote.
             details={"version": row.version, "values": checked},
         )
+        assessment_case_follow(actor=actor, report_id=report.pk, values=checked)
+        _carried_follow(source=row)
         # In the same transaction: reports of the same picture that came in before this one was
         # assessed get it too (hotline.assessment.tasks).
         enqueue("hotline.assessment.tasks.assessment_carry_to_linked", report.pk)
     return row
+
+
+def assessment_case_state(values: Mapping[str, str]) -> CaseState:
+    """Return the case state an assessment decides: a closing value's state, else "assessed".
+
+    A value with `closes` in the scheme (shipped: report type "not actionable" closes as
+    "not actionable") decides on its own; the first such value in scheme order wins.
+    """
+    for dim in scheme().dimensions:
+        code = values.get(dim.code)
+        value = dim.value(code) if isinstance(code, str) else None
+        if value is not None and value.closes:
+            return CaseState(value.closes)
+    return CaseState.ASSESSED
+
+
+def assessment_case_follow(
+    *, actor: User, report_id: int, values: Mapping[str, str]
+) -> list[CaseEvent]:
+    """Move a case still being assessed to the state its assessment decides (a step each).
+
+    Only from received, in assessment or assessed: a case already acted on or closed stays
+    where analysts put it (a reassessment there is recorded; the case panel moves it). From
+    "received" the case passes through "in assessment" (the workflow has no shortcut), so the
+    history shows both steps. Each step is a hotline.cases state change (CaseEvent, audit,
+    reporter notice): needs `change_status`. Call inside the transaction holding the report's
+    lock.
+    """
+    target = assessment_case_state(values)
+    state = CaseState(Report.objects.values_list("status", flat=True).get(pk=report_id))
+    if state not in (CaseState.RECEIVED, CaseState.IN_REVIEW, CaseState.ASSESSED):
+        return []
+    if state == target:
+        return []
+    steps = [target]
+    if not transition_allowed(state, target):
+        steps.insert(0, CaseState.IN_REVIEW)
+    events = []
+    for step in steps:
+        events.append(
+            report_state_change(
+                actor=actor,
+                report_id=report_id,
+                expected_state=state,
+                to_state=step,
+                # One "there is news" mail for the assessment, with its last step.
+                notify_reporter=step == steps[-1],
+            )
+        )
+        state = step
+    return events
+
+
+def _carried_follow(*, source: Assessment) -> int:
+    """Make every current copy carried from `source`'s report follow `source`'s values.
+
+    A report whose current assessment was carried from an earlier assessment of the source's
+    report gets a new carried version with the new values (history kept, audited as
+    `report.assessment_carried` with `follows`), and so on down the chain (a copy of a copy).
+    An analyst's own assessment and a taken-back copy are never touched. Returns rows made.
+    """
+    made = 0
+    sources = [source]
+    while sources:
+        parent = sources.pop()
+        followers = (
+            Assessment.objects.filter(
+                current=True, carried_from__report_id=parent.report_id, rejected_at__isnull=True
+            )
+            .exclude(carried_from=parent)
+            .exclude(report_id=parent.report_id)
+            .order_by("report_id")
+            .values_list("report_id", flat=True)
+        )
+        for report_id in list(followers):
+            report = _locked(report_id)
+            old = _current(report_id)
+            if old is None or old.carried_from_id is None:
+                continue
+            Assessment.objects.filter(pk=old.pk).update(current=False)
+            row = Assessment.objects.create(
+                report_id=report_id,
+                version=_last_version(report_id) + 1,
+                values=parent.values,
+                scheme_version=parent.scheme_version,
+                assessed_at=timezone.now(),
+                carried_from=parent,
+                carried_because=old.carried_because,
+            )
+            audit_record(
+                actor=None,
+                action="report.assessment_carried",
+                target_type="report",
+                target_id=str(report.public_id),
+                details={
+                    "from_report": str(_source_public(row)),
+                    "because": old.carried_because,
+                    "follows": True,
+                    "version": row.version,
+                },
+            )
+            made += 1
+            sources.append(row)
+    return made
+
+
+def _carried_withdraw(*, source: Assessment, now: datetime) -> int:
+    """End the current copies carried from `source` (itself taken back): they lost their basis.
+
+    Each is marked taken back (no analyst: `rejected_by` empty) and its report waits for an
+    analyst again, down the chain. Audited as `report.assessment_carry_withdrawn`.
+    """
+    ended = 0
+    sources = [source]
+    while sources:
+        parent = sources.pop()
+        for row in (
+            Assessment.objects.filter(current=True, carried_from=parent)
+            .select_related("report")
+            .order_by("report_id")
+        ):
+            _locked(row.report_id)
+            Assessment.objects.filter(pk=row.pk).update(current=False, rejected_at=now)
+            audit_record(
+                actor=None,
+                action="report.assessment_carry_withdrawn",
+                target_type="report",
+                target_id=str(row.report.public_id),
+                details={"version": row.version, "carried_from": str(_source_public(row))},
+            )
+            ended += 1
+            sources.append(row)
+    return ended
 
 
 def assessment_carried_reject(*, actor: User, report: Report, expected_version: int) -> None:
@@ -146,6 +298,8 @@ def assessment_carried_reject(*, actor: User, report: Report, expected_version: 
             target_id=str(report.public_id),
             details={"version": current.version, "carried_from": str(_source_public(current))},
         )
+        # Copies carried on from this one stood on it: they end too.
+        _carried_withdraw(source=current, now=now)
 
 
 def _source_public(row: Assessment) -> uuid.UUID | None:
@@ -188,6 +342,7 @@ def assessment_carry_forward(*, report_id: int) -> Assessment | None:
             report_id=report_id,
             version=1,
             values=source.values,
+            scheme_version=source.scheme_version,
             assessed_at=timezone.now(),
             carried_from=source,
             carried_because=because,
@@ -285,3 +440,116 @@ def _link(*, actor: User, report: Report, primary: Report, kind: str) -> ReportL
         details={"kind": kind, "primary": str(primary.public_id)},
     )
     return link
+
+
+MAX_SCHEME_CHARS = 100_000
+
+
+class SchemeRefused(AssessmentError):
+    """A scheme edit that cannot be saved; the message says why (shown to the administrator)."""
+
+
+def _pairs(current: Scheme) -> dict[tuple[str, str], str]:
+    return {(d.code, v.code): f"{v.en} ({d.en})" for d in current.dimensions for v in d.values}
+
+
+def _schemes_so_far() -> list[Scheme]:
+    versions = SchemeVersion.objects.values_list("version", flat=True)
+    return [scheme_at(0), *(scheme_at(v) for v in versions)]
+
+
+def scheme_version_save(*, actor: User, text: str, expected_version: int) -> SchemeVersion:
+    """Store an edited classification scheme as the next version, in force from now on.
+
+    Refused with SchemeRefused (nothing saved) when: the text is too long or not a valid scheme
+    (the message names the line or the value); someone saved a version since the administrator
+    loaded the page (`expected_version`); it is the scheme in force unchanged; or it deletes a
+    value or a dimension that a stored assessment uses (retire the value instead:
+    `retired = true`). Labels may change: an assessment keeps the labels of the version it
+    was made under. Needs `manage_settings`; audited as `assessment.scheme_change` with the
+    codes added, removed, retired and relabelled.
+    """
+    require(actor, Action.MANAGE_SETTINGS)
+    if len(text) > MAX_SCHEME_CHARS:
+        raise SchemeRefused(
+            f"The scheme is too long ({len(text):,} characters; at most {MAX_SCHEME_CHARS:,})."
+        )
+    if "\x00" in text:
+        raise SchemeRefused("The scheme contains a NUL character; nothing was saved.")
+    try:
+        new = scheme_parse(text, source="The scheme")
+    except ImproperlyConfigured as exc:
+        raise SchemeRefused(str(exc)) from exc
+    with transaction.atomic():
+        in_force = scheme_version_in_force()
+        if in_force != expected_version:
+            raise SchemeRefused(
+                f"Someone saved version {in_force} of the scheme meanwhile; nothing was saved. "
+                "Reload the page and make your change again."
+            )
+        current = scheme_at(in_force)
+        if new == current:
+            raise SchemeRefused("This is the scheme in force, unchanged; nothing was saved.")
+        new_pairs = _pairs(new)
+        new_dimensions = {d.code for d in new.dimensions}
+        for earlier in _schemes_so_far():
+            for dim in earlier.dimensions:
+                if (
+                    dim.code not in new_dimensions
+                    and Assessment.objects.filter(values__has_key=dim.code).exists()
+                ):
+                    raise SchemeRefused(
+                        f"“{dim.en}” ({dim.code}) is used by stored assessments and cannot be "
+                        "removed; nothing was saved."
+                    )
+            for (dim_code, code), label in _pairs(earlier).items():
+                if (dim_code, code) in new_pairs:
+                    continue
+                used = Assessment.objects.filter(**{f"values__{dim_code}": code}).count()
+                if used:
+                    raise SchemeRefused(
+                        f"“{label}” ({dim_code}: {code}) is used by {used} stored "
+                        f"assessment{'s' if used != 1 else ''} and cannot be deleted: retire it "
+                        "instead (retired = true); nothing was saved."
+                    )
+        old_pairs = _pairs(current)
+        retired_now = {(d.code, v.code) for d in new.dimensions for v in d.values if v.retired} - {
+            (d.code, v.code) for d in current.dimensions for v in d.values if v.retired
+        }
+        relabelled = [
+            pair
+            for pair in new_pairs.keys() & old_pairs.keys()
+            if _labels(new, pair) != _labels(current, pair)
+        ]
+        try:
+            with transaction.atomic():
+                row = SchemeVersion.objects.create(
+                    version=in_force + 1, text=text, created_at=timezone.now(), created_by=actor
+                )
+        except IntegrityError as exc:  # a concurrent save took this number
+            raise SchemeRefused(
+                "Someone saved a version of the scheme at the same moment; nothing was saved. "
+                "Reload the page and make your change again."
+            ) from exc
+        audit_record(
+            actor=actor,
+            action="assessment.scheme_change",
+            target_type="assessment_scheme",
+            target_id=str(row.version),
+            details={
+                "version": row.version,
+                "added": sorted(f"{d}:{c}" for d, c in new_pairs.keys() - old_pairs.keys()),
+                "removed": sorted(f"{d}:{c}" for d, c in old_pairs.keys() - new_pairs.keys()),
+                "retired": sorted(f"{d}:{c}" for d, c in retired_now),
+                "relabelled": sorted(f"{d}:{c}" for d, c in relabelled),
+            },
+        )
+    return row
+
+
+def _labels(current: Scheme, pair: tuple[str, str]) -> tuple[str, str, str, str]:
+    dim = current.dimension(pair[0])
+    value = dim.value(pair[1]) if dim is not None else None
+    if dim is None or value is None:
+        return ("", "", "", "")
+    return (dim.en, dim.km, value.en, value.km)

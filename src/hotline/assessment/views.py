@@ -12,13 +12,14 @@ from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_http_methods, require_POST
 
 from hotline.accounts.models import User
-from hotline.accounts.permissions import Action, can
+from hotline.accounts.permissions import Action, can, require
 from hotline.accounts.requests import staff_user as _staff
-from hotline.assessment.forms import AssessmentForm, LinkForm, VersionForm
-from hotline.assessment.models import Assessment
+from hotline.assessment.forms import AssessmentForm, LinkForm, SchemeEditForm, VersionForm
+from hotline.assessment.models import Assessment, SchemeVersion
+from hotline.assessment.scheme import scheme_at, scheme_file_text, scheme_version_in_force
 from hotline.assessment.selectors import (
     report_assessments,
     report_last_version,
@@ -26,14 +27,17 @@ from hotline.assessment.selectors import (
 )
 from hotline.assessment.services import (
     AssessmentError,
+    SchemeRefused,
     assess_report,
     assessment_carried_reject,
     report_mark_duplicate,
     report_merge,
     report_unlink,
+    scheme_version_save,
 )
 from hotline.cases.services import CaseError
 from hotline.intake.models import Report
+from hotline.staff.helpers import _in_english
 
 
 def assessment_panel(*, report: Report, user: User) -> dict[str, Any]:
@@ -144,3 +148,47 @@ def unlink(request: HttpRequest, public_id: str) -> HttpResponse:
     except (AssessmentError, CaseError) as exc:
         return _refused(request, report, str(exc))
     return _back(report)
+
+
+def _scheme_page(
+    request: HttpRequest, form: SchemeEditForm, *, error: str = "", status: int = 200
+) -> HttpResponse:
+    version = scheme_version_in_force()
+    context = {
+        "form": form,
+        "error": error,
+        "version": version,
+        "scheme": scheme_at(version),
+        "versions": SchemeVersion.objects.select_related("created_by").order_by("-version"),
+        "saved": request.GET.get("saved") == "1",
+    }
+    return render(request, "assessment/scheme.html", context, status=status)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+@_in_english
+def scheme_edit(request: HttpRequest) -> HttpResponse:
+    """The classification scheme for administrators: see it, save an edited version."""
+    user = _staff(request)
+    require(user, Action.MANAGE_SETTINGS)
+    if request.method == "GET":
+        version = scheme_version_in_force()
+        text = (
+            scheme_file_text() if version == 0 else SchemeVersion.objects.get(version=version).text
+        )
+        return _scheme_page(
+            request, SchemeEditForm(initial={"text": text, "expected_version": version})
+        )
+    form = SchemeEditForm(request.POST)
+    if not form.is_valid():
+        return _scheme_page(request, form, error=_errors(form), status=400)
+    try:
+        scheme_version_save(
+            actor=user,
+            text=form.cleaned_data["text"],
+            expected_version=form.cleaned_data["expected_version"],
+        )
+    except SchemeRefused as exc:
+        return _scheme_page(request, form, error=str(exc), status=400)
+    return redirect(reverse("assessment:scheme") + "?saved=1", status=303)

@@ -177,3 +177,23 @@ class ReporterNotice(models.Model):
 
     def __str__(self) -> str:
         return f"notice {self.event_key}"
+
+
+class ReplyWaiting(models.Model):
+    """A reporter wrote on this report and no member of staff has dealt with it yet.
+
+    Set by hotline.cases.services.report_reporter_replied (any state: an open case, one acted
+    on, one reopened from closed); the triage queue's default view shows such a report whatever
+    its state, marked "the reporter wrote". Ended by a member of staff: "reply dealt with"
+    (report_reply_handled), a message to the reporter, or a change of state. Holds no content.
+    """
+
+    report = models.OneToOneField(
+        Report, primary_key=True, related_name="reply_waiting", on_delete=models.CASCADE
+    )
+    # The reporter's first reply not yet dealt with (later ones keep it: the wait counts
+    # from the first).
+    since = models.DateTimeField()
+
+    def __str__(self) -> str:
+        return f"reply waiting on report {self.report_id}"

@@ -16,7 +16,7 @@ from django.utils import timezone
 from hotline.accounts.models import User
 from hotline.accounts.permissions import Action, require
 from hotline.audit.services import audit_record
-from hotline.cases.models import Assignment, CaseEvent
+from hotline.cases.models import Assignment, CaseEvent, ReplyWaiting
 from hotline.cases.notify import reporter_notice_queue
 from hotline.cases.workflow import CLOSED_STATES, transition_allowed
 from hotline.intake.choices import CaseState
@@ -59,12 +59,14 @@ def report_state_change(
     expected_state: str,
     to_state: str,
     note: str = "",
+    notify_reporter: bool = True,
 ) -> CaseEvent:
     """Move a report from `expected_state` to `to_state` and record who, when and why.
 
     `expected_state` is the state the analyst saw (optimistic locking): if the report has
     moved on since, StaleState is raised and nothing changes. A move the workflow does not
-    allow raises TransitionRefused.
+    allow raises TransitionRefused. `notify_reporter=False`: no "there is news" mail for this
+    step (a step another one follows at once in the same transaction, which sends it).
     """
     require(actor, Action.CHANGE_STATUS)
     note = note.strip()
@@ -103,26 +105,43 @@ def report_state_change(
             details={"from": current, "to": to_state, "note": bool(note)},
         )
         # The reporter, if they agreed, hears that there is news (never what it is).
-        reporter_notice_queue(report=report, event_key=f"state:{event.public_id}")
+        if notify_reporter:
+            reporter_notice_queue(report=report, event_key=f"state:{event.public_id}")
+        # A decision on the case deals with a reply that was waiting (the analyst saw it).
+        ReplyWaiting.objects.filter(report_id=report_id).delete()
     return event
 
 
 def report_reporter_replied(*, report_id: int) -> CaseEvent | None:
-    """Put a closed report back in the analysts' queue because its reporter wrote again.
+    """Bring a report back to the analysts' attention because its reporter wrote again.
 
     Called by intake when a reporter's reply (text, files or hashes) is stored, in the same
-    transaction. A report in a closed state (closed, not actionable, out of scope, duplicate)
-    is reopened to "in assessment", the move the workflow keeps for this: a CaseEvent without
-    a staff actor and an audit event (`report.reopen_by_reply`) record it. A report still open
-    or in an action state is being worked on and stays where it is (its page shows the reply).
-    Returns the event, or None when nothing moved.
+    transaction. Whatever the state, the report is marked as having a reply waiting
+    (ReplyWaiting): the triage queue's default view shows it, marked, until a member of staff
+    deals with it (report_reply_handled, a message to the reporter, a state change). A report
+    in a closed state (closed, not actionable, out of scope, duplicate) is also reopened to
+    "in assessment", the move the workflow keeps for this: a CaseEvent without a staff actor
+    and an audit event (`report.reopen_by_reply`) record it. A report open or in an action
+    state keeps its state (someone is working on it; a notice or referral stands). Returns the
+    reopening event, or None when the state did not move.
     """
     with transaction.atomic():
         report = _locked(report_id)
         current = report.status
-        if current not in CLOSED_STATES:
-            return None
         now = timezone.now()
+        _, waiting_created = ReplyWaiting.objects.get_or_create(
+            report_id=report_id, defaults={"since": now}
+        )
+        if current not in CLOSED_STATES:
+            if waiting_created:
+                audit_record(
+                    actor=None,
+                    action="report.reply_waiting",
+                    target_type="report",
+                    target_id=str(report.public_id),
+                    details={"state": current},
+                )
+            return None
         Report.objects.filter(pk=report_id).update(status=CaseState.IN_REVIEW, updated_at=now)
         event = CaseEvent.objects.create(
             report_id=report_id,
@@ -140,6 +159,42 @@ def report_reporter_replied(*, report_id: int) -> CaseEvent | None:
             details={"from": current, "to": CaseState.IN_REVIEW.value},
         )
     return event
+
+
+def report_reply_handled(*, actor: User, report_id: int, how: str = "marked") -> bool:
+    """End a report's "reply waiting" mark: a member of staff has dealt with the reply.
+
+    `how` says how (marked by the button, answered by a message); audited as
+    `report.reply_handled`. Needs `view_narrative` (whoever may read the reply may say they
+    did). Returns False when no reply was waiting (nothing written).
+    """
+    require(actor, Action.VIEW_NARRATIVE)
+    return _reply_handled(actor=actor, report_id=report_id, how=how)
+
+
+def report_reply_answered(*, actor: User, report_id: int) -> bool:
+    """End the "reply waiting" mark because staff wrote to the reporter.
+
+    Called by intake.services.staff_message_send in its transaction, after its own permission
+    check (`message_reporter`).
+    """
+    return _reply_handled(actor=actor, report_id=report_id, how="answered")
+
+
+def _reply_handled(*, actor: User, report_id: int, how: str) -> bool:
+    with transaction.atomic():
+        report = _locked(report_id)
+        deleted, _ = ReplyWaiting.objects.filter(report_id=report_id).delete()
+        if not deleted:
+            return False
+        audit_record(
+            actor=actor,
+            action="report.reply_handled",
+            target_type="report",
+            target_id=str(report.public_id),
+            details={"how": how},
+        )
+    return True
 
 
 def report_assign(*, actor: User, report_id: int, assignee: User) -> CaseEvent:

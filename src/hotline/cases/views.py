@@ -14,12 +14,14 @@ from hotline.accounts.models import User
 from hotline.accounts.permissions import Action, can
 from hotline.accounts.requests import staff_user as _staff
 from hotline.cases.forms import AssignForm, StateChangeForm
+from hotline.cases.models import ReplyWaiting
 from hotline.cases.selectors import report_assignment, report_history
 from hotline.cases.services import (
     CaseError,
     report_assign,
     report_claim,
     report_release,
+    report_reply_handled,
     report_state_change,
 )
 from hotline.cases.workflow import next_states
@@ -41,6 +43,8 @@ def case_panel(*, report: Report, user: User) -> dict[str, Any]:
         "may_change_state": can(user, Action.CHANGE_STATUS),
         "may_claim": can(user, Action.CLAIM),
         "may_assign": can(user, Action.ASSIGN),
+        "reply_waiting": ReplyWaiting.objects.filter(report=report).first(),
+        "may_handle_reply": can(user, Action.VIEW_NARRATIVE),
     }
 
 
@@ -119,4 +123,15 @@ def report_assign_view(request: HttpRequest, public_id: str) -> HttpResponse:
         report_assign(actor=user, report_id=report.pk, assignee=assignee)
     except CaseError as exc:
         return _refused(request, report, str(exc))
+    return _back(report)
+
+
+@login_required
+@require_POST
+def report_reply_handled_view(request: HttpRequest, public_id: str) -> HttpResponse:
+    """Say the reporter's reply has been dealt with: the report leaves the queue's attention."""
+    user = _staff(request)
+    report = get_object_or_404(Report, public_id=public_id)
+    if not report_reply_handled(actor=user, report_id=report.pk):
+        return _refused(request, report, "No reply from the reporter is waiting on this report.")
     return _back(report)

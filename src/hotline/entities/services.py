@@ -79,7 +79,15 @@ def entity_get_or_create(*, kind: str, value: str, platform: str = "") -> Entity
     """Return the entity for a canonical identifier, creating it (encrypted) if new."""
     digest = entity_digest(kind, value)
     # Every live digest version: during a digest rotation the entity may not be recomputed yet.
-    existing = Entity.objects.filter(digest__in=entity_digests_all(kind, value)).first()
+    # Locked (in the caller's transaction): the retention purge deletes an entity no report
+    # names under the same lock, so it cannot delete this one between here and our link.
+    with transaction.atomic():
+        existing = (
+            Entity.objects.select_for_update()
+            .filter(digest__in=entity_digests_all(kind, value))
+            .order_by("pk")
+            .first()
+        )
     if existing is not None:
         return existing
     entity = Entity(

@@ -23,7 +23,7 @@ from hotline.accounts.permissions import Action, require
 from hotline.audit.models import AuditEvent
 from hotline.audit.services import AuditEntry, audit_record, audit_record_many
 from hotline.cases.notify import reporter_notice_queue
-from hotline.cases.services import report_reporter_replied
+from hotline.cases.services import report_reply_answered, report_reporter_replied
 from hotline.intake.choices import STAFF_CHANNELS, CaseState, MoneyStatus, Source
 from hotline.intake.evidence import PreparedEvidence
 from hotline.intake.models import (
@@ -379,6 +379,8 @@ def staff_message_send(*, actor: User, report: Report, body: str) -> Message:
     )
     # The reporter, if they agreed, hears that there is news (never what it is).
     reporter_notice_queue(report=report, event_key=f"message:{message.public_id}")
+    # An answer deals with a reply that was waiting (hotline.cases.ReplyWaiting).
+    report_reply_answered(actor=actor, report_id=report.pk)
     return message
 
 

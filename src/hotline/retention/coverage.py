@@ -23,6 +23,7 @@ PURGED: dict[str, str] = {
     "cases.casenote": "staff notes (may repeat the reporter, the victim, the police)",
     "cases.caseattachment": "staff files: rows and encrypted files",
     "cases.reporternotice": "that the reporter left an e-mail address, and when we wrote",
+    "cases.replywaiting": "that the reporter wrote and nobody has answered yet",
     "search.searchterm": "keyed digests of the report's words",
     "viewing.evidencereveal": "who saw which picture of it in clear",
     "support.supportcase": "the victim support case, its consent, referrals, follow-ups, notes",

@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from django.conf import settings
-from django.db import transaction
+from django.db import models, transaction
 from django.utils import timezone
 
 from hotline.accounts.models import User
@@ -86,7 +86,13 @@ def _other_apps_purge(report: Report) -> list[str]:
     Every model pointing at a report must be here or in hotline.retention.coverage.KEPT
     (tests/retention/test_purge_other_apps.py).
     """
-    from hotline.cases.models import CaseAttachment, CaseEvent, CaseNote, ReporterNotice
+    from hotline.cases.models import (
+        CaseAttachment,
+        CaseEvent,
+        CaseNote,
+        ReplyWaiting,
+        ReporterNotice,
+    )
     from hotline.entities.models import EscrowedIdentifier, ReportCluster, ReportEntity
     from hotline.hashing.models import ReportMatch, VictimSubmission, VideoHashing
     from hotline.search.models import SearchTerm
@@ -95,8 +101,11 @@ def _other_apps_purge(report: Report) -> list[str]:
     from hotline.viewing.models import EvidenceReveal
 
     # Who the offender is, as this reporter named them: links to entities, escrowed digests,
-    # and the cluster label those links made.
+    # and the cluster label those links made. An entity no other report names any more goes
+    # too (entities_orphaned_purge), unless something kept protects it.
+    named = list(ReportEntity.objects.filter(report=report).values_list("entity_id", flat=True))
     ReportEntity.objects.filter(report=report).delete()
+    entities_orphaned_purge(entity_ids=named)
     EscrowedIdentifier.objects.filter(report=report).delete()
     ReportCluster.objects.filter(report=report).delete()
     # Matches and victim submissions are derived from this report's evidence hashes.
@@ -116,6 +125,8 @@ def _other_apps_purge(report: Report) -> list[str]:
     # The victim support case and all it holds (consent, referrals, follow-ups, encrypted
     # notes: rows pointing at the case go with it).
     SupportCase.objects.filter(report=report).delete()
+    # That the reporter wrote and nobody answered: the messages themselves are purged.
+    ReplyWaiting.objects.filter(report=report).delete()
     # Keyed digests of the report's words: kept, a purged word could still be matched.
     # SearchIndexed stays: the index now holds this report's (empty) text.
     SearchTerm.objects.filter(report=report).delete()
@@ -131,6 +142,58 @@ def _other_apps_purge(report: Report) -> list[str]:
             answer_ciphertext=None,
         )
     return names
+
+
+def _entity_keepers() -> list[tuple[type[models.Model], str]]:
+    """Return (model, field name) of every relation to Entity other than report links.
+
+    Walked from the model graph (hidden relations included), so a new app pointing at an
+    entity keeps it without a change here. Today: takedown.Target (PROTECT: the notice record
+    and scorecards need the identifier that was noticed).
+    """
+    from hotline.entities.models import Entity, ReportEntity
+
+    keepers = []
+    for rel in Entity._meta.get_fields(include_hidden=True):
+        if not (rel.is_relation and rel.auto_created and not rel.concrete):
+            continue
+        related = rel.related_model
+        if related is None or related is ReportEntity or isinstance(related, str):
+            continue
+        keepers.append((related, rel.field.name))  # type: ignore[union-attr]
+    return keepers
+
+
+def entities_orphaned_purge(*, entity_ids: list[int]) -> list[int]:
+    """Delete the entities among `entity_ids` that no report links to and nothing keeps.
+
+    An entity is an identifier's digest and its encrypted value: once no report names it, it
+    is personal data nobody needs (and its digest could still answer "was this handle ever
+    reported?"). Each candidate is locked (SELECT ... FOR UPDATE) before it is checked:
+    hotline.entities.services.entity_get_or_create takes the same lock on an existing entity
+    before a report links to it, so a link made concurrently either committed first (seen
+    here: kept) or waits and finds the entity gone (and makes a new one). On SQLite every
+    write transaction is IMMEDIATE: the two cannot interleave. An entity referenced by a
+    kept row (takedown.Target) stays. Call inside the purge's transaction; returns the ids
+    deleted.
+    """
+    from hotline.entities.models import Entity, ReportEntity
+
+    if not entity_ids:
+        return []
+    keepers = _entity_keepers()
+    deleted: list[int] = []
+    for entity_id in sorted(set(entity_ids)):
+        entity = Entity.objects.select_for_update().filter(pk=entity_id).first()
+        if entity is None or ReportEntity.objects.filter(entity_id=entity_id).exists():
+            continue
+        if any(
+            model._default_manager.filter(**{name: entity_id}).exists() for model, name in keepers
+        ):
+            continue
+        entity.delete()
+        deleted.append(entity_id)
+    return deleted
 
 
 def report_purge(*, report_id: int, applied: Applied, now: datetime) -> bool:

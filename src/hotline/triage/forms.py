@@ -13,13 +13,15 @@ from hotline.search.tokens import MAX_QUERY_CHARS, QueryError, query_terms
 ANY = [("", "any")]
 # Groups of states first (the default is the reports still waiting for a decision).
 STATE_GROUPS = [
-    ("open", "Waiting for a decision (received, in assessment, assessed)"),
+    ("open", "Waiting for a decision (received, in assessment, assessed, or the reporter wrote)"),
+    ("replied", "The reporter wrote again (not dealt with yet)"),
     ("acted", "Action taken"),
     ("closed", "Closed"),
     ("all", "All states"),
     ("carried", "Assessed by carrying forward (same picture or link as an assessed report)"),
 ]
 CARRIED = "carried"
+REPLIED = "replied"
 # AgeRange.UNKNOWN is "" (not given), which a GET form could not tell from "any".
 UNKNOWN_AGE = "unknown"
 

@@ -12,14 +12,15 @@ from django.db.models import Q, QuerySet
 from django.utils import timezone, translation
 
 from hotline.assessment.models import Assessment
+from hotline.cases.models import ReplyWaiting
 from hotline.cases.workflow import ACTION_STATES, CLOSED_STATES, OPEN_STATES
 from hotline.intake.choices import AgeRange, CaseState, Category, Platform, Source
 from hotline.intake.models import Report
-from hotline.triage.forms import CARRIED, UNKNOWN_AGE
+from hotline.triage.forms import CARRIED, REPLIED, UNKNOWN_AGE
 from hotline.triage.scoring import explain
 
 LANGUAGES = {"km": "Khmer", "en": "English"}
-_GROUPS = {"open": OPEN_STATES, "acted": ACTION_STATES, "closed": CLOSED_STATES}
+_GROUPS = {"acted": ACTION_STATES, "closed": CLOSED_STATES}
 
 
 def _list_has(field: str, code: str) -> Q:
@@ -37,9 +38,16 @@ def queue_reports(filters: dict[str, Any]) -> QuerySet[Report]:
     `filters` are a QueueFilterForm's cleaned data (an empty dict: the default queue, the
     reports waiting for a decision). Callers check that the user is staff.
     """
-    reports = Report.objects.select_related("assignment__assignee")
+    reports = Report.objects.select_related("assignment__assignee", "reply_waiting")
     state = filters.get("state") or "open"
-    if state in _GROUPS:
+    replied = ReplyWaiting.objects.values("report_id")
+    if state == "open":
+        # A reporter's reply brings a report back whatever its state (a notice sent, a referral
+        # made): it waits for an analyst until someone deals with it (hotline.cases).
+        reports = reports.filter(Q(status__in=OPEN_STATES) | Q(pk__in=replied))
+    elif state == REPLIED:
+        reports = reports.filter(pk__in=replied)
+    elif state in _GROUPS:
         reports = reports.filter(status__in=_GROUPS[state])
     if state in ("open", CARRIED):
         # A report whose assessment was carried forward from an earlier report of the same
@@ -50,7 +58,7 @@ def queue_reports(filters: dict[str, Any]) -> QuerySet[Report]:
             reports = reports.filter(pk__in=carried.values("report_id"))
         else:
             reports = reports.exclude(pk__in=carried.values("report_id"))
-    elif state != "all":
+    elif state not in ("all", REPLIED):
         reports = reports.filter(status=state)
     if filters.get("category"):
         reports = reports.filter(_list_has("categories", filters["category"]))
@@ -87,6 +95,7 @@ class QueueRow:
     waiting: str  # time since receipt, e.g. "1 d 4 h"
     overdue: bool
     marks: str = ""  # carried-forward assessment, duplicate or case member (hotline.assessment)
+    reply: str = ""  # "the reporter wrote again 2 h ago" while nobody has dealt with it
 
 
 def waiting_text(delta: timedelta) -> str:
@@ -132,4 +141,13 @@ def _queue_row(report: Report, *, now: datetime | None) -> QueueRow:
         reasons=reasons,
         waiting=waiting_text(waited),
         overdue=report.status in OPEN_STATES and waited > limit,
+        reply=_reply_text(report, now),
     )
+
+
+def _reply_text(report: Report, now: datetime) -> str:
+    try:
+        waiting = report.reply_waiting
+    except ReplyWaiting.DoesNotExist:
+        return ""
+    return f"the reporter wrote again {waiting_text(now - waiting.since)} ago"
