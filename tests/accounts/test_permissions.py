@@ -41,6 +41,8 @@ manage_staff             .       .      .          .       Y
 manage_settings          .       .      .          .       Y
 view_audit               .       .      .          .       Y
 respond_to_alerts        Y       Y      Y          .       .
+export_url_list          .       Y      .          Y       .
+view_scorecards          Y       Y      .          Y       Y
 """
 EXPECTED = {
     (role, row.split()[0]): mark == "Y"

@@ -55,6 +55,8 @@ class Action(StrEnum):
     MANAGE_SETTINGS = "manage_settings"
     VIEW_AUDIT = "view_audit"
     RESPOND_TO_ALERTS = "respond_to_alerts"
+    EXPORT_URL_LIST = "export_url_list"
+    VIEW_SCORECARDS = "view_scorecards"
 
 
 DESCRIPTIONS: Final[dict[Action, str]] = {
@@ -80,6 +82,8 @@ DESCRIPTIONS: Final[dict[Action, str]] = {
     Action.MANAGE_SETTINGS: "change the hotline's settings",
     Action.VIEW_AUDIT: "read the audit log",
     Action.RESPOND_TO_ALERTS: "see alerts of reports that need attention now, acknowledge them",
+    Action.EXPORT_URL_LIST: "export the signed list of confirmed, still-online URLs for blocking",
+    Action.VIEW_SCORECARDS: "see platform scorecards (notices, removals, times to removal)",
 }
 
 _A = Action
@@ -98,6 +102,7 @@ _ANALYST: Final = frozenset(
         _A.MANAGE_IDENTIFIERS,
         _A.MANAGE_ESCROWS,
         _A.RESPOND_TO_ALERTS,
+        _A.VIEW_SCORECARDS,
     }
 )
 
@@ -114,6 +119,8 @@ MATRIX: Final[dict[Role, frozenset[Action]]] = {
         _A.REFER,
         _A.EXPORT,
         _A.MANAGE_HASH_LISTS,
+        _A.EXPORT_URL_LIST,
+        _A.VIEW_SCORECARDS,
     },
     Role.CASEWORKER: frozenset(
         {
@@ -138,10 +145,19 @@ MATRIX: Final[dict[Role, frozenset[Action]]] = {
             _A.SEARCH_IDENTIFIERS,
             _A.REFER,
             _A.EXPORT,
+            _A.EXPORT_URL_LIST,
+            _A.VIEW_SCORECARDS,
         }
     ),
     Role.ADMINISTRATOR: frozenset(
-        {_A.VIEW_QUEUE, _A.MANAGE_STAFF, _A.MANAGE_SETTINGS, _A.MANAGE_HASH_LISTS, _A.VIEW_AUDIT}
+        {
+            _A.VIEW_QUEUE,
+            _A.MANAGE_STAFF,
+            _A.MANAGE_SETTINGS,
+            _A.MANAGE_HASH_LISTS,
+            _A.VIEW_AUDIT,
+            _A.VIEW_SCORECARDS,
+        }
     ),
 }
 
