@@ -109,7 +109,7 @@ def test_each_export_is_a_new_version_and_a_removed_link_drops_out(
     )
     second = url_list_issue(actor=actor, fmt="json")
     document = json.loads(second.body)
-    assert document["version"] == 2 and document["urls"] == []
+    assert (document["version"], document["urls"]) == (2, [])
     assert document["format"] == "openhotline-url-list-1"
     assert list(UrlListExport.objects.values_list("version", flat=True)) == [2, 1]
     assert url_list_verify(first.body, first.manifest).latest_version == 2
@@ -302,7 +302,8 @@ def test_the_staff_page_issues_a_signed_download(listed: dict[str, str], client)
     staff = make_staff("senior", role="senior_analyst")
     log_in(client, staff)
     page = client.get("/staff/scorecards/url-list/")
-    assert page.status_code == 200 and b"No version issued yet" in page.content
+    assert page.status_code == 200
+    assert b"No version issued yet" in page.content
     download = client.post("/staff/scorecards/url-list/", {"format": "json"})
     assert download.status_code == 200
     assert download["Content-Disposition"] == 'attachment; filename="url-list-v1.zip"'
@@ -311,7 +312,8 @@ def test_the_staff_page_issues_a_signed_download(listed: dict[str, str], client)
         manifest = archive.read("url-list-v1.json.sig")
     assert url_list_verify(body, manifest).url_count == 2
     page = client.get("/staff/scorecards/url-list/")
-    assert b"<td>1</td>" in page.content and b"senior" in page.content
+    assert b"<td>1</td>" in page.content
+    assert b"senior" in page.content
 
 
 @pytest.mark.parametrize("bad", ["xml", "", "csv\x00", "c" * 10_000])
@@ -332,4 +334,5 @@ def test_the_staff_page_is_refused_to_roles_without_the_right(client, role: str)
 
 def test_the_staff_page_needs_a_login(client) -> None:  # type: ignore[no-untyped-def]
     answer = client.get("/staff/scorecards/url-list/")
-    assert answer.status_code == 302 and "/staff/login/" in answer["Location"]
+    assert answer.status_code == 302
+    assert "/staff/login/" in answer["Location"]
