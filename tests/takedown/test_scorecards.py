@@ -132,7 +132,8 @@ def test_the_percentile_is_computed_by_the_database_on_postgresql() -> None:
 def test_the_fallback_percentile_lies_within_the_values_and_in_order(values: list[float]) -> None:
     ordered = sorted(values)
     median, p90 = percentile_cont(ordered, 0.5), percentile_cont(ordered, 0.9)
-    assert median is not None and p90 is not None
+    assert median is not None
+    assert p90 is not None
     assert ordered[0] <= median <= p90 <= ordered[-1] + 1e-6
 
 
