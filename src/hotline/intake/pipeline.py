@@ -9,8 +9,10 @@ Steps, each idempotent (tasks are delivered at least once, and a rerun must chan
 4. recompute the priority from what is stored: the answers, signs of self-harm or a deadline
    in the narrative, matches and links (hotline.triage.services.report_triage_refresh; the
    rematch after a hash list import applies the same rule);
-4. put the report's words and identifiers, and the reporter's messages, in the search index as
+5. put the report's words and identifiers, and the reporter's messages, in the search index as
    keyed digests (hotline.search.services.report_search_index).
+After step 1, the hosting trace of the report's links is queued as its own task
+(hotline.hosting.tasks.report_trace: DNS lookups must not hold the pipeline up).
 Tasks (hotline.intake.tasks) only call `report_pipeline_run`.
 """
 
@@ -21,6 +23,7 @@ import logging
 from hotline.assessment.services import assessment_carry_forward
 from hotline.entities.services import report_entities_extract
 from hotline.hashing.reports import report_hashes_match
+from hotline.hosting.reports import report_trace_queue
 from hotline.intake.models import Report
 from hotline.search.services import report_search_index
 from hotline.triage.services import report_triage_refresh
@@ -34,6 +37,8 @@ def report_pipeline_run(*, report_id: int) -> bool:
         logger.warning("report %s no longer exists; nothing to process", report_id)
         return False
     report_entities_extract(report_id=report_id)
+    # DNS lookups take seconds: the hosting trace of the report's links is a task of its own.
+    report_trace_queue(report_id=report_id)
     report_hashes_match(report_id)
     assessment_carry_forward(report_id=report_id)
     report_triage_refresh(report_id=report_id)
