@@ -11,7 +11,7 @@ import pytest
 from django.core.exceptions import PermissionDenied
 from django.db import connection
 from django.utils import timezone
-from hypothesis import given
+from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from urllist_support import report_with_links, targets_of
 
@@ -224,3 +224,27 @@ def test_the_page_is_refused_to_caseworkers(client) -> None:  # type: ignore[no-
     log_in(client, make_staff("cw", role="caseworker"))
     assert client.get("/staff/scorecards/").status_code == 403
     assert client.get("/staff/scorecards/", {"download": "csv"}).status_code == 403
+
+
+@settings(
+    max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(
+    first=st.text(max_size=40) | st.dates().map(date.isoformat),
+    last=st.text(max_size=40) | st.dates().map(date.isoformat),
+    download=st.sampled_from(["", "csv", "pdf", "csv\x00"]),
+)
+def test_any_filter_text_gives_a_page_or_a_clear_400(
+    client,
+    first: str,
+    last: str,
+    download: str,  # type: ignore[no-untyped-def]
+) -> None:
+    if not User.objects.filter(username="fuzz").exists():
+        log_in(client, make_staff("fuzz", role="analyst"))
+    answer = client.get(
+        "/staff/scorecards/", {"first_day": first, "last_day": last, "download": download}
+    )
+    assert answer.status_code in {200, 400}
+    if answer.status_code == 400:
+        assert b'id="period-error"' in answer.content
