@@ -167,9 +167,12 @@ def test_the_csv_escapes_formula_names_and_the_download_is_audited() -> None:
         (date(1999, 12, 31), date(2026, 11, 1), "between"),
         (date(2026, 1, 1), date(2030, 1, 1), "between"),
         (date(2001, 1, 1), date(2026, 1, 1), "ten years"),
+        (None, date(1, 1, 1), "between"),  # found by hypothesis: overflowed into a 500
+        (date(9999, 12, 31), None, "between"),
+        (date.min, date.max, "between"),
     ],
 )
-def test_bad_ranges_are_refused(first: date, last: date, message: str) -> None:
+def test_bad_ranges_are_refused(first: date | None, last: date | None, message: str) -> None:
     with pytest.raises(ScorecardRangeError, match=message):
         date_range_check(first, last, today=date(2026, 12, 1))
 
@@ -210,6 +213,8 @@ def test_the_page_shows_the_table_and_downloads_csv(client) -> None:  # type: ig
         {"first_day": "' OR 1=1 --"},
         {"first_day": "2" * 10_000},
         {"first_day": "2001-01-01", "last_day": "2026-01-01", "download": "csv"},
+        {"last_day": "0001-01-01"},
+        {"first_day": "9999-12-31"},
     ],
 )
 def test_bad_filters_get_a_clear_400_never_a_500(client, query: dict[str, str]) -> None:  # type: ignore[no-untyped-def]

@@ -87,11 +87,13 @@ class Scorecard:
 def date_range_check(first_day: date | None, last_day: date | None, *, today: date) -> DateRange:
     """The range to report on: default the last 90 days; raises ScorecardRangeError."""
     last_day = last_day or today
-    first_day = first_day or last_day - timedelta(days=DEFAULT_RANGE_DAYS - 1)
+    # Bounds first: a day such as 0001-01-01 must be refused, not overflow the arithmetic.
+    latest = today + timedelta(days=1)
+    if any(day is not None and not EARLIEST <= day <= latest for day in (first_day, last_day)):
+        raise ScorecardRangeError(f"Choose days between {EARLIEST:%Y-%m-%d} and today.")
+    first_day = first_day or max(EARLIEST, last_day - timedelta(days=DEFAULT_RANGE_DAYS - 1))
     if first_day > last_day:
         raise ScorecardRangeError("The first day comes after the last day.")
-    if first_day < EARLIEST or last_day > today + timedelta(days=1):
-        raise ScorecardRangeError(f"Choose days between {EARLIEST:%Y-%m-%d} and today.")
     if (last_day - first_day).days >= MAX_RANGE_DAYS:
         raise ScorecardRangeError("Choose a range of at most ten years.")
     return DateRange(first_day, last_day)
@@ -109,9 +111,24 @@ class _Percentile(Aggregate):
 
 
 def _seconds_to_removal() -> Func:
+    """removed_at - first_noticed_at in seconds, computed by the database itself.
+
+    Django's own datetime arithmetic on SQLite calls a Python function for every row; julianday
+    is SQLite's built-in (Django stores datetimes there as ISO text in UTC, which it reads).
+    """
+    if connection.vendor == "postgresql":
+        return Func(
+            ExpressionWrapper(
+                F("removed_at") - F("first_noticed_at"), output_field=DurationField()
+            ),
+            template="EXTRACT(EPOCH FROM %(expressions)s)",
+            output_field=FloatField(),
+        )
     return Func(
-        ExpressionWrapper(F("removed_at") - F("first_noticed_at"), output_field=DurationField()),
-        template="EXTRACT(EPOCH FROM %(expressions)s)",
+        F("removed_at"),
+        F("first_noticed_at"),
+        template="((julianday(%(expressions)s)) * 86400.0)",
+        arg_joiner=") - julianday(",
         output_field=FloatField(),
     )
 
@@ -136,11 +153,12 @@ def _removal_percentiles(removed: Any) -> dict[int | None, tuple[float | None, f
         return {row["platform"]: (row["p50"], row["p90"]) for row in rows}
     # SQLite: one duration per removed target, ordered by the database, interpolated here.
     durations: dict[int | None, list[float]] = defaultdict(list)
-    taken = ExpressionWrapper(F("removed_at") - F("first_noticed_at"), output_field=DurationField())
-    for platform_id, duration in (
-        removed.annotate(taken=taken).order_by("platform", "taken").values_list("platform", "taken")
+    for platform_id, seconds in (
+        removed.annotate(taken=_seconds_to_removal())
+        .order_by("platform", "taken")
+        .values_list("platform", "taken")
     ):
-        durations[platform_id].append(duration.total_seconds())
+        durations[platform_id].append(float(seconds))
     return {
         platform_id: (percentile_cont(values, 0.5), percentile_cont(values, 0.9))
         for platform_id, values in durations.items()
@@ -158,11 +176,12 @@ def platform_scorecards(*, actor: User, period: DateRange, now: datetime) -> lis
         first_noticed_at__gte=period.start, first_noticed_at__lt=period.end
     )
     late = Q(first_noticed_at__lte=now - STILL_ONLINE_AFTER) & (
-        Q(removed_at__isnull=True) | Q(removed_at__gt=F("first_noticed_at") + STILL_ONLINE_AFTER)
+        Q(removed_at__isnull=True) | Q(taken__gt=STILL_ONLINE_AFTER.total_seconds())
     )
     counts = {
         row["platform"]: row
         for row in noticed.order_by()
+        .alias(taken=_seconds_to_removal())
         .values("platform")
         .annotate(
             noticed=Count("id"),
