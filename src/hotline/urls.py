@@ -35,6 +35,7 @@ urlpatterns = [
     path("staff/evidence/", include("hotline.viewing.urls")),
     path("staff/retention/", include("hotline.retention.urls")),
     path("staff/scorecards/", include("hotline.takedown.scorecard_urls")),
+    path("staff/notices/", include("hotline.takedown.urls")),
     path("staff/", include("hotline.staff.urls")),
     path("api/", include("hotline.intake.api_urls")),
     path("i18n/", include("django.conf.urls.i18n")),

@@ -41,6 +41,7 @@ manage_staff             .       .      .          .       Y
 manage_settings          .       .      .          .       Y
 view_audit               .       .      .          .       Y
 respond_to_alerts        Y       Y      Y          .       .
+send_notices             Y       Y      .          .       .
 export_url_list          .       Y      .          Y       .
 view_scorecards          Y       Y      .          Y       Y
 """

@@ -13,7 +13,12 @@ from hotline.audit.custody import custody_record
 from hotline.audit.models import AuditEvent
 from hotline.intake.models import Report
 from hotline.intake.partners import PartnerReport, partner_create, partner_reports_submit
-from hotline.intake.services import ReportInput, report_submit, staff_message_send
+from hotline.intake.services import (
+    ReportInput,
+    report_submit,
+    reports_pipeline_dispatch,
+    staff_message_send,
+)
 from staff_login import PASSWORD, log_in, make_staff, staff_client
 
 pytestmark = pytest.mark.django_db
@@ -50,6 +55,8 @@ def _nothing_private_anywhere() -> None:
 
 
 def test_web_and_partner_submissions_are_audited_without_content(report: Report) -> None:
+    # A web report's event is appended by the worker that queues its processing.
+    reports_pipeline_dispatch()
     (event,) = _events("intake.submit")
     assert (event.target_type, event.target_id) == ("report", str(report.public_id))
     assert event.details == {"source": "web", "files": 0}

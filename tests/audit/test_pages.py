@@ -18,7 +18,7 @@ from hotline.audit.models import AuditEvent
 from hotline.audit.selectors import PAGE_SIZE
 from hotline.audit.services import audit_record
 from hotline.intake.models import Report
-from hotline.intake.services import ReportInput, report_submit
+from hotline.intake.services import ReportInput, report_submit, reports_pipeline_dispatch
 from staff_login import staff_client
 
 pytestmark = pytest.mark.django_db
@@ -28,7 +28,7 @@ AUDIT_URL = "/staff/audit/"
 
 @pytest.fixture
 def report() -> Report:
-    return report_submit(
+    submitted = report_submit(
         data=ReportInput(
             reporter_role="myself",
             categories=["sextortion"],
@@ -38,6 +38,8 @@ def report() -> Report:
         ),
         evidence=[],
     ).report
+    reports_pipeline_dispatch()  # a worker queues it, appending its "intake.submit" event
+    return submitted
 
 
 def _admin() -> Client:

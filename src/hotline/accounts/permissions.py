@@ -55,6 +55,7 @@ class Action(StrEnum):
     MANAGE_SETTINGS = "manage_settings"
     VIEW_AUDIT = "view_audit"
     RESPOND_TO_ALERTS = "respond_to_alerts"
+    SEND_NOTICES = "send_notices"
     EXPORT_URL_LIST = "export_url_list"
     VIEW_SCORECARDS = "view_scorecards"
 
@@ -82,6 +83,9 @@ DESCRIPTIONS: Final[dict[Action, str]] = {
     Action.MANAGE_SETTINGS: "change the hotline's settings",
     Action.VIEW_AUDIT: "read the audit log",
     Action.RESPOND_TO_ALERTS: "see alerts of reports that need attention now, acknowledge them",
+    Action.SEND_NOTICES: (
+        "send takedown notices, forward reports to partner hotlines, record their answers"
+    ),
     Action.EXPORT_URL_LIST: "export the signed list of confirmed, still-online URLs for blocking",
     Action.VIEW_SCORECARDS: "see platform scorecards (notices, removals, times to removal)",
 }
@@ -102,6 +106,7 @@ _ANALYST: Final = frozenset(
         _A.MANAGE_IDENTIFIERS,
         _A.MANAGE_ESCROWS,
         _A.RESPOND_TO_ALERTS,
+        _A.SEND_NOTICES,
         _A.VIEW_SCORECARDS,
     }
 )

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
@@ -204,6 +204,57 @@ def audit_record(
         except IntegrityError:
             continue
     raise RuntimeError("audit chain is too contended to append")
+
+
+@dataclass(frozen=True)
+class AuditEntry:
+    """One event to append with `audit_record_many` (an actor-less system event)."""
+
+    action: str
+    target_type: str = ""
+    target_id: str = ""
+    details: dict[str, Any] | None = None
+
+
+def audit_record_many(entries: Sequence[AuditEntry]) -> int:
+    """Append system events (no actor) in order, under one hold of the head lock.
+
+    For the workers' batches (every submission's event, hotline.intake.services
+    .reports_pipeline_dispatch): one lock and one head update for the batch instead of one per
+    event. Must run inside the caller's transaction, so the events commit with what they record.
+    """
+    if not entries:
+        return 0
+    prepared = []
+    for entry in entries:
+        action, target_type, target_id = (
+            _no_nul(v) for v in (entry.action, entry.target_type, str(entry.target_id))
+        )
+        details = entry.details or {}
+        if "\\u0000" in _encode(details):
+            details = _no_nul_inside(details)
+        prepared.append((action, target_type, target_id, details))
+    head = _head_for_update()
+    previous = head.chain_hash
+    events = []
+    for action, target_type, target_id, details in prepared:
+        event = AuditEvent(
+            at=timezone.now(),
+            actor=None,
+            actor_label="system",
+            action=action,
+            target_type=target_type,
+            target_id=target_id,
+            details=details,
+            previous_hash=previous,
+        )
+        event.chain_hash = previous = _chain(previous, event)
+        events.append(event)
+    AuditEvent.objects.bulk_create(events)
+    head.chain_hash = previous
+    head.events += len(events)
+    head.save(update_fields=["chain_hash", "events"])
+    return len(events)
 
 
 @dataclass(frozen=True)

@@ -31,6 +31,7 @@ from hotline.staff.selectors import (
     report_files_for,
     report_queue,
 )
+from hotline.takedown.views import notices_panel
 from hotline.triage.forms import QueueFilterForm
 from hotline.triage.selectors import queue_row
 from hotline.viewing.selectors import evidence_panel
@@ -125,6 +126,7 @@ def _detail(
         # Assessment, links between reports and safe evidence viewing (own apps, own partials).
         "assessment": assessment_panel(report=report, user=_user(request)),
         "viewing": evidence_panel(user=_user(request), report=report),
+        "notices": notices_panel(report=report, user=_user(request)),
     }
     return render(request, "staff/report_detail.html", context, status=status)
 

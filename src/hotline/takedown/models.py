@@ -119,11 +119,24 @@ class Notice(models.Model):
     created_at = models.DateTimeField()
     sent_at = models.DateTimeField(null=True, blank=True)
     attempts = models.PositiveSmallIntegerField(default=0)
+    # Set (and committed) just before the worker starts the SMTP conversation, cleared when the
+    # server refused it. Still set when a delivery of the send task finds it: an earlier worker
+    # died mid-send and the server may have the mail, so it is not sent again
+    # (docs/decisions/takedown-notices.md: at most once).
+    send_started_at = models.DateTimeField(null=True, blank=True)
+    # Who sent it: the analyst who said a web form was submitted; NULL for the worker's e-mail
+    # (then `created_by` asked for it).
+    sent_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, related_name="+", on_delete=models.PROTECT
+    )
     last_error = models.CharField(max_length=300, blank=True)
     # What the platform or partner answered: their ticket number, their words (encrypted), when.
     ticket = models.CharField(max_length=120, blank=True)
     answer_ciphertext = models.BinaryField(null=True, blank=True)
     answered_at = models.DateTimeField(null=True, blank=True)
+    answered_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, related_name="+", on_delete=models.PROTECT
+    )
 
     class Meta:
         ordering = ["created_at", "id"]

@@ -99,6 +99,12 @@ PERIODIC: tuple[Periodic, ...] = (
         func_path="hotline.retention.services.retention_purge_task",
         minutes=60,
     ),
+    Periodic(
+        # Second and final requests for content still online after its notice (takedown.md).
+        name="takedown.notices_escalate",
+        func_path="hotline.takedown.services.notices_escalate_due",
+        minutes=15,
+    ),
 )
 
 

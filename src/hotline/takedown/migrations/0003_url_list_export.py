@@ -7,7 +7,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("takedown", "0001_initial"),
+        ("takedown", "0002_notices_sending"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
