@@ -27,6 +27,10 @@ OUTPUT = ROOT / "src/hotline/static/core/fonts/noto-sans-khmer.woff2"
 CATALOG = ROOT / "src/hotline/locale/km/LC_MESSAGES/django.po"
 # Kept in step with the unicode-range of the @font-face rule in static/core/site.css.
 RANGES = [(0x1780, 0x17FF), (0x19E0, 0x19FF), (0x200B, 0x200D), (0x25CC, 0x25CC)]
+# Also kept, though browsers never take them from this face (site.css's unicode-range leaves
+# them out): the space and no-break space. PDFs (hotline.core.pdf, WeasyPrint) draw the spaces
+# between Khmer words with the Khmer run's font; without them every space was the empty glyph.
+SPACES = [(0x20, 0x20), (0xA0, 0xA0)]
 
 
 def in_ranges(codepoint: int) -> bool:
@@ -40,7 +44,7 @@ def catalog_characters() -> set[int]:
 
 
 def main(source: str) -> None:
-    codepoints = {cp for low, high in RANGES for cp in range(low, high + 1)}
+    codepoints = {cp for low, high in RANGES + SPACES for cp in range(low, high + 1)}
     options = subset.Options()
     options.flavor = "woff2"
     options.layout_features = ["*"]

@@ -88,6 +88,7 @@ INSTALLED_APPS = [
     "hotline.retention",
     "hotline.takedown",
     "hotline.statistics",
+    "hotline.support",
 ]
 
 MIDDLEWARE = [
@@ -528,3 +529,16 @@ if HOTLINE_RDAP_URL and not re.fullmatch(r"https?://[^\s]+", HOTLINE_RDAP_URL):
     raise ConfigError("HOTLINE_RDAP_URL: write it as an http(s) address, e.g. https://rdap.org/.")
 # The hotline's own country (ISO 3166 code): content hosted here needs no partner hotline.
 HOTLINE_HOME_COUNTRY = os.environ.get("HOTLINE_HOME_COUNTRY", "KH").strip().upper()[:2]
+# Takedown re-checks (hotline.takedown.rechecks): hours after the first notice at which content
+# still online escalates (the case returns to the analysts' queue), and checks run at once.
+HOTLINE_TAKEDOWN_ESCALATE_AFTER_HOURS = os.environ.get(
+    "HOTLINE_TAKEDOWN_ESCALATE_AFTER_HOURS", "24,72"
+).strip()
+if not re.fullmatch(r"[0-9]{1,4}( *, *[0-9]{1,4}){0,9}", HOTLINE_TAKEDOWN_ESCALATE_AFTER_HOURS):
+    raise ConfigError(
+        "HOTLINE_TAKEDOWN_ESCALATE_AFTER_HOURS: write rising whole hours separated by commas, "
+        "e.g. 24,72."
+    )
+HOTLINE_TAKEDOWN_CHECK_CONCURRENCY = max(
+    1, min(256, int(env_number("HOTLINE_TAKEDOWN_CHECK_CONCURRENCY", 64)))
+)

@@ -35,6 +35,7 @@ urlpatterns = [
     path("staff/evidence/", include("hotline.viewing.urls")),
     path("staff/retention/", include("hotline.retention.urls")),
     path("staff/scorecards/", include("hotline.takedown.scorecard_urls")),
+    path("staff/support/", include("hotline.support.urls")),
     path("staff/notices/", include("hotline.takedown.urls")),
     path("staff/", include("hotline.staff.urls")),
     path("api/", include("hotline.intake.api_urls")),
@@ -42,4 +43,5 @@ urlpatterns = [
     path("healthz", core_views.healthz, name="healthz"),
     path("admin/login/", admin_login),
     path("admin/", admin.site.urls),
+    path("figures/", include("hotline.statistics.public_urls")),
 ]

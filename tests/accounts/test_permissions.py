@@ -42,6 +42,8 @@ manage_settings          .       .      .          .       Y
 view_audit               .       .      .          .       Y
 respond_to_alerts        Y       Y      Y          .       .
 send_notices             Y       Y      .          .       .
+view_support_cases       .       Y      Y          .       .
+manage_support_cases     .       .      Y          .       .
 export_url_list          .       Y      .          Y       .
 view_scorecards          Y       Y      .          Y       Y
 """

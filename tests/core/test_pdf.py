@@ -62,3 +62,13 @@ def test_the_title_is_written_and_no_author() -> None:
 @pytest.mark.parametrize("html", ["", "<", "<html><body>" * 200, "\x00\ufffd"])
 def test_odd_html_still_gives_a_pdf(html: str) -> None:
     assert render_pdf(html).startswith(b"%PDF-")
+
+
+def test_spaces_between_khmer_words_are_drawn_with_a_real_glyph(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    # WeasyPrint warns for every character it can only draw with a font's empty placeholder.
+    with caplog.at_level("WARNING", logger="weasyprint"):
+        render_pdf(f'<p lang="km">{KHMER} {KHMER}\u00a0{KHMER}</p>')
+
+    assert not [r for r in caplog.records if ".notdef" in r.getMessage()]

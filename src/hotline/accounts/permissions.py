@@ -56,6 +56,8 @@ class Action(StrEnum):
     VIEW_AUDIT = "view_audit"
     RESPOND_TO_ALERTS = "respond_to_alerts"
     SEND_NOTICES = "send_notices"
+    VIEW_SUPPORT_CASES = "view_support_cases"
+    MANAGE_SUPPORT_CASES = "manage_support_cases"
     EXPORT_URL_LIST = "export_url_list"
     VIEW_SCORECARDS = "view_scorecards"
 
@@ -86,6 +88,8 @@ DESCRIPTIONS: Final[dict[Action, str]] = {
     Action.SEND_NOTICES: (
         "send takedown notices, forward reports to partner hotlines, record their answers"
     ),
+    Action.VIEW_SUPPORT_CASES: "read victim support cases: consent, referrals, follow-ups, notes",
+    Action.MANAGE_SUPPORT_CASES: "open, follow up, refer and close support cases; record consent",
     Action.EXPORT_URL_LIST: "export the signed list of confirmed, still-online URLs for blocking",
     Action.VIEW_SCORECARDS: "see platform scorecards (notices, removals, times to removal)",
 }
@@ -124,6 +128,7 @@ MATRIX: Final[dict[Role, frozenset[Action]]] = {
         _A.REFER,
         _A.EXPORT,
         _A.MANAGE_HASH_LISTS,
+        _A.VIEW_SUPPORT_CASES,
         _A.EXPORT_URL_LIST,
         _A.VIEW_SCORECARDS,
     },
@@ -138,6 +143,8 @@ MATRIX: Final[dict[Role, frozenset[Action]]] = {
             _A.ADD_NOTE,
             _A.TAKE_PHONE_REPORT,
             _A.RESPOND_TO_ALERTS,
+            _A.VIEW_SUPPORT_CASES,
+            _A.MANAGE_SUPPORT_CASES,
         }
     ),
     Role.LIAISON: frozenset(

@@ -221,3 +221,42 @@ def _assign(
         },
     )
     return event
+
+
+def report_takedown_escalated(*, report_id: int, level: int) -> CaseEvent | None:
+    """Put a report back in the analysts' queue because reported content is still online.
+
+    Called by hotline.takedown.rechecks, in its transaction, when a target passes an
+    escalation time (HOTLINE_TAKEDOWN_ESCALATE_AFTER_HOURS). A report in an action state
+    (notice sent, referred, forwarded) goes back to "assessed", the open state of a report
+    that needs an action, so the default triage queue shows it; a CaseEvent without a staff
+    actor and an audit event (`report.takedown_escalated`) record it. A report still open is
+    in the queue already, and a closed one was closed by an analyst's decision: both stay
+    where they are (the target's escalation level and its audit event still record it).
+    Returns the event, or None when nothing moved.
+    """
+    from hotline.cases.workflow import ACTION_STATES
+
+    with transaction.atomic():
+        report = _locked(report_id)
+        current = report.status
+        if current not in ACTION_STATES:
+            return None
+        now = timezone.now()
+        Report.objects.filter(pk=report_id).update(status=CaseState.ASSESSED, updated_at=now)
+        event = CaseEvent.objects.create(
+            report_id=report_id,
+            at=now,
+            actor=None,
+            kind=CaseEvent.Kind.STATE,
+            from_state=current,
+            to_state=CaseState.ASSESSED,
+        )
+        audit_record(
+            actor=None,
+            action="report.takedown_escalated",
+            target_type="report",
+            target_id=str(report.public_id),
+            details={"from": current, "to": CaseState.ASSESSED.value, "level": level},
+        )
+    return event

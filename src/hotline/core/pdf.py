@@ -18,15 +18,17 @@ from typing import Any
 FONT_FILE = Path(__file__).resolve().parent.parent / "static/core/fonts/noto-sans-khmer.woff2"
 FONT_URL = FONT_FILE.as_uri()
 
-# Prepended to every document's own style: Khmer from the committed font, Latin from the
-# system's sans-serif (Pango falls back per character).
+# Prepended to every document's own style. DejaVu Sans (Latin, digits, punctuation) first: it
+# has no Khmer, so Khmer letters fall through to the committed Khmer font. Pango draws the
+# spaces between Khmer words with the Khmer run's font, which is why the subset keeps a space
+# and a no-break space (scripts/khmer_font.py).
 BASE_CSS = f"""
 @font-face {{ font-family: "Hotline Khmer"; src: url("{FONT_URL}") format("woff2"); }}
 @page {{ size: A4; margin: 18mm 16mm 20mm 16mm;
   @bottom-center {{ content: counter(page) " / " counter(pages); font-size: 8pt; color: #555; }} }}
 html {{ font-family: "DejaVu Sans", "Hotline Khmer", sans-serif; font-size: 10pt; line-height: 1.5;
   color: #111; }}
-:lang(km) {{ font-family: "Hotline Khmer", "DejaVu Sans", sans-serif; line-height: 1.9; }}
+:lang(km) {{ line-height: 1.9; }}
 h1 {{ font-size: 16pt; margin: 0 0 6pt; }}
 h2 {{ font-size: 12.5pt; margin: 14pt 0 4pt; border-bottom: 0.6pt solid #999; }}
 h3 {{ font-size: 11pt; margin: 10pt 0 3pt; }}

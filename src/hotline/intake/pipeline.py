@@ -9,8 +9,9 @@ Steps, each idempotent (tasks are delivered at least once, and a rerun must chan
 4. recompute the priority from what is stored: the answers, signs of self-harm or a deadline
    in the narrative, matches and links (hotline.triage.services.report_triage_refresh; the
    rematch after a hash list import applies the same rule);
-5. put the report's words and identifiers, and the reporter's messages, in the search index as
-   keyed digests (hotline.search.services.report_search_index).
+4. put the report's words and identifiers, and the reporter's messages, in the search index as
+   keyed digests (hotline.search.services.report_search_index);
+5. open the support case of a reporter who asked for help (hotline.support.services).
 After step 1, the hosting trace of the report's links is queued as its own task
 (hotline.hosting.tasks.report_trace: DNS lookups must not hold the pipeline up).
 Tasks (hotline.intake.tasks) only call `report_pipeline_run`.
@@ -26,6 +27,7 @@ from hotline.hashing.reports import report_hashes_match
 from hotline.hosting.reports import report_trace_queue
 from hotline.intake.models import Report
 from hotline.search.services import report_search_index
+from hotline.support.services import support_case_for_report
 from hotline.triage.services import report_triage_refresh
 
 logger = logging.getLogger(__name__)
@@ -43,4 +45,6 @@ def report_pipeline_run(*, report_id: int) -> bool:
     assessment_carry_forward(report_id=report_id)
     report_triage_refresh(report_id=report_id)
     report_search_index(report_id=report_id)
+    # A reporter who asked for help gets a support case for the caseworkers (once).
+    support_case_for_report(report_id=report_id)
     return True

@@ -108,3 +108,15 @@ WORDING: dict[CaseState, ReporterWording] = {
 def reporter_wording(state: str) -> ReporterWording:
     """Return what the reporter is told about a workflow state."""
     return WORDING[CaseState(state)]
+
+
+# Not a workflow state: shown instead of the state's words once every identifier the hotline
+# asked to have taken down is confirmed gone (hotline.takedown.removal.report_content_removed).
+CONTENT_REMOVED = ReporterWording(
+    _("The content you told us about has been removed."),
+    _("We checked, more than once, that it is no longer online."),
+    _(
+        "If you see it again, somewhere else or at the same place, tell us here and we will "
+        "act again."
+    ),
+)

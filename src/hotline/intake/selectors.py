@@ -11,7 +11,14 @@ from django.utils import timezone
 from hotline.intake.choices import CaseState
 from hotline.intake.models import Message, Report
 from hotline.intake.reporter_status import reporter_wording
+from hotline.support.reporter import SupportWords, reporter_support_words
 from hotline.vault import services as vault
+
+# States whose reporter wording gives way to "removed" once every takedown target is gone
+# (hotline.takedown.rechecks); earlier states never have confirmed removals.
+_REMOVAL_SHOWN_IN = frozenset(
+    {CaseState.NOTICE_SENT, CaseState.REFERRED_POLICE, CaseState.SENT_TO_PARTNER, CaseState.CLOSED}
+)
 
 
 @dataclass(frozen=True)
@@ -32,6 +39,8 @@ class StatusView:
     late: bool
     messages: list[StatusMessage]
     files: int
+    # What we say about the help they asked for (hotline.support.reporter; None: nothing).
+    support: SupportWords | None = None
 
 
 def status_view_data(report: Report) -> StatusView:
@@ -43,6 +52,12 @@ def status_view_data(report: Report) -> StatusView:
         for m in report.messages.select_related("report").order_by("created_at", "id")
     ]
     wording = reporter_wording(report.status)
+    if report.status in _REMOVAL_SHOWN_IN:
+        from hotline.intake.reporter_status import CONTENT_REMOVED
+        from hotline.takedown.removal import report_content_removed
+
+        if report_content_removed(report):
+            wording = CONTENT_REMOVED
     expect_by = None
     if report.status == CaseState.RECEIVED:
         expect_by = report.created_at + timedelta(hours=settings.HOTLINE_TRIAGE_DEADLINE_HOURS)
@@ -55,6 +70,7 @@ def status_view_data(report: Report) -> StatusView:
         late=expect_by is not None and timezone.now() > expect_by,
         messages=messages,
         files=report.files.count(),
+        support=reporter_support_words(report, str(report_details(report).get("contact") or "")),
     )
 
 

@@ -16,6 +16,7 @@ from django.db import models
 from hotline.cases.models import CaseAttachment, CaseEvent, CaseNote
 from hotline.entities.models import Entity
 from hotline.intake.models import EvidenceFile, Message, Report
+from hotline.support.models import SupportNote
 from hotline.takedown.models import Notice
 
 
@@ -110,6 +111,13 @@ COLUMNS: tuple[ColumnTarget, ...] = (
         "answer_ciphertext",
         ("public_id",),
         lambda public_id: f"takedown.notice:{public_id}:answer",
+    ),
+    ColumnTarget(
+        "support.supportnote.body",
+        SupportNote,
+        "body_ciphertext",
+        ("public_id",),
+        lambda public_id: f"support.note:{public_id}",
     ),
     ColumnTarget(
         "entities.entity.value",

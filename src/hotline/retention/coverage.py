@@ -25,6 +25,7 @@ PURGED: dict[str, str] = {
     "cases.reporternotice": "that the reporter left an e-mail address, and when we wrote",
     "search.searchterm": "keyed digests of the report's words",
     "viewing.evidencereveal": "who saw which picture of it in clear",
+    "support.supportcase": "the victim support case, its consent, referrals, follow-ups, notes",
 }
 
 # Kept: anonymous, or not this report's personal data (label -> why).

@@ -10,6 +10,8 @@ from django.db.models import Exists, OuterRef, Q
 
 from hotline.intake.models import Message, Report
 from hotline.retention.models import CLOSED_STATES, PurgedReport, RetentionRule
+from hotline.support.models import CaseState as SupportCaseState
+from hotline.support.models import SupportCase
 
 
 @dataclass(frozen=True)
@@ -47,7 +49,8 @@ def rule_for(report: Report, rules: dict[str, list[RetentionRule]]) -> Applied |
 def reports_expired(*, now: datetime, limit: int) -> list[tuple[Report, Applied]]:
     """Return up to `limit` closed, not yet purged reports whose rule's time has passed.
 
-    A report whose reporter wrote within HOTLINE_RETENTION_GRACE_DAYS is left for later. The
+    A report whose reporter wrote within HOTLINE_RETENTION_GRACE_DAYS, or whose support case is
+    still open, is left for later. The
     database narrows by state, shortest rule and grace; the exact rule is applied here.
     """
     rules = rules_by_state()
@@ -58,12 +61,18 @@ def reports_expired(*, now: datetime, limit: int) -> list[tuple[Report, Applied]
     recent_reporter = Message.objects.filter(
         report=OuterRef("pk"), author=Message.Author.REPORTER, created_at__gt=grace_start
     )
+    open_support_case = SupportCase.objects.filter(report=OuterRef("pk")).exclude(
+        state=SupportCaseState.CLOSED
+    )
     candidates = (
         Report.objects.filter(
             status__in=list(rules), updated_at__lte=now - timedelta(days=shortest)
         )
         .exclude(Exists(PurgedReport.objects.filter(report=OuterRef("pk"))))
         .exclude(Exists(recent_reporter))
+        # A caseworker still helping the victim keeps the report whole until the support case
+        # closes (docs/decisions/retention.md): the analysts' closing is not the end of it.
+        .exclude(Exists(open_support_case))
         .order_by("updated_at", "pk")
         .only("pk", "public_id", "status", "categories", "updated_at")
     )

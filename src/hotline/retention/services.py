@@ -90,6 +90,7 @@ def _other_apps_purge(report: Report) -> list[str]:
     from hotline.entities.models import EscrowedIdentifier, ReportCluster, ReportEntity
     from hotline.hashing.models import ReportMatch, VictimSubmission, VideoHashing
     from hotline.search.models import SearchTerm
+    from hotline.support.models import SupportCase
     from hotline.takedown.models import Notice
     from hotline.viewing.models import EvidenceReveal
 
@@ -112,6 +113,9 @@ def _other_apps_purge(report: Report) -> list[str]:
     attachments.delete()
     # A notice row says the reporter left an e-mail address and when they were written to.
     ReporterNotice.objects.filter(report=report).delete()
+    # The victim support case and all it holds (consent, referrals, follow-ups, encrypted
+    # notes: rows pointing at the case go with it).
+    SupportCase.objects.filter(report=report).delete()
     # Keyed digests of the report's words: kept, a purged word could still be matched.
     # SearchIndexed stays: the index now holds this report's (empty) text.
     SearchTerm.objects.filter(report=report).delete()

@@ -31,6 +31,7 @@ from hotline.staff.selectors import (
     report_files_for,
     report_queue,
 )
+from hotline.takedown.removal import report_removal_summary
 from hotline.takedown.views import notices_panel
 from hotline.triage.forms import QueueFilterForm
 from hotline.triage.selectors import queue_row
@@ -127,6 +128,7 @@ def _detail(
         "assessment": assessment_panel(report=report, user=_user(request)),
         "viewing": evidence_panel(user=_user(request), report=report),
         "notices": notices_panel(report=report, user=_user(request)),
+        "removal": report_removal_summary(report),
     }
     return render(request, "staff/report_detail.html", context, status=status)
 

@@ -100,9 +100,21 @@ PERIODIC: tuple[Periodic, ...] = (
         minutes=60,
     ),
     Periodic(
-        # Second and final requests for content still online after its notice (takedown.md).
+        # Liveness re-checks of noticed URLs, removals and escalations (takedown-rechecks.md).
+        name="takedown.recheck",
+        func_path="hotline.takedown.rechecks.takedown_recheck_task",
+        minutes=15,
+    ),
+    Periodic(
+        # Second and final requests for content still online after its notice (takedown-notices.md).
         name="takedown.notices_escalate",
         func_path="hotline.takedown.services.notices_escalate_due",
+        minutes=15,
+    ),
+    Periodic(
+        # Reminders of support follow-ups due today (hotline.support; once each, by state).
+        name="support.reminders_raise",
+        func_path="hotline.support.tasks.reminders_raise",
         minutes=15,
     ),
 )
