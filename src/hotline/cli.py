@@ -95,6 +95,8 @@ Commands an operator uses:
                                rotate the data key (or digest secret) and re-encrypt in the
                                background; follow it; remove an old key nothing uses
   search reindex [--all]       index reports for staff search (resumable: goes on where it stopped)
+  urllist export --out FILE --as USERNAME [--format csv|json] | verify FILE
+                               issue the signed URL list for blocking; check a list file
 
 Every Django management command also works: `hotline help` lists this, `hotline <cmd> --help`
 explains one.

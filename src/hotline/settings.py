@@ -521,6 +521,15 @@ HOTLINE_ASSESSMENT_SCHEME_FILE = os.environ.get("HOTLINE_ASSESSMENT_SCHEME_FILE"
 HOTLINE_EVIDENCE_REVEAL_SECONDS = max(
     5, min(300, int(env_number("HOTLINE_EVIDENCE_REVEAL_SECONDS", 30)))
 )
+
+# Hosting trace (hotline.hosting): the RDAP bootstrap service asked for a reported domain's
+# registrar, e.g. https://rdap.org/ (it redirects to the registry). Empty: no RDAP lookups
+# (the default: asking tells that service which domains the hotline looks at).
+HOTLINE_RDAP_URL = os.environ.get("HOTLINE_RDAP_URL", "").strip()
+if HOTLINE_RDAP_URL and not re.fullmatch(r"https?://[^\s]+", HOTLINE_RDAP_URL):
+    raise ConfigError("HOTLINE_RDAP_URL: write it as an http(s) address, e.g. https://rdap.org/.")
+# The hotline's own country (ISO 3166 code): content hosted here needs no partner hotline.
+HOTLINE_HOME_COUNTRY = os.environ.get("HOTLINE_HOME_COUNTRY", "KH").strip().upper()[:2]
 # Takedown re-checks (hotline.takedown.rechecks): hours after the first notice at which content
 # still online escalates (the case returns to the analysts' queue), and checks run at once.
 HOTLINE_TAKEDOWN_ESCALATE_AFTER_HOURS = os.environ.get(

@@ -34,6 +34,7 @@ urlpatterns = [
     path("staff/assessment/", include("hotline.assessment.urls")),
     path("staff/evidence/", include("hotline.viewing.urls")),
     path("staff/retention/", include("hotline.retention.urls")),
+    path("staff/scorecards/", include("hotline.takedown.scorecard_urls")),
     path("staff/support/", include("hotline.support.urls")),
     path("staff/notices/", include("hotline.takedown.urls")),
     path("staff/referrals/", include("hotline.referrals.urls")),

@@ -45,6 +45,8 @@ send_notices             Y       Y      .          .       .
 view_support_cases       .       Y      Y          .       .
 manage_support_cases     .       .      Y          .       .
 referral_package         .       .      .          Y       .
+export_url_list          .       Y      .          Y       .
+view_scorecards          Y       Y      .          Y       Y
 """
 EXPECTED = {
     (role, row.split()[0]): mark == "Y"

@@ -59,6 +59,8 @@ class Action(StrEnum):
     VIEW_SUPPORT_CASES = "view_support_cases"
     MANAGE_SUPPORT_CASES = "manage_support_cases"
     REFERRAL_PACKAGE = "referral_package"
+    EXPORT_URL_LIST = "export_url_list"
+    VIEW_SCORECARDS = "view_scorecards"
 
 
 DESCRIPTIONS: Final[dict[Action, str]] = {
@@ -90,6 +92,8 @@ DESCRIPTIONS: Final[dict[Action, str]] = {
     Action.VIEW_SUPPORT_CASES: "read victim support cases: consent, referrals, follow-ups, notes",
     Action.MANAGE_SUPPORT_CASES: "open, follow up, refer and close support cases; record consent",
     Action.REFERRAL_PACKAGE: "produce a signed police referral package (evidence, custody record)",
+    Action.EXPORT_URL_LIST: "export the signed list of confirmed, still-online URLs for blocking",
+    Action.VIEW_SCORECARDS: "see platform scorecards (notices, removals, times to removal)",
 }
 
 _A = Action
@@ -109,6 +113,7 @@ _ANALYST: Final = frozenset(
         _A.MANAGE_ESCROWS,
         _A.RESPOND_TO_ALERTS,
         _A.SEND_NOTICES,
+        _A.VIEW_SCORECARDS,
     }
 )
 
@@ -126,6 +131,8 @@ MATRIX: Final[dict[Role, frozenset[Action]]] = {
         _A.EXPORT,
         _A.MANAGE_HASH_LISTS,
         _A.VIEW_SUPPORT_CASES,
+        _A.EXPORT_URL_LIST,
+        _A.VIEW_SCORECARDS,
     },
     Role.CASEWORKER: frozenset(
         {
@@ -153,10 +160,19 @@ MATRIX: Final[dict[Role, frozenset[Action]]] = {
             _A.REFER,
             _A.EXPORT,
             _A.REFERRAL_PACKAGE,
+            _A.EXPORT_URL_LIST,
+            _A.VIEW_SCORECARDS,
         }
     ),
     Role.ADMINISTRATOR: frozenset(
-        {_A.VIEW_QUEUE, _A.MANAGE_STAFF, _A.MANAGE_SETTINGS, _A.MANAGE_HASH_LISTS, _A.VIEW_AUDIT}
+        {
+            _A.VIEW_QUEUE,
+            _A.MANAGE_STAFF,
+            _A.MANAGE_SETTINGS,
+            _A.MANAGE_HASH_LISTS,
+            _A.VIEW_AUDIT,
+            _A.VIEW_SCORECARDS,
+        }
     ),
 }
 

@@ -38,6 +38,10 @@ class HostTrace(models.Model):
         default=list
     )  # [{"address", "asn", "country", "owner", "cdn", "names"}]
     problem = models.CharField(max_length=300, blank=True)
+    # The domain's registrar from RDAP (HOTLINE_RDAP_URL; off unless the operator sets it).
+    registrar = models.CharField(max_length=200, blank=True)
+    registrar_checked_at = models.DateTimeField(null=True, blank=True)
+    registrar_problem = models.CharField(max_length=200, blank=True)
 
     def __str__(self) -> str:
         return f"trace of {self.host}"

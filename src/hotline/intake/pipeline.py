@@ -12,6 +12,8 @@ Steps, each idempotent (tasks are delivered at least once, and a rerun must chan
 4. put the report's words and identifiers, and the reporter's messages, in the search index as
    keyed digests (hotline.search.services.report_search_index);
 5. open the support case of a reporter who asked for help (hotline.support.services).
+After step 1, the hosting trace of the report's links is queued as its own task
+(hotline.hosting.tasks.report_trace: DNS lookups must not hold the pipeline up).
 Tasks (hotline.intake.tasks) only call `report_pipeline_run`.
 """
 
@@ -22,6 +24,7 @@ import logging
 from hotline.assessment.services import assessment_carry_forward
 from hotline.entities.services import report_entities_extract
 from hotline.hashing.reports import report_hashes_match
+from hotline.hosting.reports import report_trace_queue
 from hotline.intake.models import Report
 from hotline.search.services import report_search_index
 from hotline.support.services import support_case_for_report
@@ -36,6 +39,8 @@ def report_pipeline_run(*, report_id: int) -> bool:
         logger.warning("report %s no longer exists; nothing to process", report_id)
         return False
     report_entities_extract(report_id=report_id)
+    # DNS lookups take seconds: the hosting trace of the report's links is a task of its own.
+    report_trace_queue(report_id=report_id)
     report_hashes_match(report_id)
     assessment_carry_forward(report_id=report_id)
     report_triage_refresh(report_id=report_id)

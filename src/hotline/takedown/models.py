@@ -182,3 +182,40 @@ class LivenessCheck(models.Model):
 
     def __str__(self) -> str:
         return f"check of target {self.target_id} at {self.at:%Y-%m-%d %H:%M}: {self.outcome}"
+
+
+class UrlListExport(models.Model):
+    """One issued version of the URL list for blocking (hotline.takedown.urllist).
+
+    The version numbers only grow (unique, allocated as the highest plus one); the SHA-256 of
+    the file as issued lets `hotline urllist verify` tell a file this hotline issued from one
+    that only claims a version number.
+    """
+
+    class Format(models.TextChoices):
+        CSV = "csv", "CSV"
+        JSON = "json", "JSON"
+
+    version = models.PositiveIntegerField(unique=True)
+    generated_at = models.DateTimeField()
+    format = models.CharField(max_length=4, choices=Format.choices)
+    url_count = models.PositiveIntegerField()
+    sha256 = models.CharField(max_length=64)
+    # NULL only if the account was deleted later; the audit event names who exported it.
+    exported_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, related_name="+", on_delete=models.SET_NULL
+    )
+
+    class Meta:
+        ordering = ["-version"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(version__gte=1), name="takedown_urllist_version_positive"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(format__in=["csv", "json"]), name="takedown_urllist_format"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"URL list version {self.version} ({self.url_count} URLs)"
