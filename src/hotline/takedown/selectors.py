@@ -8,20 +8,20 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from django.conf import settings
 from django.db.models import QuerySet
 
 from hotline.accounts.models import User
 from hotline.accounts.permissions import Action, require
 from hotline.directory.models import NoticeChannel, PartnerHotline, Platform
-from hotline.directory.services import NoticeRoute, host_of, notice_route
+from hotline.directory.services import NoticeRoute, notice_route
 from hotline.entities.models import Entity, Kind, ReportEntity
 from hotline.entities.services import entity_value
-from hotline.hosting.models import HostTrace
+from hotline.hosting.reports import report_hosting_countries
 from hotline.intake.models import Report
 from hotline.takedown.models import Notice, Target
 from hotline.vault import services as vault
 
-HOME_COUNTRY = "KH"
 # Identifier kinds a platform can take down (a wallet or a phone number is for the police).
 NOTICEABLE_KINDS = frozenset({Kind.URL.value, Kind.HANDLE.value})
 
@@ -148,25 +148,13 @@ def notice_answer(*, actor: User, notice: Notice) -> str:
     return vault.decrypt_text(bytes(notice.answer_ciphertext), context=notice.answer_context)
 
 
-def hosting_countries(*, report: Report) -> list[str]:
-    """Countries the hosting traces place the report's web addresses in (cached traces only)."""
-    hosts = {
-        host_of(candidate.value)
-        for candidate in report_candidates(report=report)
-        if candidate.entity.kind == Kind.URL.value
-    }
-    hosts.discard("")
-    countries: set[str] = set()
-    for trace in HostTrace.objects.filter(host__in=hosts):
-        countries.update(trace.countries)
-    return sorted(countries)
-
-
 def partner_choices(*, actor: User, report: Report) -> tuple[list[PartnerHotline], list[str]]:
     """Active partner hotlines (those in the countries the report is hosted in first), and
     the foreign hosting countries."""
     require(actor, Action.SEND_NOTICES)
-    abroad = [c for c in hosting_countries(report=report) if c != HOME_COUNTRY]
+    # Where the content lives (CDN edges left out: hotline.hosting.reports), home left out.
+    home = str(settings.HOTLINE_HOME_COUNTRY).upper()
+    abroad = [c for c in report_hosting_countries(report) if c != home]
     partners = list(PartnerHotline.objects.filter(active=True).exclude(email=""))
     partners.sort(key=lambda p: (p.country not in abroad, p.country, p.name))
     return partners, abroad
