@@ -253,3 +253,16 @@ def test_any_filter_text_gives_a_page_or_a_clear_400(
     assert answer.status_code in {200, 400}
     if answer.status_code == 400:
         assert b'id="period-error"' in answer.content
+
+
+@pytest.mark.parametrize(("role", "shown"), [("analyst", True), ("caseworker", False)])
+def test_the_staff_header_links_to_the_scorecards_for_those_who_may_see_them(
+    client,  # type: ignore[no-untyped-def]
+    role: str,
+    shown: bool,
+) -> None:
+    log_in(client, make_staff("someone", role=role))
+
+    home = client.get("/staff/").content.decode()
+
+    assert ('href="/staff/scorecards/"' in home) is shown

@@ -1,4 +1,4 @@
-"""Whether a staff page shows the Notices link (`may_send_notices`)."""
+"""Whether a staff page shows the Notices and Scorecards links."""
 
 from __future__ import annotations
 
@@ -14,3 +14,8 @@ register = template.Library()
 @register.filter
 def may_send_notices(user: Any) -> bool:
     return can(user, Action.SEND_NOTICES)
+
+
+@register.filter
+def may_view_scorecards(user: Any) -> bool:
+    return can(user, Action.VIEW_SCORECARDS)
