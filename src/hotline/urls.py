@@ -34,6 +34,7 @@ urlpatterns = [
     path("staff/assessment/", include("hotline.assessment.urls")),
     path("staff/evidence/", include("hotline.viewing.urls")),
     path("staff/retention/", include("hotline.retention.urls")),
+    path("staff/statistics/", include("hotline.statistics.urls")),
     path("staff/", include("hotline.staff.urls")),
     path("api/", include("hotline.intake.api_urls")),
     path("i18n/", include("django.conf.urls.i18n")),

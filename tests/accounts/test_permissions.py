@@ -41,6 +41,7 @@ manage_staff             .       .      .          .       Y
 manage_settings          .       .      .          .       Y
 view_audit               .       .      .          .       Y
 respond_to_alerts        Y       Y      Y          .       .
+view_statistics          Y       Y      .          .       Y
 """
 EXPECTED = {
     (role, row.split()[0]): mark == "Y"

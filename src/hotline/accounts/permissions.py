@@ -55,6 +55,7 @@ class Action(StrEnum):
     MANAGE_SETTINGS = "manage_settings"
     VIEW_AUDIT = "view_audit"
     RESPOND_TO_ALERTS = "respond_to_alerts"
+    VIEW_STATISTICS = "view_statistics"
 
 
 DESCRIPTIONS: Final[dict[Action, str]] = {
@@ -80,6 +81,7 @@ DESCRIPTIONS: Final[dict[Action, str]] = {
     Action.MANAGE_SETTINGS: "change the hotline's settings",
     Action.VIEW_AUDIT: "read the audit log",
     Action.RESPOND_TO_ALERTS: "see alerts of reports that need attention now, acknowledge them",
+    Action.VIEW_STATISTICS: "see the statistics dashboard (counts, never a report), its CSV files",
 }
 
 _A = Action
@@ -98,12 +100,14 @@ _ANALYST: Final = frozenset(
         _A.MANAGE_IDENTIFIERS,
         _A.MANAGE_ESCROWS,
         _A.RESPOND_TO_ALERTS,
+        _A.VIEW_STATISTICS,
     }
 )
 
 # The matrix. Deliberate refusals: analysts do not see the reporter's contact details (the
 # caseworker follows up); caseworkers are spared the evidence; the liaison sees what the police
 # need but not how to reach the reporter; administrators run the system and read no reports.
+# Statistics (counts, never a report) are for analysts and the administrator who reports them.
 MATRIX: Final[dict[Role, frozenset[Action]]] = {
     Role.ANALYST: _ANALYST,
     Role.SENIOR_ANALYST: _ANALYST
@@ -141,7 +145,14 @@ MATRIX: Final[dict[Role, frozenset[Action]]] = {
         }
     ),
     Role.ADMINISTRATOR: frozenset(
-        {_A.VIEW_QUEUE, _A.MANAGE_STAFF, _A.MANAGE_SETTINGS, _A.MANAGE_HASH_LISTS, _A.VIEW_AUDIT}
+        {
+            _A.VIEW_QUEUE,
+            _A.MANAGE_STAFF,
+            _A.MANAGE_SETTINGS,
+            _A.MANAGE_HASH_LISTS,
+            _A.VIEW_AUDIT,
+            _A.VIEW_STATISTICS,
+        }
     ),
 }
 
