@@ -25,21 +25,21 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from enum import StrEnum
-from typing import Final
+from typing import Any, Final
 
 from django.db import connection
 from django.db.models import (
     BooleanField,
     Count,
+    DateField,
     DateTimeField,
     DurationField,
     ExpressionWrapper,
     F,
     Min,
-    OuterRef,
     Q,
     QuerySet,
-    Subquery,
+    Sum,
 )
 from django.db.models.expressions import RawSQL
 from django.db.models.functions import TruncMonth, TruncQuarter, TruncWeek
@@ -52,6 +52,8 @@ from hotline.entities.models import ReportCluster
 from hotline.hashing.models import BankCategory, ReportMatch
 from hotline.intake.choices import AgeRange, CaseState, Category, Platform, Source
 from hotline.intake.models import Report
+from hotline.statistics.models import DailyCount
+from hotline.statistics.rollup import rollup_built_at, rollup_counts, rollup_days
 from hotline.takedown.models import Target
 
 
@@ -237,13 +239,17 @@ def reports_over_time(filters: Filters) -> list[tuple[date, int]]:
         .values("bucket")
         .annotate(n=Count("id"))
     )
-    found = {timezone.localtime(row["bucket"]).date(): row["n"] for row in counted}
-    series: list[tuple[date, int]] = []
+    return _fill(filters, {timezone.localtime(row["bucket"]).date(): row["n"] for row in counted})
+
+
+def _fill(filters: Filters, found: dict[date, int]) -> list[tuple[date, int]]:
+    """Every bucket of the period in order, with its count (0 for an empty one)."""
+    filled: list[tuple[date, int]] = []
     start = _bucket_start(filters.start, filters.bucket)
     while start <= filters.end:
-        series.append((start, found.get(start, 0)))
+        filled.append((start, found.get(start, 0)))
         start = _next_bucket(start, filters.bucket)
-    return series
+    return filled
 
 
 def _english(label: object) -> str:
@@ -314,6 +320,64 @@ def by_outcome(filters: Filters) -> list[Row]:
     return _rows(reports_by_field(filters, "status"), dict(CaseState.choices))
 
 
+# -- the same counts from the daily rollup (hotline.statistics.rollup), when it is built --------
+
+DIMENSION_LABELS: Final[dict[str, Mapping[str, object]]] = {
+    "category": dict(Category.choices),
+    "platform": dict(Platform.choices),
+    "age": {**dict(AgeRange.choices), "": "Not given"},
+    "language": LANGUAGES,
+    "channel": dict(Source.choices),
+    "outcome": dict(CaseState.choices),
+}
+_LIVE: Final[dict[str, Callable[[Filters], dict[str, int]]]] = {
+    "category": lambda f: reports_by_listed(f, "categories"),
+    "platform": lambda f: reports_by_listed(f, "platforms"),
+    "age": lambda f: reports_by_field(f, "victim_age"),
+    "language": lambda f: reports_by_field(f, "language"),
+    "channel": lambda f: reports_by_field(f, "source"),
+    "outcome": lambda f: reports_by_field(f, "status"),
+}
+
+
+def counted(filters: Filters, dimension: str, *, rolled: bool) -> list[Row]:
+    """Reports per value of `dimension`: from the rollup when `rolled`, else live."""
+    if rolled:
+        found = rollup_counts(filters.start, filters.end, filters.category).get(dimension, {})
+    else:
+        found = _LIVE[dimension](filters)
+    return _rows(found, DIMENSION_LABELS[dimension])
+
+
+def total(filters: Filters, *, rolled: bool) -> int:
+    if rolled:
+        days = rollup_days(filters.start, filters.end, filters.category)
+        return sum(days.values())
+    return reports_in(filters).count()
+
+
+def series(filters: Filters, *, rolled: bool) -> list[tuple[date, int]]:
+    """Reports per bucket (`reports_over_time`), from the rollup when `rolled`."""
+    if not rolled:
+        return reports_over_time(filters)
+    trunc = {Bucket.WEEK: TruncWeek, Bucket.MONTH: TruncMonth, Bucket.QUARTER: TruncQuarter}[
+        filters.bucket
+    ]
+    rows = (
+        DailyCount.objects.filter(
+            category=filters.category,
+            dimension="total",
+            day__gte=filters.start,
+            day__lte=filters.end,
+        )
+        .annotate(bucket=trunc("day", output_field=DateField()))
+        .values("bucket")
+        .annotate(n=Sum("reports"))
+        .order_by()
+    )
+    return _fill(filters, {row["bucket"]: int(row["n"]) for row in rows})
+
+
 # -- links, hashes -------------------------------------------------------------------------
 
 
@@ -355,43 +419,49 @@ def hash_matches(filters: Filters) -> list[Row]:
 # -- times ----------------------------------------------------------------------------------
 
 
-def _nearest_rank(durations: QuerySet[Report], name: str, count: int, share: float) -> timedelta:
-    """The nearest-rank percentile of the annotated duration `name` over `count` rows."""
+def _nearest_rank(waits: QuerySet[Any], count: int, share: float) -> timedelta:
+    """The nearest-rank percentile of the `wait` column over `count` rows (ORDER BY, OFFSET)."""
     offset = max(math.ceil(share * count) - 1, 0)
-    value = durations.order_by(name).values_list(name, flat=True)[offset]
+    value = waits.order_by("wait").values_list("wait", flat=True)[offset]
     return value if isinstance(value, timedelta) else timedelta(microseconds=int(value))
 
 
-def _durations(rows: QuerySet[Report], name: str) -> Durations:
-    count = rows.count()
+def _durations(waits: QuerySet[Any]) -> Durations:
+    """Count, median and 90th percentile of the `wait` column of `waits`.
+
+    PostgreSQL: one query with `percentile_disc` (nearest rank). SQLite has no percentile
+    function: a count, then each percentile's row by ORDER BY ... OFFSET (the same definition).
+    """
+    if connection.vendor == "postgresql":
+        sql, params = waits.values("wait").query.sql_with_params()
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT COUNT(*), percentile_disc(0.5) WITHIN GROUP (ORDER BY wait), "  # noqa: S608
+                f"percentile_disc(0.9) WITHIN GROUP (ORDER BY wait) FROM ({sql}) AS waits",
+                params,
+            )
+            count, median, p90 = cursor.fetchone()
+        return Durations(int(count), median, p90)
+    count = waits.count()
     if not count:
         return Durations(0, None, None)
-    return Durations(
-        count, _nearest_rank(rows, name, count, 0.5), _nearest_rank(rows, name, count, 0.9)
-    )
+    return Durations(count, _nearest_rank(waits, count, 0.5), _nearest_rank(waits, count, 0.9))
 
 
 def time_to(filters: Filters, states: frozenset[CaseState]) -> Durations:
     """From receipt to the first move into one of `states`, over the period's reports that
     made it (median and 90th percentile)."""
-    first = (
-        CaseEvent.objects.filter(
-            report=OuterRef("pk"), kind=CaseEvent.Kind.STATE, to_state__in=states
-        )
-        .order_by()
-        .values("report")
-        .annotate(first=Min("at"))
-        .values("first")
-    )
-    rows = (
+    reached = Q(case_events__kind=CaseEvent.Kind.STATE, case_events__to_state__in=states)
+    waits = (
         reports_in(filters)
-        .annotate(reached=Subquery(first, output_field=DateTimeField()))
-        .filter(reached__isnull=False)
+        .filter(reached)
+        .values("id", "created_at")
+        .annotate(first=Min("case_events__at"))
         .annotate(
-            wait=ExpressionWrapper(F("reached") - F("created_at"), output_field=DurationField())
+            wait=ExpressionWrapper(F("first") - F("created_at"), output_field=DurationField())
         )
     )
-    return _durations(rows, "wait")
+    return _durations(waits)
 
 
 def time_to_assessment(filters: Filters) -> Durations:
@@ -418,11 +488,11 @@ def takedown_by_platform(filters: Filters) -> list[PlatformTakedown]:
             removed_at__isnull=False,
             first_noticed_at__isnull=False,
         ).annotate(
-            took=ExpressionWrapper(
+            wait=ExpressionWrapper(
                 F("removed_at") - F("first_noticed_at"), output_field=DurationField()
             )
         )
-        times = _durations(timed, "took")  # type: ignore[arg-type]
+        times = _durations(timed)
         result.append(
             PlatformTakedown(
                 platform=row["platform__name"] or "No platform in the directory",
@@ -444,16 +514,16 @@ def quarter_of(day: date) -> tuple[date, date]:
     return start, _next_bucket(start, Bucket.QUARTER) - timedelta(days=1)
 
 
-def quarter_comparison(filters: Filters) -> QuarterComparison:
+def quarter_comparison(filters: Filters, *, rolled: bool = False) -> QuarterComparison:
     """The quarter holding the period's last day, next to the same quarter a year before: the
     number of reports and the reports per category (the category filter applies)."""
     start, end = quarter_of(filters.end)
     last_start, last_end = quarter_of(start.replace(year=start.year - 1))
     this = Filters(start=start, end=end, category=filters.category)
     last = Filters(start=last_start, end=last_end, category=filters.category)
-    this_counts = reports_by_listed(this, "categories")
-    last_counts = reports_by_listed(last, "categories")
-    rows = [("All reports", reports_in(this).count(), reports_in(last).count())]
+    this_counts = {row.code: row.count for row in counted(this, "category", rolled=rolled)}
+    last_counts = {row.code: row.count for row in counted(last, "category", rolled=rolled)}
+    rows = [("All reports", total(this, rolled=rolled), total(last, rolled=rolled))]
     rows += [
         (_english(label), this_counts.get(code, 0), last_counts.get(code, 0))
         for code, label in Category.choices
@@ -472,25 +542,37 @@ NOT_RECORDED: Final = (
 
 
 def dashboard_figures(user: User, filters: Filters) -> DashboardFigures:
-    """Every figure of the staff dashboard for the period (permission: view_statistics)."""
+    """Every figure of the staff dashboard for the period (permission: view_statistics).
+
+    Counts come from the daily rollup once the workers have built it, else live; links, hash
+    matches, times and takedown outcomes are always live (their tables are small or indexed).
+    """
     require(user, Action.VIEW_STATISTICS)
+    built = rollup_built_at()
+    rolled = built is not None
+    notes = [NOT_RECORDED]
+    if built is not None:
+        notes.append(
+            f"Counts as of {timezone.localtime(built):%Y-%m-%d %H:%M} (the workers recount them "
+            "every 30 minutes); links, hash matches, times and takedowns are up to the minute."
+        )
     return DashboardFigures(
         filters=filters,
-        total=reports_in(filters).count(),
-        over_time=reports_over_time(filters),
-        by_category=by_category(filters),
-        by_platform=by_platform(filters),
-        by_age=by_age(filters),
-        by_language=by_language(filters),
-        by_channel=by_channel(filters),
-        by_outcome=by_outcome(filters),
+        total=total(filters, rolled=rolled),
+        over_time=series(filters, rolled=rolled),
+        by_category=counted(filters, "category", rolled=rolled),
+        by_platform=counted(filters, "platform", rolled=rolled),
+        by_age=counted(filters, "age", rolled=rolled),
+        by_language=counted(filters, "language", rolled=rolled),
+        by_channel=counted(filters, "channel", rolled=rolled),
+        by_outcome=counted(filters, "outcome", rolled=rolled),
         clusters=clusters_growing_fastest(filters),
         hash_matches=hash_matches(filters),
         to_assessment=time_to_assessment(filters),
         to_action=time_to_action(filters),
         takedown=takedown_by_platform(filters),
-        quarter=quarter_comparison(filters),
-        notes=[NOT_RECORDED],
+        quarter=quarter_comparison(filters, rolled=rolled),
+        notes=notes,
     )
 
 
@@ -646,25 +728,19 @@ def tables_of(figures: DashboardFigures) -> list[Table]:
     ]
 
 
-_COUNTS: Final[dict[str, Callable[[Filters], list[Row]]]] = {
-    "category": by_category,
-    "platform": by_platform,
-    "age": by_age,
-    "language": by_language,
-    "channel": by_channel,
-    "outcome": by_outcome,
-    "hash_matches": hash_matches,
-}
 TABLE_NAMES: Final = ("over_time", *COUNT_TABLES, "clusters", "times", "takedown", "quarter")
 
 
 def dashboard_table(user: User, filters: Filters, name: str) -> Table:
     """One table only (for its chart or CSV file), computing only its own figures."""
     require(user, Action.VIEW_STATISTICS)
-    if name in _COUNTS:
-        return _counts(name, _COUNTS[name](filters))
+    rolled = rollup_built_at() is not None
+    if name in DIMENSION_LABELS:
+        return _counts(name, counted(filters, name, rolled=rolled))
+    if name == "hash_matches":
+        return _counts(name, hash_matches(filters))
     if name == "over_time":
-        return _over_time(filters, reports_over_time(filters))
+        return _over_time(filters, series(filters, rolled=rolled))
     if name == "clusters":
         return _clusters(clusters_growing_fastest(filters))
     if name == "times":
@@ -672,5 +748,5 @@ def dashboard_table(user: User, filters: Filters, name: str) -> Table:
     if name == "takedown":
         return _takedown(takedown_by_platform(filters))
     if name == "quarter":
-        return _quarter(quarter_comparison(filters))
+        return _quarter(quarter_comparison(filters, rolled=rolled))
     raise KeyError(name)

@@ -99,6 +99,12 @@ PERIODIC: tuple[Periodic, ...] = (
         func_path="hotline.retention.services.retention_purge_task",
         minutes=60,
     ),
+    Periodic(
+        # Recount the staff dashboard's daily rollup (hotline.statistics.rollup).
+        name="statistics.rollup_rebuild",
+        func_path="hotline.statistics.rollup.rollup_rebuild",
+        minutes=30,
+    ),
 )
 
 
