@@ -150,7 +150,7 @@ def _derived() -> None:
         cursor.execute(
             """
             INSERT INTO cases_caseevent (public_id, report_id, at, kind, from_state, to_state)
-            SELECT gen_random_uuid(), id, created_at + (random() * 72 || ' hours')::interval,
+            SELECT gen_random_uuid(), id, created_at + random() * interval '72 hours',
                    'state', 'received', 'assessed'
             FROM intake_report WHERE status NOT IN ('received', 'in_review')
             """
@@ -158,7 +158,8 @@ def _derived() -> None:
         cursor.execute(
             """
             INSERT INTO cases_caseevent (public_id, report_id, at, kind, from_state, to_state)
-            SELECT gen_random_uuid(), id, created_at + (72 + random() * 96 || ' hours')::interval,
+            SELECT gen_random_uuid(), id,
+                   created_at + interval '72 hours' + random() * interval '96 hours',
                    'state', 'assessed', 'notice_sent'
             FROM intake_report
             WHERE status IN ('notice_sent', 'referred_police', 'sent_to_partner')
@@ -220,7 +221,7 @@ def _derived() -> None:
                    r.created_at, r.created_at + interval '1 day',
                    CASE WHEN r.id % 3 = 0 THEN NULL
                         ELSE r.created_at + interval '1 day'
-                             + (random() * 200 || ' hours')::interval
+                             + random() * interval '200 hours'
                    END, 0
             FROM intake_report r JOIN entities_entity e ON e.digest = sha256(r.id::text::bytea)
             WHERE r.id % 50 = 3
