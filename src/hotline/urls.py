@@ -38,6 +38,7 @@ urlpatterns = [
     path("staff/support/", include("hotline.support.urls")),
     path("staff/notices/", include("hotline.takedown.urls")),
     path("staff/referrals/", include("hotline.referrals.urls")),
+    path("staff/statistics/", include("hotline.statistics.urls")),
     path("staff/", include("hotline.staff.urls")),
     path("api/", include("hotline.intake.api_urls")),
     path("i18n/", include("django.conf.urls.i18n")),

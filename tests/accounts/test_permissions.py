@@ -47,6 +47,7 @@ manage_support_cases     .       .      Y          .       .
 referral_package         .       .      .          Y       .
 export_url_list          .       Y      .          Y       .
 view_scorecards          Y       Y      .          Y       Y
+view_statistics          Y       Y      .          .       Y
 """
 EXPECTED = {
     (role, row.split()[0]): mark == "Y"

@@ -61,6 +61,7 @@ class Action(StrEnum):
     REFERRAL_PACKAGE = "referral_package"
     EXPORT_URL_LIST = "export_url_list"
     VIEW_SCORECARDS = "view_scorecards"
+    VIEW_STATISTICS = "view_statistics"
 
 
 DESCRIPTIONS: Final[dict[Action, str]] = {
@@ -94,6 +95,7 @@ DESCRIPTIONS: Final[dict[Action, str]] = {
     Action.REFERRAL_PACKAGE: "produce a signed police referral package (evidence, custody record)",
     Action.EXPORT_URL_LIST: "export the signed list of confirmed, still-online URLs for blocking",
     Action.VIEW_SCORECARDS: "see platform scorecards (notices, removals, times to removal)",
+    Action.VIEW_STATISTICS: "see the statistics dashboard (counts, never a report), its CSV files",
 }
 
 _A = Action
@@ -114,12 +116,14 @@ _ANALYST: Final = frozenset(
         _A.RESPOND_TO_ALERTS,
         _A.SEND_NOTICES,
         _A.VIEW_SCORECARDS,
+        _A.VIEW_STATISTICS,
     }
 )
 
 # The matrix. Deliberate refusals: analysts do not see the reporter's contact details (the
 # caseworker follows up); caseworkers are spared the evidence; the liaison sees what the police
 # need but not how to reach the reporter; administrators run the system and read no reports.
+# Statistics (counts, never a report) are for analysts and the administrator who reports them.
 MATRIX: Final[dict[Role, frozenset[Action]]] = {
     Role.ANALYST: _ANALYST,
     Role.SENIOR_ANALYST: _ANALYST
@@ -172,6 +176,7 @@ MATRIX: Final[dict[Role, frozenset[Action]]] = {
             _A.MANAGE_HASH_LISTS,
             _A.VIEW_AUDIT,
             _A.VIEW_SCORECARDS,
+            _A.VIEW_STATISTICS,
         }
     ),
 }

@@ -1,8 +1,10 @@
-"""Published statistics: one frozen snapshot per quarter an administrator published.
+"""Statistics tables: published quarters (public figures) and the staff dashboard's rollup.
 
-The snapshot holds only what the public sees (suppressed cells already withheld: a hidden
-count is never stored here), so the public page and downloads never change after publication
-and never depend on later work on the reports (docs/decisions/public-statistics.md).
+A published quarter is one frozen snapshot an administrator published. It holds only what the
+public sees (suppressed cells already withheld: a hidden count is never stored here), so the
+public page and downloads never change after publication and never depend on later work on the
+reports (docs/decisions/public-statistics.md). The daily rollup holds counts only, rebuilt by
+the workers (docs/decisions/statistics-dashboard.md).
 """
 
 from __future__ import annotations
@@ -38,3 +40,37 @@ class PublishedQuarter(models.Model):
 
     def __str__(self) -> str:
         return f"{self.year}-Q{self.quarter}"
+
+
+class DailyCount(models.Model):
+    """How many reports received on one local day have one value of one dimension, among the
+    reports of one category ("" : every report). Rebuilt by the workers (rollup.py); never
+    edited. Holds counts only, no report id: nothing here points to a report or a person."""
+
+    day = models.DateField()
+    category = models.CharField(max_length=20, blank=True)
+    # total (value ""), category, platform, age, language, channel, outcome
+    dimension = models.CharField(max_length=12)
+    value = models.CharField(max_length=40, blank=True)
+    reports = models.PositiveIntegerField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["category", "day", "dimension", "value"],
+                name="statistics_dailycount_once",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.day} {self.category or 'all'} {self.dimension}={self.value}: {self.reports}"
+
+
+class RollupBuild(models.Model):
+    """When the rollup was last rebuilt (one row), and how long that took."""
+
+    built_at = models.DateTimeField()
+    seconds = models.FloatField()
+
+    def __str__(self) -> str:
+        return f"rollup built {self.built_at:%Y-%m-%d %H:%M}"

@@ -117,6 +117,12 @@ PERIODIC: tuple[Periodic, ...] = (
         func_path="hotline.support.tasks.reminders_raise",
         minutes=15,
     ),
+    Periodic(
+        # Recount the staff dashboard's daily rollup (hotline.statistics.rollup).
+        name="statistics.rollup_rebuild",
+        func_path="hotline.statistics.rollup.rollup_rebuild",
+        minutes=30,
+    ),
 )
 
 
