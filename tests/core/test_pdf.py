@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import io
 import socket
+import subprocess
+import sys
 
 import pikepdf
 import pytest
@@ -72,3 +74,18 @@ def test_spaces_between_khmer_words_are_drawn_with_a_real_glyph(
         render_pdf(f'<p lang="km">{KHMER} {KHMER}\u00a0{KHMER}</p>')
 
     assert not [r for r in caplog.records if ".notdef" in r.getMessage()]
+
+
+def test_making_a_pdf_leaves_pillow_refusing_truncated_images() -> None:
+    # A fresh process: WeasyPrint changes Pillow's setting when it is first imported.
+    script = (
+        "from hotline.core.pdf import render_pdf\n"
+        "render_pdf('<p>x</p>')\n"
+        "from PIL import ImageFile\n"
+        "print(ImageFile.LOAD_TRUNCATED_IMAGES)\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, timeout=120, check=True
+    )
+
+    assert done.stdout.strip() == "False"

@@ -152,8 +152,12 @@ def test_every_response_carries_strict_csp_and_corp() -> None:
 
 
 # Documents saved and opened offline, served only as downloads (Content-Disposition:
-# attachment, checked in their own tests): they carry their style inline on purpose.
-STANDALONE_DOCUMENTS = {"audit/templates/audit/custody.html"}
+# attachment, checked in their own tests), or laid out as PDFs by WeasyPrint and never served
+# as a page (the annual report): they carry their style inline on purpose.
+STANDALONE_DOCUMENTS = {
+    "audit/templates/audit/custody.html",
+    "statistics/templates/statistics/report.html",
+}
 
 
 def test_no_template_needs_inline_styles_or_scripts() -> None:

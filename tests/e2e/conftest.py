@@ -9,12 +9,16 @@ from __future__ import annotations
 import importlib
 import os
 import re
+import threading
 from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 from urllib.parse import urlsplit
 
 import pytest
 from django.apps import apps as django_apps
+from django.core.servers.basehttp import ThreadedWSGIServer
+from django.test.testcases import LiveServerThread
 from e2e_support import (
     CHROMIUM,
     CHROMIUM_ARGS,
@@ -36,12 +40,47 @@ from playwright.sync_api import (
 from pytest_django.live_server_helper import LiveServer
 
 
+class _OneRequestAtATimeServer(ThreadedWSGIServer):
+    """Django's live server, answering one request at a time when threads share a connection.
+
+    With an in-memory SQLite database every request thread is handed the test's one connection
+    (connections_override), and a page that loads several images at once (the statistics
+    charts) then used it from two threads together: sqlite3's "bad parameter or other API
+    misuse", a 503, once in a while. Each request, its body and its closing run under one lock;
+    connections stay threaded, so a browser's idle keep-alive connection blocks nobody.
+    """
+
+    _lock = threading.Lock()
+
+    def set_app(self, application: Any) -> None:
+        if not self.connections_override:
+            super().set_app(application)
+            return
+        lock = self._lock
+
+        def one_at_a_time(environ: Any, start_response: Any) -> list[bytes]:
+            with lock:
+                result = application(environ, start_response)
+                try:
+                    return [b"".join(result)]
+                finally:
+                    if hasattr(result, "close"):
+                        result.close()
+
+        super().set_app(one_at_a_time)
+
+
 @pytest.fixture(scope="session")
 def live_server(request: pytest.FixtureRequest) -> Iterator[LiveServer]:
     """Serve on 127.0.0.1 (not "localhost", which may resolve elsewhere) unless told otherwise."""
-    server = LiveServer(request.config.getvalue("liveserver") or "127.0.0.1")
-    yield server
-    server.stop()
+    original = LiveServerThread.server_class
+    LiveServerThread.server_class = _OneRequestAtATimeServer
+    try:
+        server = LiveServer(request.config.getvalue("liveserver") or "127.0.0.1")
+        yield server
+        server.stop()
+    finally:
+        LiveServerThread.server_class = original
 
 
 @pytest.fixture(autouse=True)

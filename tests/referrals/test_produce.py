@@ -96,7 +96,8 @@ def test_the_package_holds_assessment_identifiers_timeline_and_custody() -> None
         i["value"] == "t.me/offender_channel_x" or "offender_channel_x" in i["value"]
         for i in content["identifiers"]
     )
-    assert [e["to"] for e in content["timeline"]] == ["in_review"]
+    # Assessing moved the case on: received -> in review -> assessed.
+    assert [e["to"] for e in content["timeline"]] == ["in_review", "assessed"]
     actions = {e["action"] for e in content["chain_of_custody"]["events"]}
     assert "report.state_change" in actions
     assert content["chain_of_custody"]["format"] == "openhotline-custody-record-1"
@@ -136,7 +137,7 @@ def test_the_liaison_does_not_move_the_case_they_may_not_change() -> None:
     report.refresh_from_db()
 
     assert produced.moved_to_referred is False
-    assert report.status == "in_review"
+    assert report.status == "assessed"  # where the assessment left it
 
 
 # --- the staff page ------------------------------------------------------------------------

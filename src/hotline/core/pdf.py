@@ -40,12 +40,32 @@ td.number, th.number {{ text-align: right; }}
 """
 
 
+def _weasyprint() -> Any:
+    """Import WeasyPrint without letting it change how Pillow reads images everywhere else.
+
+    Importing weasyprint sets Pillow's process-wide ImageFile.LOAD_TRUNCATED_IMAGES to True
+    (weasyprint/images.py, at import): after the first PDF, a worker would then accept the
+    truncated pictures the evidence checks must refuse. Our documents embed no raster images,
+    so the setting is put back as it was.
+    """
+    from PIL import ImageFile
+
+    before = ImageFile.LOAD_TRUNCATED_IMAGES
+    try:
+        import weasyprint
+        import weasyprint.images
+    finally:
+        ImageFile.LOAD_TRUNCATED_IMAGES = before
+    return weasyprint
+
+
 class RemoteResourceRefused(Exception):
     """A document asked for a resource other than OpenHotline's own font."""
 
 
 def _local_font_fetcher() -> Any:
     """A WeasyPrint fetcher (its documented subclassing API) that serves only the Khmer font."""
+    _weasyprint()
     from weasyprint.urls import URLFetcher
 
     class LocalFontOnly(URLFetcher):  # type: ignore[misc]
@@ -63,6 +83,7 @@ def render_pdf(html: str, *, extra_css: str = "", title: str = "") -> bytes:
     ``extra_css`` is appended after the base style. ``title`` becomes the PDF's title metadata;
     no author is written.
     """
+    _weasyprint()
     from weasyprint import CSS, HTML
     from weasyprint.text.fonts import FontConfiguration
 
