@@ -103,7 +103,7 @@ def check_many[Item](
                     batch.append(finished.get_nowait())
                     in_flight -= 1
             except queue.Empty:
-                pass
+                pass  # nothing more finished within this batch's time: write what there is
             full = len(batch) >= batch_size
             if batch and (full or time.monotonic() - batch_started >= batch_seconds):
                 yield batch
