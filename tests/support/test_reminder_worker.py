@@ -3,17 +3,11 @@ periodic job running again queues nothing more; its pipeline opens a support cas
 
 from __future__ import annotations
 
-import asyncio
-import email
-import email.policy
-import threading
-from email.message import EmailMessage
-
 import pytest
 from aiosmtpd.controller import Controller
-from aiosmtpd.smtp import SMTP, Envelope, Session
 
 from process_helpers import Install, free_port, group_alive, kill_group, log_of, wait_for
+from smtp_stubs import StallingInbox
 
 pytestmark = pytest.mark.slow
 
@@ -41,30 +35,6 @@ services.follow_up_add(actor=cw, case=case, due_on=timezone.localdate())
 report_submit(data=ReportInput(reporter_role="myself", categories=["sextortion"],
     help_wanted=["legal"]), evidence=[])
 """
-
-
-class StallingInbox:
-    """Stalls the first message until the test lets go (its sender is killed meanwhile)."""
-
-    def __init__(self) -> None:
-        self.first_arrived = threading.Event()
-        self.release = threading.Event()
-        self.messages: list[EmailMessage] = []
-
-    async def handle_DATA(  # noqa: N802 - the name aiosmtpd calls
-        self, server: SMTP, session: Session, envelope: Envelope
-    ) -> str:
-        if not self.first_arrived.is_set():
-            self.first_arrived.set()
-            while not self.release.is_set():
-                await asyncio.sleep(0.05)
-            return "451 4.3.0 the sender is gone"  # never heard: its worker was killed
-        message = email.message_from_bytes(
-            envelope.original_content or b"", policy=email.policy.default
-        )
-        assert isinstance(message, EmailMessage)
-        self.messages.append(message)
-        return "250 OK"
 
 
 def _state(install: Install) -> str:
