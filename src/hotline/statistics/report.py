@@ -12,7 +12,6 @@ nothing is fetched: render_pdf refuses every resource but the Khmer font).
 
 from __future__ import annotations
 
-import logging
 import re
 import statistics
 from collections.abc import Callable
@@ -217,32 +216,12 @@ def report_html(year: int, language: str, progress: Progress | None = None) -> s
         return render_to_string("statistics/report.html", context)
 
 
-class _SpaceGlyphNoise(logging.Filter):
-    """Drops WeasyPrint's one-line-per-space warning about spaces inside Khmer text.
-
-    The committed Khmer font (static/core/fonts) has no space glyph, so WeasyPrint logs a
-    ".notdef glyph ... (U+0020)" line for every space between Khmer words: hundreds of lines
-    on the operator's terminal. Reported to core (the font subset should include U+0020 and
-    U+00A0); only that message is dropped, every other warning still shows.
-    """
-
-    def filter(self, record: logging.LogRecord) -> bool:
-        message = record.getMessage()
-        return not (".notdef glyph" in message and ("U+0020" in message or "U+00A0" in message))
-
-
 def report_pdf(year: int, language: str, progress: Progress | None = None) -> bytes:
     """The annual report as a PDF (through hotline.core.pdf.render_pdf)."""
     html = report_html(year, language, progress)
     with translation.override(language):
         title = _("Annual report %(year)s") % {"year": year}
-    noise = _SpaceGlyphNoise()
-    weasyprint_log = logging.getLogger("weasyprint")
-    weasyprint_log.addFilter(noise)
-    try:
-        pdf = render_pdf(html, title=title)
-    finally:
-        weasyprint_log.removeFilter(noise)
+    pdf = render_pdf(html, title=title)
     if progress:
         steps = 4 + len(TABLES)
         progress(steps, steps, "")
