@@ -196,46 +196,58 @@ def _report_store(
     code = code_generate()
     now = timezone.now()
     priority = _initial_priority(data)
+    # Everything is built and encrypted before the database is touched: on SQLite the write
+    # lock is held from the first write to the commit, and every writer waits for it.
+    report = Report(
+        public_id=uuid.uuid4(),
+        receipt_digest=code_digest(code),
+        receipt_digest_version=code_digest_version(),
+        created_at=now,
+        updated_at=now,
+        source=source,
+        partner=partner,
+        partner_reference=partner_reference,
+        taken_by=taken_by,
+        language=data.language,
+        reporter_role=data.reporter_role,
+        victim_age=data.victim_age,
+        categories=data.categories,
+        platforms=data.platforms,
+        payment_methods=data.payment_methods,
+        money=data.money,
+        in_danger=data.in_danger,
+        help_wanted=data.help_wanted,
+        consent_contact=data.consent_contact,
+        keep_original_for_police=data.keep_original_for_police,
+        status=CaseState.RECEIVED,
+        priority=priority,
+        base_priority=priority,
+    )
+    report.details_ciphertext = vault.encrypt_json(
+        data.sensitive_details(), context=report.details_context
+    )
+    if submission_token:
+        report.submission_digest = _token_digest(submission_token)
+        report.replay_ciphertext = vault.seal_with_key(
+            code.encode(),
+            key=_replay_key(submission_token),
+            context=report.submission_digest,
+        )
+    hashes = {(kind, value.lower()): quality for kind, value, quality in data.hashes}
+    if not evidence and not hashes and taken_by is None and not connection.in_atomic_block:
+        # A report alone is one INSERT in its own transaction (autocommit): atomic and durable
+        # when it returns, like the ceiling's single write. An explicit transaction here
+        # (BEGIN IMMEDIATE, INSERT, COMMIT) held SQLite's write lock across two returns to the
+        # interpreter, each waiting for the GIL behind other threads' requests, and the form
+        # reached 0.73 of the same-stack ceiling (docs/decisions/intake-hot-path.md). Inside a
+        # caller's transaction the savepoint below is kept, so a repeated form token's
+        # IntegrityError leaves that transaction usable for the replay.
+        _report_insert(report)
+        return SubmittedReport(report=report, receipt_code=code)
     with transaction.atomic():
-        report = Report(
-            public_id=uuid.uuid4(),
-            receipt_digest=code_digest(code),
-            receipt_digest_version=code_digest_version(),
-            created_at=now,
-            updated_at=now,
-            source=source,
-            partner=partner,
-            partner_reference=partner_reference,
-            taken_by=taken_by,
-            language=data.language,
-            reporter_role=data.reporter_role,
-            victim_age=data.victim_age,
-            categories=data.categories,
-            platforms=data.platforms,
-            payment_methods=data.payment_methods,
-            money=data.money,
-            in_danger=data.in_danger,
-            help_wanted=data.help_wanted,
-            consent_contact=data.consent_contact,
-            keep_original_for_police=data.keep_original_for_police,
-            status=CaseState.RECEIVED,
-            priority=priority,
-            base_priority=priority,
-        )
-        report.details_ciphertext = vault.encrypt_json(
-            data.sensitive_details(), context=report.details_context
-        )
-        if submission_token:
-            report.submission_digest = _token_digest(submission_token)
-            report.replay_ciphertext = vault.seal_with_key(
-                code.encode(),
-                key=_replay_key(submission_token),
-                context=report.submission_digest,
-            )
         _report_insert(report)
         for item in evidence:
             _evidence_store(report=report, item=item, now=now, written=written)
-        hashes = {(kind, value.lower()): quality for kind, value, quality in data.hashes}
         EvidenceHash.objects.bulk_create(
             [
                 EvidenceHash(report=report, kind=kind, value=value, quality=quality, created_at=now)
@@ -294,8 +306,12 @@ def _report_insert_sql(vendor: str) -> tuple[str, tuple[models.Field[Any, Any], 
     placeholders = ", ".join(["%s"] * len(fields))
     table = quote(Report._meta.db_table)
     # Names come from the model and are quoted; every value is a parameter.
-    returning = quote(str(Report._meta.pk.column))
-    sql = f"INSERT INTO {table} ({columns}) VALUES ({placeholders}) RETURNING {returning}"  # noqa: S608
+    sql = f"INSERT INTO {table} ({columns}) VALUES ({placeholders})"  # noqa: S608
+    if vendor != "sqlite":
+        sql += f" RETURNING {quote(str(Report._meta.pk.column))}"
+    # SQLite gives the new id as the cursor's lastrowid instead: with RETURNING the statement
+    # would finish (and an autocommit insert commit) only when the row is fetched, after the
+    # thread has taken the GIL back, so the write lock would be held across that wait.
     return sql, fields
 
 
@@ -315,8 +331,7 @@ def _report_insert(report: Report) -> None:
     ]
     with connection.cursor() as cursor:
         cursor.execute(sql, values)
-        row = cursor.fetchone()
-    report.pk = row[0]
+        report.pk = cursor.lastrowid if connection.vendor == "sqlite" else cursor.fetchone()[0]
     report._state.adding = False
     report._state.db = connection.alias
 
