@@ -282,7 +282,7 @@ def measure(repeat: int) -> float:
     parts: dict[str, Callable[[], object]] = {
         "count": lambda: d.total(filters, rolled=rolled),
         "per week": lambda: d.series(filters, rolled=rolled),
-        "by type, platform, age, language, channel, outcome": lambda: [
+        "by type, platform, age, gender, province, language, channel, outcome": lambda: [
             d.counted(filters, dimension, rolled=rolled) for dimension in d.DIMENSION_LABELS
         ],
         "clusters growing fastest": lambda: d.clusters_growing_fastest(filters),
