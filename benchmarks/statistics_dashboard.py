@@ -53,6 +53,9 @@ CATEGORIES = [
 ]
 PLATFORMS = ["facebook", "messenger", "telegram", "tiktok", "instagram", "whatsapp", "website"]
 AGES = ["", "under_13", "13_15", "16_17", "adult"]
+# Optional answers: most reporters skip them ("").
+GENDERS = ["", "", "female", "male", "another"]
+PROVINCES = ["", "", "phnom_penh", "siem_reap", "battambang", "kampot", "kep", "outside"]
 SOURCES = [("web", 85), ("api", 10), ("phone", 5)]
 STATES = [
     ("received", 20),
@@ -115,6 +118,8 @@ def load(count: int, *, seed: int = 13) -> None:
                     "language": rng.choice(["km", "km", "km", "en"]),
                     "reporter_role": "myself",
                     "victim_age": rng.choice(AGES),
+                    "victim_gender": rng.choice(GENDERS),
+                    "province": rng.choice(PROVINCES),
                     "categories": json.dumps(categories),
                     "platforms": json.dumps(rng.sample(PLATFORMS, rng.randint(0, 2))),
                     "payment_methods": "[]",
@@ -277,7 +282,7 @@ def measure(repeat: int) -> float:
     parts: dict[str, Callable[[], object]] = {
         "count": lambda: d.total(filters, rolled=rolled),
         "per week": lambda: d.series(filters, rolled=rolled),
-        "by type, platform, age, language, channel, outcome": lambda: [
+        "by type, platform, age, gender, province, language, channel, outcome": lambda: [
             d.counted(filters, dimension, rolled=rolled) for dimension in d.DIMENSION_LABELS
         ],
         "clusters growing fastest": lambda: d.clusters_growing_fastest(filters),

@@ -145,6 +145,8 @@ def test_axe_finds_no_violation_on_any_public_page_or_state(
     fill_minimal_report(page)
     open_section(page, "help")
     page.fill('input[name="contact"]', "Telegram @a_parent")
+    open_section(page, "person")  # answered, so it comes back open and is audited open
+    page.select_option('select[name="province"]', "kampot")
     submit_report(page)
     expect(page.locator(".has-error").first).to_be_visible()
     audit("report form, with errors")

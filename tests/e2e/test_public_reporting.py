@@ -108,6 +108,9 @@ def fill_report(page: Page, *, narrative: str, png: bytes) -> None:
     page.check('input[name="help_wanted"][value="counsellor"]')
     page.fill('input[name="contact"]', "Telegram @example_reporter")
     page.check('input[name="consent_contact"]')
+    open_section(page, "person")
+    page.select_option('select[name="victim_gender"]', "female")
+    page.select_option('select[name="province"]', "battambang")
 
 
 def open_status(session: Session, code: str) -> None:
@@ -155,6 +158,7 @@ def test_report_receipt_status_reply_on_a_phone(
     assert report.language == language
     assert report.reporter_role == "myself"
     assert report.victim_age == "13_15"
+    assert (report.victim_gender, report.province) == ("female", "battambang")
     assert report.categories == ["sextortion", "nonconsensual"]
     assert report.platforms == ["facebook", "telegram"]
     assert report.money == "demanded"

@@ -30,7 +30,7 @@ pytestmark = [
 ]
 
 OpenSession = Callable[..., Session]
-FOLDED = ["where", "money", "evidence", "help"]
+FOLDED = ["where", "money", "evidence", "help", "person"]
 SUMMARY = "#form-errors"
 HASH_ITEMS = "[data-hotline-device-hash-list] li"
 FILE_ITEMS = "[data-hotline-evidence-file-list] li"
@@ -123,6 +123,7 @@ def test_optional_sections_open_and_close_without_javascript(
         "money": 'input[name="money"]',
         "evidence": 'input[name="evidence_files"]',
         "help": 'input[name="help_wanted"]',
+        "person": 'select[name="victim_gender"]',
     }
     for name in FOLDED:
         section = page.locator(f"details:has(#s-{name})")

@@ -34,7 +34,10 @@ long_text = st.builds(
     st.integers(19_990, 20_010),
 )
 choice_like = st.sampled_from(
-    ["myself", "sextortion", "yes", "no", "on", "paid", "wing", "telegram", "", "13_15"]
+    [
+        *("myself", "sextortion", "yes", "no", "on", "paid", "wing", "telegram", "", "13_15"),
+        *("female", "another", "phnom_penh", "outside", "Kratié"),
+    ]
 )
 value = st.one_of(text, choice_like, st.integers().map(str), long_text)
 values = st.one_of(value, st.lists(value, max_size=4))

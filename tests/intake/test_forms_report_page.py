@@ -104,7 +104,7 @@ def test_stylesheet_is_local_and_fits_a_360_px_phone() -> None:
 def test_report_page_has_clear_sections_in_order() -> None:
     html = Client().get("/report/").content.decode()
     sections = re.findall(r'<h2 id="s-(\w+)">', html)
-    assert sections == ["about", "what", "where", "money", "evidence", "help"]
+    assert sections == ["about", "what", "where", "money", "evidence", "help", "person"]
     positions = [
         html.index('name="in_danger"'),
         html.index('name="reporter_role"'),
@@ -114,6 +114,8 @@ def test_report_page_has_clear_sections_in_order() -> None:
         html.index('name="money"'),
         html.index('name="evidence_files"'),
         html.index('name="contact"'),
+        html.index('name="victim_gender"'),
+        html.index('name="province"'),
         html.index('type="submit" class="button primary"'),
     ]
     assert positions == sorted(positions)
@@ -304,9 +306,10 @@ def test_optional_sections_are_folded_until_they_hold_an_error_or_an_answer() ->
         "money": False,
         "evidence": False,
         "help": False,
+        "person": False,
     }
     # Each folded section's heading is its <summary>, usable without JavaScript.
-    for name in ("where", "money", "evidence", "help"):
+    for name in ("where", "money", "evidence", "help", "person"):
         assert re.search(rf'<summary><h2 id="s-{name}">', fresh), name
 
     def sent(**answers: object) -> dict[str, bool]:
@@ -316,12 +319,19 @@ def test_optional_sections_are_folded_until_they_hold_an_error_or_an_answer() ->
         return details_state(response.content.decode())
 
     # money's default "none" is no answer; nothing else was touched.
-    assert sent(money="none") == {"where": False, "money": False, "evidence": False, "help": False}
+    assert sent(money="none") == {
+        "where": False,
+        "money": False,
+        "evidence": False,
+        "help": False,
+        "person": False,
+    }
     assert sent(links="https://example.invalid/x", money="paid") == {
         "where": True,
         "money": True,
         "evidence": False,
         "help": False,
+        "person": False,
     }
     # An error inside a folded section opens it (contact without the consent box).
     assert sent(contact="012 345 678") == {
@@ -329,6 +339,7 @@ def test_optional_sections_are_folded_until_they_hold_an_error_or_an_answer() ->
         "money": False,
         "evidence": False,
         "help": True,
+        "person": False,
     }
     assert sent(device_hashes="md5:" + "a" * 32)["evidence"] is True
     assert sent(device_hashes="not a fingerprint")["evidence"] is True

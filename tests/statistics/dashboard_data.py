@@ -94,12 +94,16 @@ def build() -> Hotline:
         categories=["sextortion", "grooming"],
         platforms=["facebook", "telegram"],
         victim_age="13_15",
+        victim_gender="female",
+        province="kampot",
     )
     r2 = report(
         "2026-01-07T23:30",
         categories=["sextortion"],
         platforms=["facebook"],
         victim_age="under_13",
+        victim_gender="male",
+        province="phnom_penh",
         language="en",
         status="notice_sent",
     )
@@ -109,6 +113,8 @@ def build() -> Hotline:
         categories=["sextortion"],
         platforms=["telegram"],
         victim_age="adult",
+        victim_gender="female",
+        province="outside",
         status="closed",
     )
     r5 = report("2026-04-01T00:00", categories=["sextortion"])  # the next quarter

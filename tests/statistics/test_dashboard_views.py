@@ -62,7 +62,8 @@ def test_the_page_shows_every_table_with_its_chart_and_csv_link(analyst_client: 
         assert f'id="table-{name}"' in page
         assert f'src="/staff/statistics/chart/{name}.svg?{Q1.replace("&", "&amp;")}' in page
         assert f'href="/staff/statistics/csv/{name}.csv?' in page
-    assert "no victim gender and no province" in page
+    assert "no victim gender and no province" not in page  # the form asks them now
+    assert "counted only when the reporter gave them" in page
     category = re.search(r'id="table-category".*?</table>', page, re.S)
     assert category
     assert re.search(

@@ -211,6 +211,8 @@ def _input(report: ReportIn) -> PartnerReport:
         reporter_role=report.reporter_role,
         categories=_codes(report.categories),
         victim_age=report.victim_age,
+        victim_gender=report.victim_gender,
+        province=report.province,
         platforms=_codes(report.platforms),
         links=report.links,
         usernames=report.usernames,

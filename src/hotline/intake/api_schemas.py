@@ -29,8 +29,10 @@ from hotline.intake.choices import (
     MoneyStatus,
     PaymentMethod,
     Platform,
+    Province,
     ReporterRole,
     ReportStatus,
+    VictimGender,
 )
 from hotline.intake.forms import MAX_LINE_CHARS, MAX_LINES
 
@@ -127,6 +129,14 @@ class ReportIn(Input):
     reporter_role: ReporterRole
     categories: Annotated[list[Category], Field(min_length=1, max_length=len(Category))]
     victim_age: AgeRange = AgeRange.UNKNOWN
+    victim_gender: VictimGender = Field(
+        default=VictimGender.UNKNOWN,
+        description='The gender of the person harmed; "" if not given.',
+    )
+    province: Province = Field(
+        default=Province.UNKNOWN,
+        description='Where the person harmed lives (province, or outside); "" if not given.',
+    )
     platforms: Annotated[list[Platform], Field(max_length=len(Platform))] = Field(
         default_factory=list
     )

@@ -21,6 +21,52 @@ class AgeRange(models.TextChoices):
     ADULT = "adult", _("18 or older")
 
 
+class VictimGender(models.TextChoices):
+    """The person harmed's gender, if the reporter chose to say (coarse: counted, not shown to
+    the public; docs/decisions/public-statistics.md)."""
+
+    UNKNOWN = "", _("I don't know / prefer not to say")
+    FEMALE = "female", _("Girl or woman")
+    MALE = "male", _("Boy or man")
+    ANOTHER = "another", _("Another gender")
+
+
+class Province(models.TextChoices):
+    """Where the person harmed lives: Cambodia's capital and 24 provinces, or abroad.
+
+    Only the province, never a place within it: too coarse to point to one person, and staff
+    see it to pick the right provincial police or partner. Not published (rare combinations).
+    """
+
+    UNKNOWN = "", _("I don't know / prefer not to say")
+    PHNOM_PENH = "phnom_penh", _("Phnom Penh")
+    BANTEAY_MEANCHEY = "banteay_meanchey", _("Banteay Meanchey")
+    BATTAMBANG = "battambang", _("Battambang")
+    KAMPONG_CHAM = "kampong_cham", _("Kampong Cham")
+    KAMPONG_CHHNANG = "kampong_chhnang", _("Kampong Chhnang")
+    KAMPONG_SPEU = "kampong_speu", _("Kampong Speu")
+    KAMPONG_THOM = "kampong_thom", _("Kampong Thom")
+    KAMPOT = "kampot", _("Kampot")
+    KANDAL = "kandal", _("Kandal")
+    KEP = "kep", _("Kep")
+    KOH_KONG = "koh_kong", _("Koh Kong")
+    KRATIE = "kratie", _("Kratié")
+    MONDULKIRI = "mondulkiri", _("Mondulkiri")
+    ODDAR_MEANCHEY = "oddar_meanchey", _("Oddar Meanchey")
+    PAILIN = "pailin", _("Pailin")
+    PREAH_SIHANOUK = "preah_sihanouk", _("Preah Sihanouk")
+    PREAH_VIHEAR = "preah_vihear", _("Preah Vihear")
+    PURSAT = "pursat", _("Pursat")
+    PREY_VENG = "prey_veng", _("Prey Veng")
+    RATANAKIRI = "ratanakiri", _("Ratanakiri")
+    SIEM_REAP = "siem_reap", _("Siem Reap")
+    STUNG_TRENG = "stung_treng", _("Stung Treng")
+    SVAY_RIENG = "svay_rieng", _("Svay Rieng")
+    TAKEO = "takeo", _("Takéo")
+    TBONG_KHMUM = "tbong_khmum", _("Tbong Khmum")
+    OUTSIDE = "outside", _("Outside Cambodia")
+
+
 class Category(models.TextChoices):
     SEXTORTION = (
         "sextortion",

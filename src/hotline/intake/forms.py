@@ -26,7 +26,9 @@ from hotline.intake.choices import (
     MoneyStatus,
     PaymentMethod,
     Platform,
+    Province,
     ReporterRole,
+    VictimGender,
 )
 from hotline.intake.evidence import EvidenceRejected, PreparedEvidence, evidence_prepare
 from hotline.intake.services import ReportInput
@@ -268,6 +270,7 @@ FOLDED_SECTIONS = {
     "money": ("money", "amount", "payment_methods", "payment_accounts"),
     "evidence": ("evidence_files", "keep_original_for_police", "device_hashes"),
     "help": ("help_wanted", "contact", "consent_contact"),
+    "person": ("victim_gender", "province"),
 }
 
 
@@ -392,6 +395,20 @@ class ReportForm(FriendlyErrorsMixin, forms.Form):
     consent_contact = forms.BooleanField(
         label=gettext_lazy("I agree that the hotline may contact me this way"), required=False
     )
+    # Last, in their own folded section: asked only to count who is harmed and where (the
+    # staff dashboard), so they never stand between a reporter and the Send button.
+    victim_gender = forms.ChoiceField(
+        label=gettext_lazy("What is the gender of the person harmed?"),
+        help_text=gettext_lazy("Your own answer if it happened to you."),
+        choices=VictimGender.choices,
+        required=False,
+    )
+    province = forms.ChoiceField(
+        label=gettext_lazy("Which province does the person harmed live in?"),
+        help_text=gettext_lazy("Only the province: we never ask for an address."),
+        choices=Province.choices,
+        required=False,
+    )
 
     @cached_property
     def open_sections(self) -> frozenset[str]:
@@ -461,6 +478,8 @@ class ReportForm(FriendlyErrorsMixin, forms.Form):
         return ReportInput(
             reporter_role=data["reporter_role"],
             victim_age=data.get("victim_age") or "",
+            victim_gender=data.get("victim_gender") or "",
+            province=data.get("province") or "",
             categories=list(data["categories"]),
             platforms=list(data.get("platforms") or []),
             links=data.get("links") or [],

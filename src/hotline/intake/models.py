@@ -2,7 +2,8 @@
 
 What could identify a reporter or victim (narrative, links, handles, phone numbers, payment
 accounts, contact details, messages, evidence files) is stored only as vault ciphertext.
-Closed-list answers (categories, platforms, age range) stay in clear for triage and statistics.
+Closed-list answers (categories, platforms, age range, gender, province) stay in clear for
+triage and statistics.
 """
 
 from __future__ import annotations
@@ -17,8 +18,10 @@ from hotline.intake.choices import (
     AgeRange,
     CaseState,
     MoneyStatus,
+    Province,
     ReporterRole,
     Source,
+    VictimGender,
 )
 
 
@@ -62,6 +65,14 @@ class Report(models.Model):
 
     reporter_role = models.CharField(max_length=20, choices=ReporterRole.choices)
     victim_age = models.CharField(max_length=10, choices=AgeRange.choices, blank=True)
+    # Optional, like the age: "" when the reporter did not say. Coarse enough to keep in clear
+    # for triage and the staff dashboard; never published (docs/decisions/public-statistics.md).
+    victim_gender = models.CharField(
+        max_length=8, choices=VictimGender.choices, blank=True, default="", db_default=""
+    )
+    province = models.CharField(
+        max_length=16, choices=Province.choices, blank=True, default="", db_default=""
+    )
     categories = models.JSONField(default=list)
     platforms = models.JSONField(default=list)
     payment_methods = models.JSONField(default=list)
@@ -143,6 +154,14 @@ class Report(models.Model):
             models.CheckConstraint(
                 condition=models.Q(status__in=CaseState.values),
                 name="intake_report_status_valid",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(victim_gender__in=VictimGender.values),
+                name="intake_report_victim_gender_valid",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(province__in=Province.values),
+                name="intake_report_province_valid",
             ),
         ]
 

@@ -49,6 +49,9 @@ class ReportInput:
     reporter_role: str
     categories: list[str]
     victim_age: str = ""
+    # Coarse closed-list answers, stored in clear like the age (not in sensitive_details).
+    victim_gender: str = ""
+    province: str = ""
     platforms: list[str] = field(default_factory=list)
     links: list[str] = field(default_factory=list)
     usernames: list[str] = field(default_factory=list)
@@ -211,6 +214,8 @@ def _report_store(
         language=data.language,
         reporter_role=data.reporter_role,
         victim_age=data.victim_age,
+        victim_gender=data.victim_gender,
+        province=data.province,
         categories=data.categories,
         platforms=data.platforms,
         payment_methods=data.payment_methods,

@@ -70,6 +70,8 @@ REPORT_KEPT: tuple[str, ...] = (
     "language",
     "reporter_role",
     "victim_age",
+    "victim_gender",
+    "province",
     "categories",
     "platforms",
     "payment_methods",

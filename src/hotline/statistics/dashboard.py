@@ -50,7 +50,15 @@ from hotline.accounts.permissions import Action, require
 from hotline.cases.models import CaseEvent
 from hotline.entities.models import ReportCluster
 from hotline.hashing.models import BankCategory, ReportMatch
-from hotline.intake.choices import AgeRange, CaseState, Category, Platform, Source
+from hotline.intake.choices import (
+    AgeRange,
+    CaseState,
+    Category,
+    Platform,
+    Province,
+    Source,
+    VictimGender,
+)
 from hotline.intake.models import Report
 from hotline.statistics.models import DailyCount
 from hotline.statistics.rollup import rollup_built_at, rollup_counts, rollup_days
@@ -152,6 +160,8 @@ class DashboardFigures:
     by_category: list[Row]
     by_platform: list[Row]
     by_age: list[Row]
+    by_gender: list[Row]
+    by_province: list[Row]
     by_language: list[Row]
     by_channel: list[Row]
     by_outcome: list[Row]
@@ -266,7 +276,8 @@ def _rows(counts: dict[str, int], labels: Mapping[str, object]) -> list[Row]:
 
 
 def reports_by_field(filters: Filters, field_name: str) -> dict[str, int]:
-    """Reports per value of a plain column (source, language, victim_age, status)."""
+    """Reports per value of a plain column (source, language, victim_age, victim_gender,
+    province, status)."""
     counted = reports_in(filters).values(field_name).annotate(n=Count("id"))
     return {str(row[field_name]): row["n"] for row in counted}
 
@@ -308,6 +319,14 @@ def by_age(filters: Filters) -> list[Row]:
     return _rows(reports_by_field(filters, "victim_age"), labels)
 
 
+def by_gender(filters: Filters) -> list[Row]:
+    return _rows(reports_by_field(filters, "victim_gender"), DIMENSION_LABELS["gender"])
+
+
+def by_province(filters: Filters) -> list[Row]:
+    return _rows(reports_by_field(filters, "province"), DIMENSION_LABELS["province"])
+
+
 def by_language(filters: Filters) -> list[Row]:
     return _rows(reports_by_field(filters, "language"), dict(LANGUAGES))
 
@@ -326,6 +345,9 @@ DIMENSION_LABELS: Final[dict[str, Mapping[str, object]]] = {
     "category": dict(Category.choices),
     "platform": dict(Platform.choices),
     "age": {**dict(AgeRange.choices), "": "Not given"},
+    # Optional questions: "" is every report whose reporter skipped it (or came before it).
+    "gender": {**dict(VictimGender.choices), "": "Not given"},
+    "province": {**dict(Province.choices), "": "Not given"},
     "language": LANGUAGES,
     "channel": dict(Source.choices),
     "outcome": dict(CaseState.choices),
@@ -334,6 +356,8 @@ _LIVE: Final[dict[str, Callable[[Filters], dict[str, int]]]] = {
     "category": lambda f: reports_by_listed(f, "categories"),
     "platform": lambda f: reports_by_listed(f, "platforms"),
     "age": lambda f: reports_by_field(f, "victim_age"),
+    "gender": lambda f: reports_by_field(f, "victim_gender"),
+    "province": lambda f: reports_by_field(f, "province"),
     "language": lambda f: reports_by_field(f, "language"),
     "channel": lambda f: reports_by_field(f, "source"),
     "outcome": lambda f: reports_by_field(f, "status"),
@@ -548,9 +572,10 @@ def quarter_comparison(filters: Filters, *, rolled: bool = False) -> QuarterComp
     )
 
 
-NOT_RECORDED: Final = (
-    "Reports record no victim gender and no province: the report form does not ask for them, "
-    "so there is no breakdown by either."
+OPTIONAL_ANSWERS: Final = (
+    "Gender and province are optional questions of the report form: they are counted only when "
+    "the reporter gave them, and every other report (those received before the form asked them "
+    "too) is under “Not given”."
 )
 
 
@@ -563,7 +588,7 @@ def dashboard_figures(user: User, filters: Filters) -> DashboardFigures:
     require(user, Action.VIEW_STATISTICS)
     built = rollup_built_at()
     rolled = built is not None
-    notes = [NOT_RECORDED]
+    notes = [OPTIONAL_ANSWERS]
     if built is not None:
         notes.append(
             f"Counts as of {timezone.localtime(built):%Y-%m-%d %H:%M} (the workers recount them "
@@ -576,6 +601,8 @@ def dashboard_figures(user: User, filters: Filters) -> DashboardFigures:
         by_category=counted(filters, "category", rolled=rolled),
         by_platform=counted(filters, "platform", rolled=rolled),
         by_age=counted(filters, "age", rolled=rolled),
+        by_gender=counted(filters, "gender", rolled=rolled),
+        by_province=counted(filters, "province", rolled=rolled),
         by_language=counted(filters, "language", rolled=rolled),
         by_channel=counted(filters, "channel", rolled=rolled),
         by_outcome=counted(filters, "outcome", rolled=rolled),
@@ -615,6 +642,8 @@ COUNT_TABLES: Final[dict[str, tuple[str, str]]] = {
     "category": ("Reports by type (a report may have several)", "type"),
     "platform": ("Reports by platform (a report may name several)", "platform"),
     "age": ("Reports by the victim's age group", "age group"),
+    "gender": ("Reports by the gender of the person harmed (only when given)", "gender"),
+    "province": ("Reports by the province of the person harmed (only when given)", "province"),
     "language": ("Reports by language", "language"),
     "channel": ("Reports by channel", "channel"),
     "outcome": ("Reports by outcome (their state now)", "state"),
@@ -730,6 +759,8 @@ def tables_of(figures: DashboardFigures) -> list[Table]:
         _counts("category", f.by_category),
         _counts("platform", f.by_platform),
         _counts("age", f.by_age),
+        _counts("gender", f.by_gender),
+        _counts("province", f.by_province),
         _counts("language", f.by_language),
         _counts("channel", f.by_channel),
         _counts("outcome", f.by_outcome),

@@ -49,7 +49,7 @@ class DailyCount(models.Model):
 
     day = models.DateField()
     category = models.CharField(max_length=20, blank=True)
-    # total (value ""), category, platform, age, language, channel, outcome
+    # total (value ""), category, platform, age, gender, province, language, channel, outcome
     dimension = models.CharField(max_length=12)
     value = models.CharField(max_length=40, blank=True)
     reports = models.PositiveIntegerField()

@@ -1,9 +1,9 @@
 """A daily rollup of report counts, so the dashboard reads thousands of rows, not a million.
 
 `rollup_rebuild` (a periodic job of the workers, hotline.tasks.services.PERIODIC) counts every
-report once per local day and value of each dimension (channel, language, age group, state,
-category, platform, and the total), for every report and again for the reports of each
-category, in INSERT ... SELECT statements run by the database, and swaps the result in one
+report once per local day and value of each dimension (channel, language, age group, gender,
+province, state, category, platform, and the total), for every report and again for the reports
+of each category, in INSERT ... SELECT statements run by the database, and swaps the result in one
 transaction. A report's state changes after its day, so the rollup is rebuilt whole rather than
 appended to.
 
@@ -30,6 +30,8 @@ from hotline.statistics.models import DailyCount, RollupBuild
 
 # Dimension -> the column of the reports it counts (plain columns, then JSON lists).
 PLAIN = {"channel": "source", "language": "language", "age": "victim_age", "outcome": "status"}
+# The report form's optional questions about the person harmed ("" when not given).
+PLAIN |= {"gender": "victim_gender", "province": "province"}
 LISTED = {"category": "categories", "platform": "platforms"}
 
 

@@ -21,6 +21,8 @@ DEMO_REPORTS = [
     ReportInput(
         reporter_role="myself",
         victim_age="16_17",
+        victim_gender="male",
+        province="battambang",
         categories=["sextortion"],
         platforms=["facebook", "messenger"],
         usernames=["fb.com/pretty.sokha.9021"],
@@ -45,6 +47,8 @@ DEMO_REPORTS = [
     ReportInput(
         reporter_role="my_child",
         victim_age="under_13",
+        victim_gender="female",
+        province="phnom_penh",
         categories=["grooming"],
         platforms=["tiktok"],
         usernames=["@demo_stranger"],
