@@ -285,11 +285,11 @@ def measure(repeat: int) -> float:
         "by type, platform, age, gender, province, language, channel, outcome": lambda: [
             d.counted(filters, dimension, rolled=rolled) for dimension in d.DIMENSION_LABELS
         ],
-        "clusters growing fastest": lambda: d.clusters_growing_fastest(filters),
-        "hash matches": lambda: d.hash_matches(filters),
+        "clusters growing fastest": lambda: d.clusters_growing_fastest(filters, rolled=rolled),
+        "hash matches": lambda: d.hash_matches(filters, rolled=rolled),
         "time to assessment + action": lambda: (
-            d.time_to_assessment(filters),
-            d.time_to_action(filters),
+            d.time_to_assessment(filters, rolled=rolled),
+            d.time_to_action(filters, rolled=rolled),
         ),
         "takedown per platform": lambda: d.takedown_by_platform(filters),
         "quarter vs last year": lambda: d.quarter_comparison(filters, rolled=rolled),

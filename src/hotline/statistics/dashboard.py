@@ -34,20 +34,21 @@ from django.db.models import (
     DateField,
     DateTimeField,
     DurationField,
+    Exists,
     ExpressionWrapper,
     F,
-    Min,
+    Func,
+    OuterRef,
     Q,
     QuerySet,
     Sum,
+    Value,
 )
-from django.db.models.expressions import RawSQL
 from django.db.models.functions import TruncMonth, TruncQuarter, TruncWeek
 from django.utils import timezone, translation
 
 from hotline.accounts.models import User
 from hotline.accounts.permissions import Action, require
-from hotline.cases.models import CaseEvent
 from hotline.entities.models import ReportCluster
 from hotline.hashing.models import BankCategory, ReportMatch
 from hotline.intake.choices import (
@@ -62,6 +63,15 @@ from hotline.intake.choices import (
 from hotline.intake.models import Report
 from hotline.statistics.models import DailyCount
 from hotline.statistics.rollup import rollup_built_at, rollup_counts, rollup_days
+from hotline.statistics.rollup_figures import (
+    ACTION_STATES,
+    ASSESSED_STATES,
+    WAIT_KINDS,
+    report_waits,
+    rolled_cluster_growth,
+    rolled_hash_matches,
+    rolled_waits,
+)
 from hotline.takedown.models import Target
 
 
@@ -71,23 +81,6 @@ class Bucket(StrEnum):
     QUARTER = "quarter"
 
 
-# The moves that end an assessment: the analyst decided something about the report.
-ASSESSED_STATES: Final = frozenset(
-    {
-        CaseState.ASSESSED,
-        CaseState.NOTICE_SENT,
-        CaseState.REFERRED_POLICE,
-        CaseState.SENT_TO_PARTNER,
-        CaseState.CLOSED,
-        CaseState.NO_ACTION,
-        CaseState.OUT_OF_SCOPE,
-        CaseState.DUPLICATE,
-    }
-)
-# The moves that are an action outside the hotline (a notice, a referral, a forward).
-ACTION_STATES: Final = frozenset(
-    {CaseState.NOTICE_SENT, CaseState.REFERRED_POLICE, CaseState.SENT_TO_PARTNER}
-)
 # Most buckets a chart shows: a longer range is drawn with the next coarser bucket.
 MAX_BUCKETS: Final = 60
 
@@ -197,20 +190,35 @@ def bucket_for(start: date, end: date, wanted: Bucket | None) -> Bucket:
 # -- the reports in the period -------------------------------------------------------------
 
 
-def _has_category_sql() -> str:
-    if connection.vendor == "postgresql":
-        return "intake_report.categories @> jsonb_build_array(%s::text)"
-    return "EXISTS (SELECT 1 FROM json_each(intake_report.categories) WHERE value = %s)"
+class HasCategory(Func):
+    """True when the JSON list of categories (first argument) holds the second, per backend.
+
+    The column is compiled by Django, so the condition stays right where Django renames the
+    table (a subquery: `report_id__in=reports_in(...)`); raw SQL naming `intake_report` broke
+    there.
+    """
+
+    arity = 2
+    output_field = BooleanField()
+
+    def as_sql(  # type: ignore[override]
+        self, compiler: Any, connection: Any, **extra_context: Any
+    ) -> tuple[str, tuple[Any, ...]]:
+        column, column_params = compiler.compile(self.source_expressions[0])
+        value, value_params = compiler.compile(self.source_expressions[1])
+        if connection.vendor == "postgresql":
+            sql = f"{column} @> jsonb_build_array(({value})::text)"
+        else:
+            # Both parts compiled by Django above: the category is a parameter.
+            sql = f"EXISTS (SELECT 1 FROM json_each({column}) WHERE value = {value})"  # noqa: S608
+        return sql, (*column_params, *value_params)
 
 
 def reports_in(filters: Filters) -> QuerySet[Report]:
     """The reports received in the period (and of the category, when one is chosen)."""
     reports = Report.objects.filter(created_at__gte=filters.since, created_at__lt=filters.until)
     if filters.category:
-        reports = reports.alias(
-            # The SQL is one of two constants; the category goes in as a parameter.
-            in_category=RawSQL(_has_category_sql(), [filters.category], BooleanField())  # noqa: S611
-        ).filter(in_category=True)
+        reports = reports.filter(HasCategory(F("categories"), Value(filters.category)))
     return reports.order_by()
 
 
@@ -405,22 +413,36 @@ def series(filters: Filters, *, rolled: bool) -> list[tuple[date, int]]:
 # -- links, hashes -------------------------------------------------------------------------
 
 
-def clusters_growing_fastest(filters: Filters, limit: int = 10) -> list[ClusterGrowth]:
-    """The clusters (of the last clustering run) that gained the most reports in the period."""
-    new = (
-        ReportCluster.objects.filter(report_id__in=reports_in(filters).values("id"))
-        .values("label")
-        .annotate(n=Count("report_id"))
-        .order_by("-n", "label")[:limit]
-    )
-    growing = {row["label"]: row["n"] for row in new}
+def clusters_growing_fastest(
+    filters: Filters, limit: int = 10, *, rolled: bool = False
+) -> list[ClusterGrowth]:
+    """The clusters (of the last clustering run) that gained the most reports in the period:
+    their new reports from the rollup when `rolled`, else live; their size always live.
+
+    A cluster of one report is no link: only clusters of two or more are ranked.
+    """
+    if rolled:
+        growing = dict(rolled_cluster_growth(filters.start, filters.end, filters.category, limit))
+    else:
+        linked = Exists(
+            ReportCluster.objects.filter(label=OuterRef("label")).exclude(
+                report_id=OuterRef("report_id")
+            )
+        )
+        new = (
+            ReportCluster.objects.filter(linked, report_id__in=reports_in(filters).values("id"))
+            .values("label")
+            .annotate(n=Count("report_id"))
+            .order_by("-n", "label")[:limit]
+        )
+        growing = {row["label"]: row["n"] for row in new}
     totals = dict(
         ReportCluster.objects.filter(label__in=list(growing))
         .values("label")
         .annotate(n=Count("report_id"))
         .values_list("label", "n")
     )
-    # A cluster of one report is no link: only clusters of two or more are shown.
+    # A rolled cluster may have been relabelled since the rollup: then it has no size here.
     return [
         ClusterGrowth(label=label, new_reports=n, total_reports=totals.get(label, n))
         for label, n in growing.items()
@@ -428,15 +450,18 @@ def clusters_growing_fastest(filters: Filters, limit: int = 10) -> list[ClusterG
     ]
 
 
-def hash_matches(filters: Filters) -> list[Row]:
+def hash_matches(filters: Filters, *, rolled: bool = False) -> list[Row]:
     """Reports of the period with a hash match, per hash list category (a report once per
-    category, however many files matched)."""
-    counted = (
-        ReportMatch.objects.filter(report_id__in=reports_in(filters).values("id"))
-        .values("entry__bank__category")
-        .annotate(n=Count("report_id", distinct=True))
-    )
-    found = {row["entry__bank__category"]: row["n"] for row in counted}
+    category, however many files matched): from the rollup when `rolled`, else live."""
+    if rolled:
+        found = rolled_hash_matches(filters.start, filters.end, filters.category)
+    else:
+        counted = (
+            ReportMatch.objects.filter(report_id__in=reports_in(filters).values("id"))
+            .values("entry__bank__category")
+            .annotate(n=Count("report_id", distinct=True))
+        )
+        found = {row["entry__bank__category"]: row["n"] for row in counted}
     return [row for row in _rows(found, dict(BankCategory.choices)) if row.count]
 
 
@@ -488,28 +513,23 @@ def _durations_per(waits: QuerySet[Any], key: str) -> dict[Any, Durations]:
     return {k: _durations(waits.filter(**{key: k})) for k in list(keys)}
 
 
-def time_to(filters: Filters, states: frozenset[CaseState]) -> Durations:
+def time_to(filters: Filters, states: frozenset[CaseState], *, rolled: bool = False) -> Durations:
     """From receipt to the first move into one of `states`, over the period's reports that
-    made it (median and 90th percentile)."""
-    reached = Q(case_events__kind=CaseEvent.Kind.STATE, case_events__to_state__in=states)
-    waits = (
-        reports_in(filters)
-        .filter(reached)
-        .values("id", "created_at")
-        .annotate(first=Min("case_events__at"))
-        .annotate(
-            wait=ExpressionWrapper(F("first") - F("created_at"), output_field=DurationField())
-        )
-    )
-    return _durations(waits)
+    made it (median and 90th percentile): from the rollup's waits when `rolled` (`states` is
+    then ASSESSED_STATES or ACTION_STATES), else live. Both take the same nearest rank of the
+    same values."""
+    if rolled:
+        kind = next(kind for kind, kind_states in WAIT_KINDS.items() if kind_states == states)
+        return _durations(rolled_waits(filters.start, filters.end, filters.category, kind))
+    return _durations(report_waits(reports_in(filters), states))
 
 
-def time_to_assessment(filters: Filters) -> Durations:
-    return time_to(filters, ASSESSED_STATES)
+def time_to_assessment(filters: Filters, *, rolled: bool = False) -> Durations:
+    return time_to(filters, ASSESSED_STATES, rolled=rolled)
 
 
-def time_to_action(filters: Filters) -> Durations:
-    return time_to(filters, ACTION_STATES)
+def time_to_action(filters: Filters, *, rolled: bool = False) -> Durations:
+    return time_to(filters, ACTION_STATES, rolled=rolled)
 
 
 def takedown_by_platform(filters: Filters) -> list[PlatformTakedown]:
@@ -582,8 +602,9 @@ OPTIONAL_ANSWERS: Final = (
 def dashboard_figures(user: User, filters: Filters) -> DashboardFigures:
     """Every figure of the staff dashboard for the period (permission: view_statistics).
 
-    Counts come from the daily rollup once the workers have built it, else live; links, hash
-    matches, times and takedown outcomes are always live (their tables are small or indexed).
+    Counts, times, cluster growth and hash matches come from the daily rollup once the workers
+    have built it, else live; takedown outcomes and cluster sizes are always live (small,
+    indexed queries).
     """
     require(user, Action.VIEW_STATISTICS)
     built = rollup_built_at()
@@ -591,8 +612,10 @@ def dashboard_figures(user: User, filters: Filters) -> DashboardFigures:
     notes = [OPTIONAL_ANSWERS]
     if built is not None:
         notes.append(
-            f"Counts as of {timezone.localtime(built):%Y-%m-%d %H:%M} (the workers recount them "
-            "every 30 minutes); links, hash matches, times and takedowns are up to the minute."
+            f"Counts as of {timezone.localtime(built):%Y-%m-%d %H:%M}, and so are the times to "
+            "assessment and action, the new reports per cluster and the hash matches (the "
+            "workers recount them every 30 minutes); cluster sizes and takedowns are up to the "
+            "minute."
         )
     return DashboardFigures(
         filters=filters,
@@ -606,10 +629,10 @@ def dashboard_figures(user: User, filters: Filters) -> DashboardFigures:
         by_language=counted(filters, "language", rolled=rolled),
         by_channel=counted(filters, "channel", rolled=rolled),
         by_outcome=counted(filters, "outcome", rolled=rolled),
-        clusters=clusters_growing_fastest(filters),
-        hash_matches=hash_matches(filters),
-        to_assessment=time_to_assessment(filters),
-        to_action=time_to_action(filters),
+        clusters=clusters_growing_fastest(filters, rolled=rolled),
+        hash_matches=hash_matches(filters, rolled=rolled),
+        to_assessment=time_to_assessment(filters, rolled=rolled),
+        to_action=time_to_action(filters, rolled=rolled),
         takedown=takedown_by_platform(filters),
         quarter=quarter_comparison(filters, rolled=rolled),
         notes=notes,
@@ -782,13 +805,15 @@ def dashboard_table(user: User, filters: Filters, name: str) -> Table:
     if name in DIMENSION_LABELS:
         return _counts(name, counted(filters, name, rolled=rolled))
     if name == "hash_matches":
-        return _counts(name, hash_matches(filters))
+        return _counts(name, hash_matches(filters, rolled=rolled))
     if name == "over_time":
         return _over_time(filters, series(filters, rolled=rolled))
     if name == "clusters":
-        return _clusters(clusters_growing_fastest(filters))
+        return _clusters(clusters_growing_fastest(filters, rolled=rolled))
     if name == "times":
-        return _times(time_to_assessment(filters), time_to_action(filters))
+        return _times(
+            time_to_assessment(filters, rolled=rolled), time_to_action(filters, rolled=rolled)
+        )
     if name == "takedown":
         return _takedown(takedown_by_platform(filters))
     if name == "quarter":

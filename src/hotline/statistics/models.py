@@ -3,8 +3,9 @@
 A published quarter is one frozen snapshot an administrator published. It holds only what the
 public sees (suppressed cells already withheld: a hidden count is never stored here), so the
 public page and downloads never change after publication and never depend on later work on the
-reports (docs/decisions/public-statistics.md). The daily rollup holds counts only, rebuilt by
-the workers (docs/decisions/statistics-dashboard.md).
+reports (docs/decisions/public-statistics.md). The daily rollup holds counts, waits and cluster
+growth per day, never a report id (DailyCluster's label names a cluster as the dashboard shows
+it), rebuilt by the workers (docs/decisions/statistics-dashboard.md).
 """
 
 from __future__ import annotations
@@ -49,7 +50,8 @@ class DailyCount(models.Model):
 
     day = models.DateField()
     category = models.CharField(max_length=20, blank=True)
-    # total (value ""), category, platform, age, gender, province, language, channel, outcome
+    # total (value ""), category, platform, age, gender, province, language, channel, outcome;
+    # hash_match (value: the hash list's category; rollup_figures.py)
     dimension = models.CharField(max_length=12)
     value = models.CharField(max_length=40, blank=True)
     reports = models.PositiveIntegerField()
@@ -74,3 +76,51 @@ class RollupBuild(models.Model):
 
     def __str__(self) -> str:
         return f"rollup built {self.built_at:%Y-%m-%d %H:%M}"
+
+
+class DailyWait(models.Model):
+    """One report's wait from receipt to its first move into an assessed or an action state,
+    under the local day it was received, for every report ("" category) and again for each
+    category it has. Rebuilt by the workers (rollup_figures.py); never edited. No report id:
+    the rows give percentiles of any range of days, and point to no report or person."""
+
+    class Kind(models.TextChoices):
+        ASSESSMENT = "assessment", "receipt to assessment"
+        ACTION = "action", "receipt to action"
+
+    day = models.DateField()
+    category = models.CharField(max_length=20, blank=True)
+    kind = models.CharField(max_length=10, choices=Kind.choices)
+    wait = models.DurationField()
+
+    class Meta:
+        indexes = [
+            # The dashboard reads one kind of one category over a range of days.
+            models.Index(fields=["kind", "category", "day"], name="statistics_dailywait_read")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.day} {self.category or 'all'} {self.kind}: {self.wait}"
+
+
+class DailyCluster(models.Model):
+    """How many reports received on one local day joined one linked cluster (two reports or
+    more, hotline.entities.models.ReportCluster), among the reports of one category (""
+    every report). Rebuilt by the workers (rollup_figures.py); never edited. The label is the
+    cluster's name as the dashboard shows it (the smallest report id of the cluster); it goes
+    at the next rebuild after that report or the cluster does."""
+
+    day = models.DateField()
+    category = models.CharField(max_length=20, blank=True)
+    label = models.BigIntegerField()
+    reports = models.PositiveIntegerField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["category", "day", "label"], name="statistics_dailycluster_once"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.day} {self.category or 'all'} cluster {self.label}: {self.reports}"

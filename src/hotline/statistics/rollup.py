@@ -11,6 +11,8 @@ The dashboard reads it for the counts (`rollup_counts`, `rollup_series`) when it
 (`rollup_built_at`); before the first build (a new hotline, the tests) the same figures are
 computed live from the reports (hotline.statistics.dashboard). The page says how fresh the
 rollup is. tests/statistics/test_dashboard_rollup.py checks that both give the same figures.
+The same rebuild stores what the other figures need (times to assessment and action, cluster
+growth, hash matches): hotline.statistics.rollup_figures.
 """
 
 from __future__ import annotations
@@ -27,6 +29,7 @@ from django.utils import timezone
 
 from hotline.intake.models import Report
 from hotline.statistics.models import DailyCount, RollupBuild
+from hotline.statistics.rollup_figures import rollup_figures_rebuild
 
 # Dimension -> the column of the reports it counts (plain columns, then JSON lists).
 PLAIN = {"channel": "source", "language": "language", "age": "victim_age", "outcome": "status"}
@@ -79,6 +82,8 @@ def rollup_rebuild() -> float:
         with connection.cursor() as cursor:
             for sql, params in _statements():
                 cursor.execute(sql, params)
+            # Waits, cluster growth and hash matches, in the same transaction.
+            rollup_figures_rebuild(cursor)
         seconds = time.perf_counter() - started
         RollupBuild.objects.update_or_create(
             pk=1, defaults={"built_at": timezone.now(), "seconds": seconds}
