@@ -13,6 +13,7 @@ from dashboard_data import build, report, state
 from django.test import Client
 
 from hotline.entities.models import ReportCluster
+from hotline.intake.choices import CaseState
 from hotline.intake.models import Report
 from hotline.statistics.dashboard import (
     DIMENSION_LABELS,
@@ -25,6 +26,7 @@ from hotline.statistics.dashboard import (
     hash_matches,
     quarter_comparison,
     series,
+    time_to,
     time_to_action,
     time_to_assessment,
     total,
@@ -185,6 +187,12 @@ def test_a_rebuild_takes_in_the_moves_made_since_the_last_one() -> None:
     rollup_rebuild()
     assert time_to_assessment(q1, rolled=True) == Durations(4, 2 * H, 10 * H)
     assert time_to_assessment(q1, rolled=True) == time_to_assessment(q1)
+
+
+def test_only_the_two_milestones_are_rolled_up() -> None:
+    rollup_rebuild()
+    with pytest.raises(ValueError, match="ASSESSED_STATES and ACTION_STATES"):
+        time_to(FILTERS[0], frozenset({CaseState.CLOSED}), rolled=True)
 
 
 def test_clusters_of_one_do_not_take_the_place_of_linked_clusters() -> None:

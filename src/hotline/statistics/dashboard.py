@@ -519,8 +519,10 @@ def time_to(filters: Filters, states: frozenset[CaseState], *, rolled: bool = Fa
     then ASSESSED_STATES or ACTION_STATES), else live. Both take the same nearest rank of the
     same values."""
     if rolled:
-        kind = next(kind for kind, kind_states in WAIT_KINDS.items() if kind_states == states)
-        return _durations(rolled_waits(filters.start, filters.end, filters.category, kind))
+        kinds = [kind for kind, kind_states in WAIT_KINDS.items() if kind_states == states]
+        if not kinds:
+            raise ValueError("the rollup holds the waits of ASSESSED_STATES and ACTION_STATES")
+        return _durations(rolled_waits(filters.start, filters.end, filters.category, kinds[0]))
     return _durations(report_waits(reports_in(filters), states))
 
 
