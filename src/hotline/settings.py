@@ -370,6 +370,14 @@ if HOTLINE_TASK_TIMEOUT < 1 or HOTLINE_TASK_RETRY <= HOTLINE_TASK_TIMEOUT:
     raise ConfigError(
         "HOTLINE_TASK_RETRY must be larger than HOTLINE_TASK_TIMEOUT (both in seconds, >= 1)."
     )
+# Tasks allowed to run longer than HOTLINE_TASK_TIMEOUT (function path -> seconds); each is
+# leased for 2 x its timeout + 60 s, so no worker takes it again while it still runs.
+# The staff dashboard's rollup rebuild takes about a minute per million reports on two cores,
+# several under load (docs/operations.md).
+HOTLINE_ROLLUP_TIMEOUT = int(env_number("HOTLINE_ROLLUP_TIMEOUT", 1200))
+if HOTLINE_ROLLUP_TIMEOUT < 1:
+    raise ConfigError("HOTLINE_ROLLUP_TIMEOUT must be a number of seconds, at least 1.")
+HOTLINE_TASK_TIMEOUTS = {"hotline.statistics.rollup.rollup_rebuild": HOTLINE_ROLLUP_TIMEOUT}
 # Failed tasks are retried after BACKOFF, 2 x BACKOFF, 4 x BACKOFF, ... (at most BACKOFF_MAX)
 # seconds, MAX_ATTEMPTS times in all; then they are kept as FailedTask rows (`hotline tasks`).
 HOTLINE_TASK_MAX_ATTEMPTS = max(1, int(env_number("HOTLINE_TASK_MAX_ATTEMPTS", 6)))

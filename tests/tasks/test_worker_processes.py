@@ -336,3 +336,26 @@ def test_a_worker_stopped_while_its_cluster_starts_stops_cleanly(install: Instal
     assert "could not start" not in log_of(worker)
     status = install.run("status")
     assert re.search(r"started [-0-9: ]+: stopped \d+ s ago", status.stdout), status.stdout
+
+
+def test_a_task_with_its_own_longer_timeout_runs_to_the_end_once(install: Install) -> None:
+    # The cluster stops tasks after 2 s and leases them for 3 s; the slow task may take 20 s.
+    env = {**FAST, "HOTLINE_TASK_TIMEOUT": "2", "HOTLINE_TASK_RETRY": "3"}
+    slow = str(install.data_dir / "slow.txt")
+    plain = str(install.data_dir / "plain.txt")
+    install.shell(
+        "from hotline.tasks.queue import enqueue\n"
+        f"enqueue('probe_tasks.record_run', {slow!r}, 6000, timeout_seconds=20)\n"
+        f"enqueue('probe_tasks.record_run', {plain!r}, 6000)",
+        **env,
+    )
+    worker = install.start("worker", **env)
+
+    wait_for(lambda: dones(slow), timeout=60, what="the slow task to finish", alive=worker)
+    # Six seconds of work: past the cluster's timeout and its lease, yet one run, never stopped
+    # and never handed to the other worker process while it ran.
+    assert len(starts(slow)) == 1
+    assert len(dones(slow)) == 1
+    # The same work without its own timeout is stopped at 2 s (the control: timeouts still apply).
+    wait_for(lambda: starts(plain), timeout=30, what="the plain task to start", alive=worker)
+    assert dones(plain) == []

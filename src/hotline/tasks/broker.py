@@ -23,7 +23,7 @@ fails if it changes): the ORM broker's table and lock semantics, `get_connection
 from __future__ import annotations
 
 import logging
-from datetime import datetime
+from datetime import datetime, timedelta
 from time import sleep
 from typing import Any
 
@@ -31,6 +31,8 @@ from django.utils import timezone
 from django_q.brokers.orm import ORM
 from django_q.conf import Conf
 from django_q.signing import BadSignature, SignedPackage
+
+from hotline.tasks.queue import lease_seconds
 
 logger = logging.getLogger(__name__)
 
@@ -70,6 +72,16 @@ def count_delivery(payload: str, holder: int | None = None) -> str:
     # A key django-q2 does not read: the worker and the monitor pass it through untouched.
     task[HOLDER] = holder
     return str(SignedPackage.dumps(task))
+
+
+def task_timeout_of(payload: str) -> int | None:
+    """Return the task's own timeout in seconds (set by `enqueue` or a schedule), if any."""
+    try:
+        task = SignedPackage.loads(payload)
+    except (BadSignature, TypeError, ValueError):
+        return None
+    timeout = task.get("timeout") if isinstance(task, dict) else None
+    return timeout if isinstance(timeout, int) and timeout > 0 else None
 
 
 def task_holder(payload: str) -> int | None:
@@ -122,12 +134,17 @@ class HotlineBroker(ORM):  # type: ignore[misc]  # django-q2 has no type hints
         taken = []
         for row in rows:
             payload = count_delivery(row.payload, _holder)
+            lease = self.timeout(row)
+            timeout = task_timeout_of(payload)
+            if timeout is not None:
+                # A task allowed longer than the cluster's timeout keeps its row longer too.
+                lease = max(lease, timezone.now() + timedelta(seconds=lease_seconds(timeout)))
             # The WHERE on the old lock makes the take atomic: if another worker took the row
             # first, this updates nothing and we leave it to them.
             if (
                 self.get_connection()
                 .filter(id=row.id, lock=row.lock)
-                .update(lock=self.timeout(row), payload=payload)
+                .update(lock=lease, payload=payload)
             ):
                 taken.append((row.pk, payload))
         return taken

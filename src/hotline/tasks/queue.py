@@ -38,16 +38,34 @@ def backoff_seconds(attempt: int) -> float:
     return min(base * 2.0 ** (attempt - 1), ceiling)
 
 
+def task_timeout(func_path: str) -> int:
+    """Seconds a run of `func_path` may take before its worker stops it.
+
+    HOTLINE_TASK_TIMEOUT, or longer for the tasks named in HOTLINE_TASK_TIMEOUTS (never shorter).
+    """
+    default = int(settings.HOTLINE_TASK_TIMEOUT)
+    return max(default, int(settings.HOTLINE_TASK_TIMEOUTS.get(func_path, 0)))
+
+
+def lease_seconds(timeout: int) -> int:
+    """How long a worker holds a task whose runs may take `timeout` seconds before it is
+    delivered again: HOTLINE_TASK_RETRY, or 2 x timeout + 60 s for a longer task."""
+    return max(int(settings.HOTLINE_TASK_RETRY), 2 * timeout + 60)
+
+
 def enqueue(
     func_path: str,
     *args: TaskArg,
     attempt: int = 1,
     delay_seconds: float = 0,
     job_id: str = "",
+    timeout_seconds: int | None = None,
 ) -> str:
     """Queue `func_path(*args)` for a worker, no earlier than `delay_seconds`; return its job id.
 
-    The job id stays the same across retries (it names the FailedTask row, if any).
+    The job id stays the same across retries (it names the FailedTask row, if any). A run is
+    stopped after `timeout_seconds`, by default `task_timeout(func_path)` (so retries, which
+    come through here, keep it).
     """
     from django_q.tasks import async_task
 
@@ -57,6 +75,10 @@ def enqueue(
     not_before = timezone.now() + timedelta(seconds=delay_seconds) if delay_seconds > 0 else None
     # django-q2's public API builds and signs the package; our broker (passed per call, as
     # async_task allows) only adds the time before which no worker sees it.
+    timeout = timeout_seconds or task_timeout(func_path)
+    # django-q2 reads a task's own `timeout` instead of the cluster's; the broker leases the
+    # task for longer to match (hotline.tasks.broker).
+    longer = {"timeout": timeout} if timeout != int(settings.HOTLINE_TASK_TIMEOUT) else {}
     async_task(
         EXECUTE,
         func_path,
@@ -65,5 +87,6 @@ def enqueue(
         job_id,
         task_name=f"{func_path}#{job_id}/{attempt}",
         broker=HotlineBroker(not_before=not_before),
+        **longer,
     )
     return job_id

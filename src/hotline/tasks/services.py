@@ -11,7 +11,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from hotline.tasks.models import FailedTask, WorkerHeartbeat
-from hotline.tasks.queue import TaskArg, backoff_seconds, enqueue, max_attempts
+from hotline.tasks.queue import TaskArg, backoff_seconds, enqueue, max_attempts, task_timeout
 
 logger = logging.getLogger(__name__)
 
@@ -134,9 +134,17 @@ def periodic_schedules_install(periodic: tuple[Periodic, ...] = PERIODIC) -> Non
     from hotline.tasks.broker import EXECUTE
 
     for job in periodic:
+        timeout = task_timeout(job.func_path)
         fields = {
             "func": EXECUTE,
             "args": repr((job.func_path, [], 1)),
+            # A job allowed longer than HOTLINE_TASK_TIMEOUT (HOTLINE_TASK_TIMEOUTS): django-q2's
+            # scheduler passes q_options on to the task it makes.
+            "kwargs": (
+                f"q_options={{'timeout': {timeout}}}"
+                if timeout != int(settings.HOTLINE_TASK_TIMEOUT)
+                else None
+            ),
             "schedule_type": Schedule.MINUTES,
             "minutes": job.minutes,
             "repeats": -1,
