@@ -18,8 +18,8 @@ from django_q.models import OrmQ, Schedule
 from django_q.scheduler import scheduler
 from django_q.signing import SignedPackage
 
-from hotline.tasks.broker import HotlineBroker
-from hotline.tasks.queue import enqueue, lease_seconds, task_timeout
+from hotline.tasks.broker import HotlineBroker, lease_seconds
+from hotline.tasks.queue import enqueue, task_timeout
 from hotline.tasks.services import Periodic, periodic_schedules_install
 
 pytestmark = pytest.mark.django_db

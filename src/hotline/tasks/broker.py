@@ -27,12 +27,11 @@ from datetime import datetime, timedelta
 from time import sleep
 from typing import Any
 
+from django.conf import settings
 from django.utils import timezone
 from django_q.brokers.orm import ORM
 from django_q.conf import Conf
 from django_q.signing import BadSignature, SignedPackage
-
-from hotline.tasks.queue import lease_seconds
 
 logger = logging.getLogger(__name__)
 
@@ -72,6 +71,12 @@ def count_delivery(payload: str, holder: int | None = None) -> str:
     # A key django-q2 does not read: the worker and the monitor pass it through untouched.
     task[HOLDER] = holder
     return str(SignedPackage.dumps(task))
+
+
+def lease_seconds(timeout: int) -> int:
+    """How long a worker holds a task whose runs may take `timeout` seconds before it is
+    delivered again: HOTLINE_TASK_RETRY, or 2 x timeout + 60 s for a longer task."""
+    return max(int(settings.HOTLINE_TASK_RETRY), 2 * timeout + 60)
 
 
 def task_timeout_of(payload: str) -> int | None:

@@ -47,12 +47,6 @@ def task_timeout(func_path: str) -> int:
     return max(default, int(settings.HOTLINE_TASK_TIMEOUTS.get(func_path, 0)))
 
 
-def lease_seconds(timeout: int) -> int:
-    """How long a worker holds a task whose runs may take `timeout` seconds before it is
-    delivered again: HOTLINE_TASK_RETRY, or 2 x timeout + 60 s for a longer task."""
-    return max(int(settings.HOTLINE_TASK_RETRY), 2 * timeout + 60)
-
-
 def enqueue(
     func_path: str,
     *args: TaskArg,
