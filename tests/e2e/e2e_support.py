@@ -5,8 +5,9 @@ from __future__ import annotations
 import subprocess
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
-from playwright.sync_api import BrowserContext, Page
+from playwright.sync_api import BrowserContext, Page, ViewportSize
 
 from staff_login import Staff, browser_log_in
 
@@ -87,3 +88,34 @@ def khmer_fonts_installed(env: dict[str, str] | None = None) -> str:
         check=True,
         env=env,
     ).stdout.strip()
+
+
+AXE_SOURCE = (Path(__file__).parent / "vendor" / "axe-core" / "axe.min.js").read_text()
+_RUN_AXE = """async (selector) => {
+  const result = await axe.run(
+    selector ? {include: [selector]} : document, {resultTypes: ["violations"]}
+  );
+  return result.violations.map(v => v.id + ": " + v.nodes.map(n => n.target.join(" ")));
+}"""
+
+
+def axe_on_copy(
+    session: Session, *, selector: str | None = None, viewport: ViewportSize | None = None
+) -> list[Any]:
+    """Run axe-core on a copy of the page as shown (the session itself may run no JavaScript):
+    the whole page, or only `selector`; in a context of `viewport` (Chromium's default if None).
+    Returns the violations, "rule: targets" each."""
+    html = session.page.content()
+    browser = session.context.browser
+    assert browser is not None
+    audit = browser.new_context(java_script_enabled=True, bypass_csp=True, viewport=viewport)
+    try:
+        page = audit.new_page()
+        page.route(
+            session.page.url, lambda route: route.fulfill(body=html, content_type="text/html")
+        )
+        page.goto(session.page.url)
+        page.evaluate(AXE_SOURCE)
+        return list(page.evaluate(_RUN_AXE, selector))
+    finally:
+        audit.close()

@@ -7,10 +7,9 @@ from __future__ import annotations
 import sys
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
 
 import pytest
-from e2e_support import Session, staff_log_in
+from e2e_support import Session, axe_on_copy, staff_log_in
 
 from hotline.statistics.models import PublishedQuarter
 from staff_login import make_staff
@@ -19,32 +18,6 @@ sys.path.insert(0, str(Path(__file__).parents[1] / "statistics"))
 from public_support import add_reports, at
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
-
-AXE = (Path(__file__).parent / "vendor" / "axe-core" / "axe.min.js").read_text()
-RUN_AXE = """async () => {
-  const result = await axe.run(document, {resultTypes: ["violations"]});
-  return result.violations.map(v => v.id + ": " + v.nodes.map(n => n.target.join(" ")));
-}"""
-
-
-def _axe(session: Session) -> list[Any]:
-    """Run axe on a copy of the page as shown (the session itself runs no JavaScript)."""
-    html = session.page.content()
-    browser = session.context.browser
-    assert browser is not None
-    audit = browser.new_context(
-        java_script_enabled=True, bypass_csp=True, viewport={"width": 1366, "height": 768}
-    )
-    try:
-        page = audit.new_page()
-        page.route(
-            session.page.url, lambda route: route.fulfill(body=html, content_type="text/html")
-        )
-        page.goto(session.page.url)
-        page.evaluate(AXE)
-        return list(page.evaluate(RUN_AXE))
-    finally:
-        audit.close()
 
 
 def test_an_administrator_publishes_a_quarter_and_sees_it_on_the_public_page(
@@ -64,7 +37,7 @@ def test_an_administrator_publishes_a_quarter_and_sees_it_on_the_public_page(
     assert "86" not in page.locator("#preview").inner_text()
     assert page.locator("#publish-warning").is_visible()
     session.shot("preview")
-    assert _axe(session) == []
+    assert axe_on_copy(session, viewport={"width": 1366, "height": 768}) == []
     page.fill("input[name=confirm]", "2025-Q1")
     page.click("#publish-button")
 
@@ -73,7 +46,7 @@ def test_an_administrator_publishes_a_quarter_and_sees_it_on_the_public_page(
     assert "Published on" in page.locator("#q-2025-Q1").inner_text()
     assert PublishedQuarter.objects.filter(year=2025, quarter=1).count() == 1
     session.shot("published")
-    assert _axe(session) == []
+    assert axe_on_copy(session, viewport={"width": 1366, "height": 768}) == []
     page.click("text=See 2025-Q1 on the public page")
 
     page.wait_for_url("**/figures/#q-2025-Q1")

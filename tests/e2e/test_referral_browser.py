@@ -6,11 +6,10 @@ from __future__ import annotations
 from collections.abc import Callable
 from io import StringIO
 from pathlib import Path
-from typing import Any
 
 import pytest
 from django.core.management import call_command
-from e2e_support import Session
+from e2e_support import Session, axe_on_copy
 
 from assessment_support import picture
 from hotline.intake.evidence import evidence_prepare
@@ -18,30 +17,6 @@ from hotline.intake.services import ReportInput, report_submit
 from staff_login import browser_log_in, make_staff
 
 pytestmark = pytest.mark.e2e
-
-AXE = (Path(__file__).parent / "vendor" / "axe-core" / "axe.min.js").read_text()
-RUN_AXE = """async (selector) => {
-  const result = await axe.run({include: [selector]}, {resultTypes: ["violations"]});
-  return result.violations.map(v => v.id + ": " + v.nodes.map(n => n.target.join(" ")));
-}"""
-
-
-def _axe(session: Session, selector: str) -> list[Any]:
-    """Run axe on a copy of the page as shown (the session itself runs no JavaScript)."""
-    html = session.page.content()
-    browser = session.context.browser
-    assert browser is not None
-    audit = browser.new_context(java_script_enabled=True, bypass_csp=True)
-    try:
-        page = audit.new_page()
-        page.route(
-            session.page.url, lambda route: route.fulfill(body=html, content_type="text/html")
-        )
-        page.goto(session.page.url)
-        page.evaluate(AXE)
-        return list(page.evaluate(RUN_AXE, selector))
-    finally:
-        audit.close()
 
 
 def test_a_liaison_downloads_a_package_that_verifies(
@@ -65,7 +40,7 @@ def test_a_liaison_downloads_a_package_that_verifies(
     page.goto(session.url(f"/staff/reports/{report.public_id}/"))
     page.click("#referral-package")
     page.wait_for_selector("#referral-form")
-    assert _axe(session, "main") == []
+    assert axe_on_copy(session, selector="main") == []
     page.select_option("#id_language", "km")
     page.check("#id_include_evidence")
     with page.expect_download() as download_info:

@@ -5,11 +5,9 @@ click. axe-core finds nothing in the settings page or the alert banner."""
 from __future__ import annotations
 
 from collections.abc import Callable
-from pathlib import Path
-from typing import Any
 
 import pytest
-from e2e_support import Session
+from e2e_support import Session, axe_on_copy
 
 from hotline.alerts.models import Alert
 from hotline.intake.services import ReportInput, report_submit
@@ -17,30 +15,6 @@ from hotline.intake.tasks import report_process
 from staff_login import browser_log_in, make_staff
 
 pytestmark = pytest.mark.e2e
-
-AXE = (Path(__file__).parent / "vendor" / "axe-core" / "axe.min.js").read_text()
-RUN_AXE = """async (selector) => {
-  const result = await axe.run({include: [selector]}, {resultTypes: ["violations"]});
-  return result.violations.map(v => v.id + ": " + v.nodes.map(n => n.target.join(" ")));
-}"""
-
-
-def _axe(session: Session, selector: str) -> list[Any]:
-    """Run axe on a copy of the page as shown (the session itself runs no JavaScript)."""
-    html = session.page.content()
-    context = session.context.browser
-    assert context is not None
-    audit = context.new_context(java_script_enabled=True, bypass_csp=True)
-    try:
-        page = audit.new_page()
-        page.route(
-            session.page.url, lambda route: route.fulfill(body=html, content_type="text/html")
-        )
-        page.goto(session.page.url)
-        page.evaluate(AXE)
-        return list(page.evaluate(RUN_AXE, selector))
-    finally:
-        audit.close()
 
 
 def test_an_administrator_sets_the_number_and_the_public_page_shows_it(
@@ -53,7 +27,7 @@ def test_an_administrator_sets_the_number_and_the_public_page_shows_it(
     page.wait_for_url(f"{session.base_url}/staff/")
     assert page.locator("#settings-missing [data-missing=phone]").count() == 1
     page.goto(session.url("/staff/settings/"))
-    assert _axe(session, "main") == []
+    assert axe_on_copy(session, selector="main") == []
     page.fill("#id_phone_numbers", "012 345 678")
     page.fill("#id_name_en", "Safe Online")
     page.click("#general-form button")
@@ -80,7 +54,7 @@ def test_an_analyst_acknowledges_an_alert_with_a_click(
     page.wait_for_url(f"{session.base_url}/staff/")
     page.wait_for_selector("#alerts")
     session.shot("alert")
-    assert _axe(session, "#alerts") == []
+    assert axe_on_copy(session, selector="#alerts") == []
     page.click("#alerts button >> text=Acknowledge")
     page.wait_for_url(f"{session.base_url}/staff/")
     assert page.locator("#alerts").count() == 0

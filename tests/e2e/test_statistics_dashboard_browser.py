@@ -7,10 +7,9 @@ from __future__ import annotations
 import sys
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
 
 import pytest
-from e2e_support import Session
+from e2e_support import Session, axe_on_copy
 
 from hotline.statistics.dashboard import TABLE_NAMES
 from staff_login import browser_log_in, make_staff
@@ -19,32 +18,6 @@ sys.path.insert(0, str(Path(__file__).parents[1] / "statistics"))
 from dashboard_data import build
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
-
-AXE = (Path(__file__).parent / "vendor" / "axe-core" / "axe.min.js").read_text()
-RUN_AXE = """async () => {
-  const result = await axe.run(document, {resultTypes: ["violations"]});
-  return result.violations.map(v => v.id + ": " + v.nodes.map(n => n.target.join(" ")));
-}"""
-
-
-def _axe(session: Session) -> list[Any]:
-    """Run axe on a copy of the page as shown (the session itself runs no JavaScript)."""
-    html = session.page.content()
-    browser = session.context.browser
-    assert browser is not None
-    audit = browser.new_context(
-        java_script_enabled=True, bypass_csp=True, viewport={"width": 1366, "height": 768}
-    )
-    try:
-        page = audit.new_page()
-        page.route(
-            session.page.url, lambda route: route.fulfill(body=html, content_type="text/html")
-        )
-        page.goto(session.page.url)
-        page.evaluate(AXE)
-        return list(page.evaluate(RUN_AXE))
-    finally:
-        audit.close()
 
 
 def test_the_dashboard_shows_its_charts_and_passes_axe(
@@ -64,10 +37,10 @@ def test_the_dashboard_shows_its_charts_and_passes_axe(
         assert image.evaluate("img => img.complete && img.naturalWidth > 0"), name
         assert page.locator(f"#table-{name}").is_visible()
     session.shot("dashboard")
-    assert _axe(session) == []
+    assert axe_on_copy(session, viewport={"width": 1366, "height": 768}) == []
     page.goto(session.url("/staff/statistics/?start=2026-03-01&end=2026-01-01"))
     assert page.locator("#filter-errors").is_visible()
-    assert _axe(session) == []
+    assert axe_on_copy(session, viewport={"width": 1366, "height": 768}) == []
     assert session.foreign == []
     assert session.csp_violations == []
     charts = [url for url in session.requests if "/staff/statistics/chart/" in url]

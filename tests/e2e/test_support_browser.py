@@ -6,12 +6,10 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import timedelta
-from pathlib import Path
-from typing import Any
 
 import pytest
 from django.utils import timezone
-from e2e_support import Session
+from e2e_support import Session, axe_on_copy
 
 from hotline.directory.models import SupportService
 from hotline.intake.services import ReportInput, report_submit
@@ -19,31 +17,6 @@ from hotline.support import services
 from staff_login import browser_log_in, make_staff
 
 pytestmark = pytest.mark.e2e
-
-AXE = (Path(__file__).parent / "vendor" / "axe-core" / "axe.min.js").read_text()
-RUN_AXE = """async () => {
-  const result = await axe.run(document, {resultTypes: ["violations"]});
-  return result.violations.map(v => v.id + ": " + v.nodes.map(n => n.target.join(" ")));
-}"""
-
-
-def _axe(session: Session) -> list[Any]:
-    """Run axe on a copy of the page as shown (the session itself runs no JavaScript)."""
-    html = session.page.content()
-    browser = session.context.browser
-    assert browser is not None
-    viewport = session.page.viewport_size  # the same width as the page audited
-    audit = browser.new_context(java_script_enabled=True, bypass_csp=True, viewport=viewport)
-    try:
-        page = audit.new_page()
-        page.route(
-            session.page.url, lambda route: route.fulfill(body=html, content_type="text/html")
-        )
-        page.goto(session.page.url)
-        page.evaluate(AXE)
-        return list(page.evaluate(RUN_AXE))
-    finally:
-        audit.close()
 
 
 def _fits(session: Session) -> bool:
@@ -81,11 +54,11 @@ def test_a_caseworker_works_a_case_at_1366_by_768(
     page.goto(session.url("/staff/support/"))
     assert "1 follow-up of yours is due" in page.inner_text("#support-due")
     assert _fits(session)
-    assert _axe(session) == []
+    assert axe_on_copy(session, viewport=session.page.viewport_size) == []
     page.click(f"a[href='/staff/support/{case.public_id}/']")
     page.wait_for_url(f"**/staff/support/{case.public_id}/")
     assert _fits(session)
-    assert _axe(session) == []
+    assert axe_on_copy(session, viewport=session.page.viewport_size) == []
 
     page.select_option("#id_contact_by", "phone")
     page.select_option("#id_share_with_service", label="Kind Counselling")
@@ -98,7 +71,8 @@ def test_a_caseworker_works_a_case_at_1366_by_768(
     page.click("button:text-is('Plan it')")
     page.wait_for_load_state()
     assert "Choose a date from today on." in page.inner_text("[role=alert]")
-    assert _axe(session) == []  # the page with its error
+    # the page with its error
+    assert axe_on_copy(session, viewport=session.page.viewport_size) == []
 
     page.fill("#id_body", "Talked with her; she wants the counselling ខ្ញុំ")
     page.click("button:text-is('Add the note')")
@@ -136,5 +110,5 @@ def test_the_reporters_status_page_words_the_help_in_khmer_at_360_px(
     assert ("ការប្រឹក្សាចិត្តល្អ" in words) is not promise
     assert session.scroll_width() <= 360
     session.shot("status")
-    assert _axe(session) == []
+    assert axe_on_copy(session, viewport=session.page.viewport_size) == []
     assert session.foreign == []
