@@ -1,23 +1,7 @@
-"""Fixtures of the takedown tests."""
+"""Fixtures of the takedown tests: the seeded platform directory (tests/directory_seed.py)."""
 
 from __future__ import annotations
 
-import pytest
+from directory_seed import shipped_directory
 
-
-@pytest.fixture(autouse=True)
-def _shipped_directory(request: pytest.FixtureRequest) -> None:
-    """Give database tests the platforms a fresh install has (its data migration seeds them).
-
-    A transactional test elsewhere in the session empties every table when it ends, the
-    seeded directory included; put it back the way the migration does.
-    """
-    marker = request.node.get_closest_marker("django_db")
-    if marker is None:
-        return
-    transactional = bool(marker.kwargs.get("transaction"))
-    request.getfixturevalue("transactional_db" if transactional else "db")
-    from hotline.directory.models import Platform
-    from hotline.directory.services import platforms_seed
-
-    platforms_seed(Platform)
+__all__ = ["shipped_directory"]
