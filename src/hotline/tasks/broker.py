@@ -57,36 +57,36 @@ def count_delivery(payload: str, holder: int | None = None) -> str:
 
     Only for our own tasks (run through `execute`); others come back unchanged.
     """
+    return _taken(payload, holder)[0]
+
+
+def _taken(payload: str, holder: int | None) -> tuple[str, int | None]:
+    """`count_delivery`'s payload, and the task's own timeout in seconds (set by `enqueue` or
+    a schedule for a task allowed longer than the cluster's), from one decoding."""
     try:
         task = SignedPackage.loads(payload)
     except (BadSignature, TypeError, ValueError):
         # The pusher rejects and deletes it; nothing to count.
-        return payload
-    if not isinstance(task, dict) or task.get("func") not in (EXECUTE, LEGACY_EXECUTE):
-        return payload
+        return payload, None
+    if not isinstance(task, dict):
+        return payload, None
+    timeout = task.get("timeout")
+    timeout = timeout if isinstance(timeout, int) and timeout > 0 else None
+    if task.get("func") not in (EXECUTE, LEGACY_EXECUTE):
+        return payload, timeout
     task["func"] = EXECUTE
     kwargs = dict(task.get("kwargs") or {})
     kwargs["delivery"] = int(kwargs.get("delivery", 0)) + 1
     task["kwargs"] = kwargs
     # A key django-q2 does not read: the worker and the monitor pass it through untouched.
     task[HOLDER] = holder
-    return str(SignedPackage.dumps(task))
+    return str(SignedPackage.dumps(task)), timeout
 
 
 def lease_seconds(timeout: int) -> int:
     """How long a worker holds a task whose runs may take `timeout` seconds before it is
     delivered again: HOTLINE_TASK_RETRY, or 2 x timeout + 60 s for a longer task."""
     return max(int(settings.HOTLINE_TASK_RETRY), 2 * timeout + 60)
-
-
-def task_timeout_of(payload: str) -> int | None:
-    """Return the task's own timeout in seconds (set by `enqueue` or a schedule), if any."""
-    try:
-        task = SignedPackage.loads(payload)
-    except (BadSignature, TypeError, ValueError):
-        return None
-    timeout = task.get("timeout") if isinstance(task, dict) else None
-    return timeout if isinstance(timeout, int) and timeout > 0 else None
 
 
 def task_holder(payload: str) -> int | None:
@@ -138,9 +138,8 @@ class HotlineBroker(ORM):  # type: ignore[misc]  # django-q2 has no type hints
             return None
         taken = []
         for row in rows:
-            payload = count_delivery(row.payload, _holder)
+            payload, timeout = _taken(row.payload, _holder)
             lease = self.timeout(row)
-            timeout = task_timeout_of(payload)
             if timeout is not None:
                 # A task allowed longer than the cluster's timeout keeps its row longer too.
                 lease = max(lease, timezone.now() + timedelta(seconds=lease_seconds(timeout)))
