@@ -73,6 +73,9 @@ def test_a_long_task_is_leased_until_well_after_its_timeout() -> None:
     assert leases[ORDINARY] < before + timedelta(seconds=2460)
 
 
+# Transactional: django-q2's scheduler closes the database connection first, as a worker's
+# process does, which would end a test's enclosing transaction on PostgreSQL.
+@pytest.mark.django_db(transaction=True)
 @override_settings(HOTLINE_TASK_TIMEOUT=120, HOTLINE_TASK_TIMEOUTS={ROLLUP: 1200})
 def test_the_rollups_schedule_gives_its_tasks_the_longer_timeout() -> None:
     jobs = (
