@@ -11,6 +11,7 @@ from django.shortcuts import render
 from django.urls import reverse
 
 from hotline.accounts.requests import staff_user
+from hotline.staff.helpers import _in_english
 from hotline.statistics.public import (
     AlreadyPublished,
     QuarterKey,
@@ -26,7 +27,6 @@ from hotline.statistics.publishing import (
     quarter_preview,
     quarter_publish_confirmed,
 )
-from hotline.statistics.views import _in_english
 
 # Messages of this page carry this tag: the page shows only its own (allauth's "signed in"
 # notes and others are not shown on staff pages).

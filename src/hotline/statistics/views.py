@@ -2,15 +2,12 @@
 
 from __future__ import annotations
 
-import functools
 import io
 from collections.abc import Callable
 
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
-from django.template.response import TemplateResponse
-from django.utils import translation
 from django.utils.csp import CSP
 from django.views.decorators.csp import csp_override
 from django.views.decorators.http import require_GET
@@ -18,6 +15,7 @@ from django.views.decorators.http import require_GET
 from hotline.accounts.requests import staff_user
 from hotline.audit.services import audit_record
 from hotline.core.csvfile import SafeWriter
+from hotline.staff.helpers import _in_english
 from hotline.statistics.charts import chart_svg
 from hotline.statistics.dashboard import (
     TABLE_NAMES,
@@ -37,20 +35,6 @@ SVG_CSP = {
     "form-action": [CSP.NONE],
     "frame-ancestors": [CSP.SELF],
 }
-
-
-def _in_english(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
-    """Staff pages are in English: form errors and labels too, whatever the browser asks."""
-
-    @functools.wraps(view)
-    def wrapped(request: HttpRequest, *args: object, **kwargs: object) -> HttpResponse:
-        with translation.override("en"):
-            response = view(request, *args, **kwargs)
-            if isinstance(response, TemplateResponse):
-                response.render()
-            return response
-
-    return wrapped
 
 
 def _query(filters: Filters) -> str:
